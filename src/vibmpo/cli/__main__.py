@@ -1,0 +1,5 @@
+import sys
+
+from vibmpo.cli import main
+
+sys.exit(main())

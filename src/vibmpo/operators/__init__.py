@@ -1,0 +1,3 @@
+"""Operator layer: DVR grids, force fields and Hamiltonian MPOs (NumPy, Numba, quimb)."""
+
+__all__ = []

@@ -1,0 +1,192 @@
+r"""NN-MPO potentials as plain NumPy data: the contract between the potential layer
+and the operator layer.
+
+An NN-MPO potential of ``n`` input coordinates and ``f`` latent modes is
+
+.. math::
+
+    q = x U, \qquad
+    z_{i\rho} = w_{i\rho} (q_i - c_{i\rho}) + b_{i\rho}, \qquad
+    \phi_{i}(q_i) = [1, a_1(z_{i1}), \dots, a_{N-1}(z_{i,N-1})],
+
+.. math::
+
+    V(x) = V_0 + s \sum_{\rho_1 \dots \rho_f} W^1[\rho_1] \cdots W^f[\rho_f]\,
+           \phi_{1\rho_1}(q_1) \cdots \phi_{f\rho_f}(q_f),
+
+with ``U`` (n x f) orthonormal columns, per-basis-function activations ``a_rho`` (the
+same list for every mode), cores ``W^i`` of shape ``(r_{i-1}, N, r_i)`` with
+``r_0 = r_f = 1``, scale ``s`` and offset ``V_0`` in ``energy_unit``. This module
+imports NumPy only, so the operator layer can use potentials without JAX.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vibmpo._checks import as_finite_array, check_orthonormal_columns
+from vibmpo.units import normalize_energy_unit
+
+__all__ = ["ACTIVATIONS", "NNMPOArrays", "activation_numpy"]
+
+#: Activation names; their integer code is the position in this tuple.
+ACTIVATIONS = ("moderate", "silu", "tanh", "sigmoid", "gaussian")
+
+
+def activation_numpy(name: str, z):
+    r"""Evaluate a basis activation with NumPy (the reference for JAX and Numba versions).
+
+    ``moderate``: :math:`1 - e^{-z^2} + 0.05 z^2`; ``silu``: :math:`z / (1 + e^{-z})`;
+    ``tanh``: :math:`\tanh z`; ``sigmoid``: :math:`1 / (1 + e^{-z})`;
+    ``gaussian``: :math:`e^{-z^2}`.
+
+    Examples
+    --------
+    >>> float(activation_numpy("moderate", 0.0)), float(activation_numpy("silu", 0.0))
+    (0.0, 0.0)
+    """
+    z = np.asarray(z, dtype=np.float64)
+    if name == "moderate":
+        return 1.0 - np.exp(-z * z) + 0.05 * z * z
+    if name == "silu":
+        return z / (1.0 + np.exp(-z))
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-z))
+    if name == "gaussian":
+        return np.exp(-z * z)
+    raise ValueError(f"unknown activation {name!r}; choose from {ACTIVATIONS}")
+
+
+@dataclass(frozen=True)
+class NNMPOArrays:
+    """A trained NN-MPO potential as plain arrays (see the module docstring for V).
+
+    Attributes
+    ----------
+    U : ndarray (n, f)
+        Coordinator with orthonormal columns; latent coordinates ``q = x @ U``.
+    centres, w, b : ndarray (f, N-1)
+        Centres ``c``, weights ``w`` and biases ``b`` of the non-constant basis functions.
+    activations : tuple of str, length N-1
+        Activation of each non-constant basis function (names in :data:`ACTIVATIONS`).
+    cores : tuple of ndarray
+        ``f`` tensor-train cores, core ``i`` of shape ``(r_{i-1}, N, r_i)``.
+    scale, offset : float
+        ``V = offset + scale * TT``.
+    energy_unit : str
+        Unit of V (e.g. ``"eV"``); coordinates are always mass-weighted atomic units.
+
+    Examples
+    --------
+    >>> a = NNMPOArrays(U=np.eye(1), centres=np.zeros((1, 1)), w=np.ones((1, 1)),
+    ...                 b=np.zeros((1, 1)), activations=("gaussian",),
+    ...                 cores=(np.array([[[0.0], [2.0]]]),), scale=1.0, offset=0.0)
+    >>> a.energy(np.zeros((1, 1)))
+    array([2.])
+    """
+
+    U: np.ndarray
+    centres: np.ndarray
+    w: np.ndarray
+    b: np.ndarray
+    activations: tuple
+    cores: tuple
+    scale: float = 1.0
+    offset: float = 0.0
+    energy_unit: str = "eV"
+
+    def __post_init__(self):
+        U = check_orthonormal_columns(self.U, "U", atol=1e-8)
+        f = U.shape[1]
+        acts = tuple(str(a) for a in self.activations)
+        for a in acts:
+            if a not in ACTIVATIONS:
+                raise ValueError(f"unknown activation {a!r}; choose from {ACTIVATIONS}")
+        nb = len(acts) + 1
+        arrays = {}
+        for name in ("centres", "w", "b"):
+            arrays[name] = as_finite_array(getattr(self, name), name, shape=(f, nb - 1))
+        cores = tuple(as_finite_array(c, f"cores[{i}]", ndim=3) for i, c in enumerate(self.cores))
+        if len(cores) != f:
+            raise ValueError(f"need one core per latent mode ({f}), got {len(cores)}")
+        left = 1
+        for i, c in enumerate(cores):
+            if c.shape[0] != left or c.shape[1] != nb:
+                raise ValueError(
+                    f"cores[{i}] has shape {c.shape}; expected ({left}, {nb}, r) to chain with "
+                    "the previous core and the basis size"
+                )
+            left = c.shape[2]
+        if left != 1:
+            raise ValueError(f"the last core must end in a bond of size 1, got {left}")
+        object.__setattr__(self, "U", U)
+        for name, arr in arrays.items():
+            object.__setattr__(self, name, arr)
+        object.__setattr__(self, "activations", acts)
+        object.__setattr__(self, "cores", cores)
+        object.__setattr__(self, "scale", float(self.scale))
+        object.__setattr__(self, "offset", float(self.offset))
+        object.__setattr__(self, "energy_unit", normalize_energy_unit(self.energy_unit))
+
+    @property
+    def n_inputs(self) -> int:
+        """Number of input coordinates ``n``."""
+        return int(self.U.shape[0])
+
+    @property
+    def n_modes(self) -> int:
+        """Number of latent modes ``f``."""
+        return int(self.U.shape[1])
+
+    @property
+    def basis_size(self) -> int:
+        """Basis functions per mode ``N`` (including the constant)."""
+        return len(self.activations) + 1
+
+    @property
+    def ranks(self) -> tuple[int, ...]:
+        """Internal tensor-train ranks ``(r_1, ..., r_{f-1})``."""
+        return tuple(int(c.shape[2]) for c in self.cores[:-1])
+
+    def basis(self, mode: int, q) -> np.ndarray:
+        """Basis values ``phi_{mode}(q)`` for latent values ``q`` (shape (m,)) -> (m, N).
+
+        Examples
+        --------
+        >>> a = NNMPOArrays(U=np.eye(1), centres=np.zeros((1, 1)), w=np.ones((1, 1)),
+        ...                 b=np.zeros((1, 1)), activations=("gaussian",),
+        ...                 cores=(np.ones((1, 2, 1)),))
+        >>> a.basis(0, [0.0]).tolist()
+        [[1.0, 1.0]]
+        """
+        q = np.asarray(q, dtype=np.float64).reshape(-1)
+        z = self.w[mode] * (q[:, None] - self.centres[mode]) + self.b[mode]
+        out = np.empty((q.size, self.basis_size))
+        out[:, 0] = 1.0
+        for k, name in enumerate(self.activations):
+            out[:, k + 1] = activation_numpy(name, z[:, k])
+        return out
+
+    def energy(self, x) -> np.ndarray:
+        """Energies ``V(x)`` for the rows of ``x`` (shape (m, n)), NumPy reference.
+
+        Examples
+        --------
+        >>> a = NNMPOArrays(U=np.eye(1), centres=np.zeros((1, 1)), w=np.ones((1, 1)),
+        ...                 b=np.zeros((1, 1)), activations=("gaussian",),
+        ...                 cores=(np.array([[[1.0], [1.0]]]),), offset=-1.0)
+        >>> a.energy([[0.0]]).tolist()
+        [1.0]
+        """
+        x = as_finite_array(x, "x", ndim=2)
+        if x.shape[1] != self.n_inputs:
+            raise ValueError(f"x must have {self.n_inputs} columns, got shape {x.shape}")
+        q = x @ self.U
+        v = np.ones((x.shape[0], 1))
+        for i, core in enumerate(self.cores):
+            v = np.einsum("ma,arb,mr->mb", v, core, self.basis(i, q[:, i]), optimize=True)
+        return self.offset + self.scale * v[:, 0]

@@ -1,0 +1,92 @@
+"""Foundation: units, bundled data, input checks, atomic writes, docstring examples."""
+
+import doctest
+import importlib
+import pkgutil
+
+import numpy as np
+import pytest
+
+import vibmpo
+from vibmpo import _checks, datasets, units
+
+
+def test_energy_conversions_commute():
+    assert units.energy_factor("eV", "cm-1") == pytest.approx(8065.544)
+    assert units.energy_factor("hartree", "cm-1") == pytest.approx(219474.63)
+    f = units.energy_factor("eV", "hartree") * units.energy_factor("hartree", "cm-1")
+    assert f == pytest.approx(units.EV_TO_CM1, rel=1e-14)
+
+
+def test_unknown_energy_unit_rejected():
+    with pytest.raises(ValueError, match="unknown energy unit 'furlong'.*use one of"):
+        units.normalize_energy_unit("furlong")
+
+
+def test_bundled_h2co_shapes_and_values():
+    tr, va = datasets.h2co("train"), datasets.h2co("validation")
+    assert tr.x.shape == (625, 6) and tr.f.shape == (625, 6) and tr.y.shape == (625,)
+    assert va.x.shape == (843, 6)
+    # the lowest energies lie above the DFT minimum, below it by construction of the shift
+    e_min = datasets.loaders.E_MIN_EV - datasets.loaders.Y_SHIFT_EV
+    span = (np.array([tr.y.min(), tr.y.max()]) - e_min) * units.EV_TO_CM1
+    assert 300 < span[0] < 1000 and 10_000 < span[1] < 20_000
+
+
+def test_cuts_are_harmonic_near_equilibrium():
+    c = datasets.h2co_cuts()
+    e0 = c["energy"][(c["index"] == 0).all(axis=1)][0]
+    omega = np.asarray(datasets.loaders.HARMONIC_CM1)
+    for m in range(6):
+        one_mode = (c["index"] != 0).sum(axis=1) == 1
+        # symmetric average over Q = +-0.158 cancels the cubic term
+        de = np.mean([c["energy"][one_mode & (c["index"][:, m] == k)][0] for k in (-1, 1)])
+        de = (de - e0) * units.EV_TO_CM1
+        q = c["q_grid"][11]
+        assert de == pytest.approx(0.5 * omega[m] * q * q, rel=0.1)
+
+
+def test_dataset_rejects_bad_input():
+    x = np.zeros((4, 2))
+    with pytest.raises(ValueError, match="NaN/inf"):
+        datasets.Dataset(x=x, y=np.array([0, np.nan, 0, 0]))
+    with pytest.raises(ValueError, match="one energy per row"):
+        datasets.Dataset(x=x, y=np.zeros(3))
+    with pytest.raises(ValueError, match="forces f must have the shape of x"):
+        datasets.Dataset(x=x, y=np.zeros(4), f=np.zeros((4, 3)))
+
+
+def test_non_orthogonal_matrix_rejected():
+    with pytest.raises(ValueError, match="not orthogonal.*re-orthonormalise"):
+        _checks.check_orthonormal_columns(np.array([[1.0, 0.1], [0.0, 1.0]]))
+
+
+def test_atomic_write_keeps_previous_file_on_crash(tmp_path):
+    p = tmp_path / "result.txt"
+    p.write_text("old")
+    with pytest.raises(RuntimeError), _checks.atomic_write(p, "w") as fh:
+        fh.write("half")
+        raise RuntimeError("crash")
+    assert p.read_text() == "old"
+    assert list(tmp_path.iterdir()) == [p]
+
+
+def test_unknown_options_rejected():
+    with pytest.raises(TypeError, match=r"unknown option\(s\) \['bogus'\]"):
+        _checks.check_options({"bogus": 1}, {"maxdim"}, "dmrg")
+
+
+def _modules():
+    names = ["vibmpo.solvers"]
+    for info in pkgutil.walk_packages(vibmpo.__path__, "vibmpo."):
+        if not info.name.rsplit(".", 1)[-1].startswith("__"):
+            names.append(info.name)
+    return sorted(names)
+
+
+@pytest.mark.parametrize("name", _modules())
+def test_docstring_examples_run(name):
+    """Every example in every docstring of the package runs and gives what it shows."""
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0
