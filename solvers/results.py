@@ -1,0 +1,130 @@
+"""Vibrational level tables shared by every solver (exact diagonalisation, DMRG).
+
+Energies from a Hamiltonian in a physical unit (Hartree, eV, ...) are shown in cm^-1;
+force fields in their own unit (e.g. ``hbar*omega``) keep it, labelled. The JSON form
+always uses the keys ``energies_cm1`` / ``excitations_cm1`` (ascending,
+``excitations_cm1[0] == 0``) plus ``energy_unit`` saying what the numbers are in.
+
+Examples
+--------
+>>> res = levels_result([0.01, 0.02], "hartree", method="exact", grid="ho:9")
+>>> res.unit, res.excitations.round(2).tolist()
+('cm-1', [0.0, 2194.75])
+>>> print(format_level_table(res.energies, res.unit))  # doctest: +NORMALIZE_WHITESPACE
+  n    energy / cm-1    excitation / cm-1
+  0        2194.7463               0.0000
+  1        4389.4926            2194.7463
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vibmpo._checks import atomic_write
+from vibmpo.units import convert_energy, normalize_energy_unit
+
+__all__ = [
+    "LevelsResult",
+    "display_energies",
+    "levels_result",
+    "format_level_table",
+    "write_levels_json",
+]
+
+
+def display_energies(energies, energy_unit: str) -> tuple[np.ndarray, str]:
+    """Energies in their display unit: cm^-1 for physical units, else unchanged.
+
+    Examples
+    --------
+    >>> display_energies([1.0], "hbar*omega")
+    (array([1.]), 'hbar*omega')
+    """
+    e = np.asarray(energies, dtype=np.float64).reshape(-1)
+    try:
+        unit = normalize_energy_unit(energy_unit)
+    except ValueError:
+        return e.copy(), str(energy_unit)
+    return np.asarray(convert_energy(e, unit, "cm-1"), dtype=np.float64).reshape(-1), "cm-1"
+
+
+@dataclass(frozen=True)
+class LevelsResult:
+    """A table of vibrational levels from any method.
+
+    Attributes
+    ----------
+    energies : ndarray (k,)
+        Absolute energies, ascending, in ``unit``.
+    unit : str
+        ``"cm-1"`` or a force field's own unit label.
+    method : str
+        ``"exact"``, ``"dmrg"``, ...
+    grid : str
+        Grid spec used.
+    mpo_bond_dims : list of int
+        Bond dimensions of the Hamiltonian MPO.
+    seconds : float
+        Wall time of the solve.
+    extra : dict
+        Method-specific JSON-serialisable details (residuals, memory, sweeps, ...).
+    """
+
+    energies: np.ndarray
+    unit: str
+    method: str
+    grid: str = ""
+    mpo_bond_dims: list = field(default_factory=list)
+    seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def excitations(self) -> np.ndarray:
+        """Energies relative to the lowest level."""
+        return self.energies - self.energies[0]
+
+    def to_dict(self) -> dict:
+        """JSON-ready dictionary (see module docstring for the keys)."""
+        out = {
+            "energies_cm1": [float(x) for x in self.energies],
+            "excitations_cm1": [float(x) for x in self.excitations],
+            "energy_unit": self.unit,
+            "method": self.method,
+            "grid": self.grid,
+            "mpo_bond_dims": [int(x) for x in self.mpo_bond_dims],
+            "seconds": float(self.seconds),
+        }
+        out.update(self.extra)
+        return out
+
+
+def levels_result(energies, energy_unit: str, *, method: str, grid: str = "",
+                  mpo_bond_dims=(), seconds: float = 0.0, extra: dict | None = None
+                  ) -> LevelsResult:
+    """Build a :class:`LevelsResult` from energies in a Hamiltonian's unit (sorted,
+    converted to the display unit)."""
+    e, unit = display_energies(energies, energy_unit)
+    return LevelsResult(energies=np.sort(e), unit=unit, method=str(method), grid=str(grid),
+                        mpo_bond_dims=[int(x) for x in mpo_bond_dims], seconds=float(seconds),
+                        extra=dict(extra or {}))
+
+
+def format_level_table(energies, unit: str = "cm-1") -> str:
+    """Text table of absolute energies and excitation energies (labelled with ``unit``)."""
+    e = np.sort(np.asarray(energies, dtype=np.float64).reshape(-1))
+    h1, h2 = f"energy / {unit}", f"excitation / {unit}"
+    w1, w2 = max(len(h1), 14), max(len(h2), 14)
+    lines = [f"{'n':>3}  {h1:>{w1}}  {h2:>{w2}}"]
+    for i, x in enumerate(e):
+        lines.append(f"{i:>3}  {x:>{w1}.4f}  {x - e[0]:>{w2}.4f}")
+    return "\n".join(lines)
+
+
+def write_levels_json(path, result: LevelsResult) -> None:
+    """Write ``result.to_dict()`` as JSON, atomically."""
+    with atomic_write(path, "w") as fh:
+        json.dump(result.to_dict(), fh, indent=2)
+        fh.write("\n")
