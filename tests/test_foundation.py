@@ -77,10 +77,14 @@ def test_unknown_options_rejected():
 
 
 def _modules():
-    names = ["vibmpo.solvers"]
-    for info in pkgutil.walk_packages(vibmpo.__path__, "vibmpo."):
-        if not info.name.rsplit(".", 1)[-1].startswith("__"):
-            names.append(info.name)
+    import vibmpo.solvers
+
+    names = set()
+    for pkg in (vibmpo, vibmpo.solvers):
+        names.add(pkg.__name__)
+        for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
+            if not info.name.rsplit(".", 1)[-1].startswith("__"):
+                names.add(info.name)
     return sorted(names)
 
 

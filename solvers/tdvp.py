@@ -1,0 +1,505 @@
+r"""Time-dependent variational principle (TDVP) for matrix product states.
+
+Solves :math:`i\,\partial_t|\psi\rangle = P_{T\mathcal{M}}\,H|\psi\rangle` (real time) or
+:math:`\partial_t|\psi\rangle = -P_{T\mathcal{M}}\,H|\psi\rangle` (imaginary time, with
+renormalisation) on the manifold of MPS by the second-order projector-splitting
+integrator: a time step :math:`\delta t` is a left-to-right half sweep of
+:math:`\delta t/2` followed by its adjoint, a right-to-left half sweep of
+:math:`\delta t/2`. In each half sweep the centre tensor is evolved forward,
+
+.. math::
+
+    A_c \leftarrow e^{-i H_\mathrm{eff}\,\delta t/2} A_c ,
+
+and, after moving the orthogonality centre on, the bond tensor is evolved backward,
+:math:`C \leftarrow e^{+i K_\mathrm{eff}\,\delta t/2} C`. ``method="2site"`` evolves
+two-site centre tensors (one-site backward steps) and truncates by SVD, so the bond
+dimension adapts (up to ``maxdim``, discarding relative weight ``cutoff``);
+``method="1site"`` evolves one-site tensors (zero-site backward steps) at fixed bond
+dimension, conserving norm and energy to the accuracy of the Krylov exponentials;
+``method="adaptive"`` runs two-site steps until every bond has reached
+``min(maxdim, exact bond dimension)`` and one-site steps afterwards (so one-site TDVP
+cannot get stuck at the initial, e.g. product-state, bond dimension).
+All local exponentials are Lanczos exponentials (:func:`vibmpo.solvers.krylov.expm_krylov`).
+
+Inputs are quimb objects (``MatrixProductOperator`` with upper indices ``k{i}`` and lower
+``b{i}``, ``MatrixProductState``); they are never modified.
+
+The half sweeps are those of the shared sweep engine (:mod:`vibmpo.solvers.sweep`);
+this module supplies the local steps (forward site/two-site exponentials, backward
+one-site/zero-site exponentials) and the measurements.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from vibmpo.solvers.krylov import expm_krylov
+from vibmpo.solvers.mps import (
+    mpo_arrays,
+    mps_arrays,
+    mps_expectation,
+    mps_overlap,
+    to_quimb_mps,
+)
+from vibmpo.solvers.sweep import (
+    EffectiveOperator,
+    make_state,
+    root_tensors,
+    sweep_one_site,
+    sweep_two_site,
+)
+
+__all__ = ["TDVPResult", "TDVP_METHODS", "tdvp", "time_grid"]
+
+#: Integrators accepted by :func:`tdvp`.
+TDVP_METHODS = ("2site", "1site", "adaptive")
+
+
+@dataclass(frozen=True)
+class TDVPResult:
+    """Result of :func:`tdvp`.
+
+    Attributes
+    ----------
+    times : numpy.ndarray, shape (n_steps + 1,)
+        Times :math:`t_k = k\\,\\delta t` (units of ``1/energy`` of ``H``), starting at 0.
+    autocorrelation : numpy.ndarray, complex
+        :math:`C(t_k) = \\langle\\psi(0)|\\psi(t_k)\\rangle` (for imaginary time, the
+        overlap with the normalised initial state).
+    times_2t, autocorrelation_2t : numpy.ndarray or None
+        Doubled times :math:`2t_k` and :math:`C(2t_k) = \\langle\\psi(t_k)^*|\\psi(t_k)\\rangle`
+        from the t/2 trick; only for real time with real ``H`` and real ``psi0``.
+    energies : numpy.ndarray
+        :math:`\\langle\\psi|H|\\psi\\rangle / \\langle\\psi|\\psi\\rangle` at each time.
+    norms : numpy.ndarray
+        :math:`\\lVert\\psi(t_k)\\rVert` relative to the initial norm (before the
+        renormalisation of imaginary-time steps).
+    truncation_errors : numpy.ndarray, shape (n_steps,)
+        Discarded weight summed over the SVDs of each step (0 for one-site steps).
+    max_bond : numpy.ndarray of int
+        Largest bond dimension at each time.
+    methods : list of str
+        Integrator used for each step (``"2site"`` or ``"1site"``).
+    observables : dict of str to numpy.ndarray
+        Requested expectation values at each time.
+    states : dict of float to quimb MatrixProductState
+        States at the requested ``save_times`` (normalised as propagated).
+    final_state : quimb MatrixProductState
+    imaginary : bool
+    n_matvec : int
+        Total number of effective-Hamiltonian applications.
+    wall_time : float
+        Seconds spent.
+    """
+
+    times: np.ndarray
+    autocorrelation: np.ndarray
+    times_2t: np.ndarray | None
+    autocorrelation_2t: np.ndarray | None
+    energies: np.ndarray
+    norms: np.ndarray
+    truncation_errors: np.ndarray
+    max_bond: np.ndarray
+    methods: list
+    observables: dict
+    states: dict
+    final_state: object
+    imaginary: bool
+    n_matvec: int
+    wall_time: float
+    meta: dict = field(default_factory=dict)
+
+
+def time_grid(t_final: float, dt: float, save_times=None):
+    """Number of steps and the step indices of ``save_times``, with clear errors.
+
+    Parameters
+    ----------
+    t_final : float
+        Total time; must have the sign of ``dt`` (negative for backward propagation).
+    dt : float
+        Step; ``t_final / dt`` must be an integer (within rounding).
+    save_times : sequence of float, optional
+        Times (multiples of ``dt`` between 0 and ``t_final``) to keep states at.
+
+    Returns
+    -------
+    n_steps : int
+    save_steps : dict of int to float
+
+    Examples
+    --------
+    >>> time_grid(1.0, 0.1)[0]
+    10
+    >>> time_grid(1.0, 0.3)
+    Traceback (most recent call last):
+    ...
+    ValueError: t_final / dt = 3.333... is not an integer: use dt = 1/4 = 0.25 (4 steps) or ...
+    """
+    t_final, dt = float(t_final), float(dt)
+    if not (np.isfinite(t_final) and np.isfinite(dt)) or dt == 0.0:
+        raise ValueError(f"dt must be finite and non-zero and t_final finite, got "
+                         f"dt={dt!r}, t_final={t_final!r}")
+    if t_final == 0.0:
+        raise ValueError("t_final is 0: nothing to propagate; give a positive t_final")
+    if np.sign(t_final) != np.sign(dt):
+        raise ValueError(
+            f"t_final ({t_final:g}) and dt ({dt:g}) have opposite signs; use the same sign "
+            f"for both (dt={abs(dt):g} for forward, dt={-abs(dt):g} with a negative "
+            "t_final for backward propagation)"
+        )
+    ratio = t_final / dt
+    n = int(round(ratio))
+    if n < 1 or abs(ratio - n) > 1e-9 * max(1.0, abs(ratio)):
+        n_up = int(np.ceil(ratio))
+        n_dn = max(int(np.floor(ratio)), 1)
+        raise ValueError(
+            f"t_final / dt = {ratio:.3f}... is not an integer: use dt = "
+            f"{t_final:g}/{n_up} = {t_final / n_up:g} ({n_up} steps) or "
+            f"t_final = {n_dn * dt:g} ({n_dn} steps)"
+        )
+    save: dict[int, float] = {}
+    for s in [] if save_times is None else list(np.atleast_1d(save_times)):
+        k = float(s) / dt
+        kr = int(round(k))
+        if abs(k - kr) > 1e-9 * max(1.0, abs(k)) or not 0 <= kr <= n:
+            raise ValueError(
+                f"save time {float(s):g} is not a multiple of dt={dt:g} between 0 and "
+                f"t_final={t_final:g}; round it to {kr * dt:g}"
+            )
+        save[kr] = kr * dt
+    return n, save
+
+
+class _Propagator:
+    """TDVP on the shared sweep engine: local Krylov steps plus bookkeeping."""
+
+    def __init__(self, tensors, mpo, *, maxdim, cutoff, expansion, krylov_dim, krylov_tol,
+                 imaginary):
+        self.st = make_state(tensors, mpo, center=0)
+        self.maxdim = maxdim
+        self.cutoff = cutoff
+        self.expansion = expansion
+        self.kdim = krylov_dim
+        self.ktol = krylov_tol
+        self.imaginary = imaginary
+        self.n_matvec = 0
+        self.log_norm = 0.0
+        self.n = len(tensors)
+        logd = np.cumsum(np.log([a.shape[1] for a in tensors]))
+        # exact (untruncated) bond dimensions, capped to avoid overflow
+        self.full = [int(np.exp(min(logd[i], logd[-1] - logd[i], np.log(1e9))) + 0.5)
+                     for i in range(self.n - 1)]
+
+    def _tau(self, dt):
+        return -dt if self.imaginary else -1j * dt
+
+    def _expm(self, op, x, tau):
+        out, info = expm_krylov(op.matvec, x, tau, krylov_dim=self.kdim, tol=self.ktol,
+                                return_info=True)
+        self.n_matvec += info.n_matvec
+        if self.imaginary:
+            nrm = float(np.linalg.norm(out))
+            self.log_norm += np.log(nrm) if nrm > 0 else -np.inf
+            out = out / nrm
+        return out
+
+    def _stepper(self, tau):
+        def step(theta, op, info):
+            return self._expm(op, theta[0], tau)[None]
+        return step
+
+    def step(self, dt, two_site):
+        """One symmetric second-order step; returns the discarded weight."""
+        fwd = self._stepper(self._tau(dt / 2.0))
+        back = self._stepper(-self._tau(dt / 2.0))
+        disc = 0.0
+        for direction in ("lr", "rl"):
+            if two_site and self.n > 1:
+                recs = sweep_two_site(self.st, fwd, direction=direction, maxdim=self.maxdim,
+                                      cutoff=self.cutoff, site_step=back)
+            else:
+                recs = sweep_one_site(
+                    self.st, fwd, direction=direction, bond_step=back,
+                    maxdim=self.maxdim if self.expansion > 0 else None,
+                    cutoff=self.cutoff if self.expansion > 0 else 0.0,
+                    expansion=self.expansion)
+            disc += sum(r.discarded for r in recs)
+        return disc
+
+    # measurements -----------------------------------------------------------------------
+    @property
+    def tensors(self):
+        return root_tensors(self.st, 0)
+
+    def center_norm(self):
+        return float(np.linalg.norm(self.st.tensors[self.st.center]))
+
+    def normalize(self):
+        c = self.st.center
+        self.st.tensors[c] = self.st.tensors[c] / self.center_norm()
+
+    def energy(self):
+        st = self.st
+        j = st.center
+        a = st.tensors[j][0]
+        op = EffectiveOperator(st.left[j], (st.mpo[j],), st.right[j])
+        return float(np.vdot(a, op.matvec(a)).real / np.vdot(a, a).real)
+
+    def bonds(self):
+        return self.st.bond_dims()
+
+    def saturated(self):
+        return all(b >= min(self.maxdim, f) for b, f in zip(self.bonds(), self.full,
+                                                             strict=True))
+
+
+def _is_real(arrays):
+    return all(np.isrealobj(a) or not np.any(np.asarray(a).imag) for a in arrays)
+
+
+def _prepare_observables(observables, n):
+    """Observables as name -> ("mpo", arrays) | ("site", i, matrix) | ("call", f)."""
+    out = {}
+    if observables is None:
+        return out
+    if not isinstance(observables, dict):
+        raise TypeError("observables must be a dict name -> quimb MPO, (site, matrix) or "
+                        "callable(psi) -> number")
+    for name, op in observables.items():
+        if hasattr(op, "upper_ind") and hasattr(op, "L"):
+            if op.L != n:
+                raise ValueError(f"observable {name!r} acts on {op.L} sites, the state has {n}")
+            out[name] = ("mpo", mpo_arrays(op))
+        elif callable(op):
+            out[name] = ("call", op)
+        elif isinstance(op, tuple) and len(op) == 2:
+            i, m = int(op[0]), np.asarray(op[1])
+            if not 0 <= i < n:
+                raise ValueError(f"observable {name!r}: site {i} outside 0..{n - 1}")
+            out[name] = ("site", i, np.diag(m) if m.ndim == 1 else m)
+        else:
+            raise TypeError(
+                f"observable {name!r} must be a quimb MPO, a (site, matrix or diagonal) "
+                "tuple, or a callable(psi) -> number"
+            )
+    return out
+
+
+def _measure(kind, tensors, cache):
+    if kind[0] == "call":
+        if cache[0] is None:
+            cache[0] = to_quimb_mps(tensors)
+        return kind[1](cache[0])
+    nrm = mps_overlap(tensors, tensors).real
+    if kind[0] == "mpo":
+        return mps_expectation(tensors, kind[1]) / nrm
+    _, i, m = kind
+    ket = list(tensors)
+    ket[i] = np.tensordot(m, tensors[i], axes=([1], [1])).transpose(1, 0, 2)
+    return mps_overlap(tensors, ket) / nrm
+
+
+def _self_overlap(tensors):
+    """Unconjugated :math:`\\sum_k \\psi_k^2 = \\langle\\psi^*|\\psi\\rangle`."""
+    return complex(mps_overlap([a.conj() for a in tensors], tensors))
+
+
+def tdvp(H, psi0, t_final: float, *, dt: float, method: str = "adaptive",
+         maxdim: int = 64, cutoff: float = 1e-12, expansion: float = 0.0,
+         imaginary: bool = False,
+         observables: dict | None = None, save_times: Sequence[float] | None = None,
+         krylov_dim: int = 40, krylov_tol: float = 1e-12, growth_substeps: int = 1,
+         progress: bool = False,
+         callback: Callable | None = None) -> TDVPResult:
+    r"""Propagate an MPS in real or imaginary time with TDVP.
+
+    Parameters
+    ----------
+    H : quimb.tensor.MatrixProductOperator
+        Hermitian Hamiltonian (upper indices ``k{i}``, lower ``b{i}``). Not modified.
+    psi0 : quimb.tensor.MatrixProductState
+        Initial state (normalised internally). Not modified.
+    t_final : float
+        Total time (``1/energy`` units of ``H``: atomic units for molecules). Negative
+        with negative ``dt`` propagates backward.
+    dt : float
+        Time step; ``t_final / dt`` must be a positive integer.
+    method : {"adaptive", "2site", "1site"}, optional
+        Integrator (see the module docstring). ``"1site"`` keeps the bond dimensions of
+        ``psi0``; ``"adaptive"`` (default) grows them with two-site steps first.
+    maxdim : int, optional
+        Largest bond dimension of two-site steps (default 64).
+    cutoff : float, optional
+        Relative discarded weight allowed per SVD (default 1e-12).
+    expansion : float, optional
+        Subspace-expansion strength for one-site steps (default 0: plain one-site TDVP at
+        fixed bond dimension). With ``expansion > 0`` each one-site step enlarges the
+        kept basis with :math:`\alpha\,H_\mathrm{eff}\theta` before moving on (bounded by
+        ``maxdim``/``cutoff``), so ``"1site"`` can also grow a product state.
+    imaginary : bool, optional
+        Imaginary-time evolution :math:`e^{-H\tau}` with renormalisation (relaxation to
+        the ground state); the result's ``energies`` converge to the ground energy.
+    observables : dict, optional
+        Name to a quimb MPO, a ``(site, matrix)`` one-site operator (a 1-D array is read
+        as a diagonal, e.g. grid points for :math:`\langle q_i\rangle`), or a
+        ``callable(psi) -> number``; evaluated (normalised) at every time.
+    save_times : sequence of float, optional
+        Times (multiples of ``dt``) at which to keep the state.
+    krylov_dim, krylov_tol : optional
+        Lanczos settings of each local exponential.
+    growth_substeps : int, optional
+        Split each two-site step taken while the bonds are still growing (not yet at
+        ``min(maxdim, exact)``) into this many sub-steps (default 1). Starting from a
+        product state the first steps carry the largest projection error; e.g. 10
+        sub-steps cut it several-fold at little cost, since growth lasts a few steps.
+    progress : bool, optional
+        Show a tqdm progress bar.
+    callback : callable, optional
+        ``callback(step, time, energy)`` after each step; return ``True`` to stop early.
+
+    Returns
+    -------
+    TDVPResult
+
+    Raises
+    ------
+    ValueError
+        Bad ``t_final``/``dt`` (message says how to fix), unknown ``method``, or ``H``
+        and ``psi0`` of different lengths or physical dimensions.
+
+    Examples
+    --------
+    >>> import numpy as np, quimb.tensor as qtn
+    >>> H = qtn.MPO_ham_heis(4, j=1.0)
+    >>> psi0 = qtn.MPS_computational_state("0101")
+    >>> res = tdvp(H, psi0, 1.0, dt=0.1, maxdim=16)
+    >>> bool(abs(res.energies[-1] - res.energies[0]) < 1e-8), res.times.size
+    (True, 11)
+    """
+    if method not in TDVP_METHODS:
+        raise ValueError(f"unknown method {method!r}; use one of {TDVP_METHODS}")
+    if int(maxdim) < 1:
+        raise ValueError(f"maxdim must be >= 1, got {maxdim}")
+    if not 0.0 <= float(cutoff) < 1.0:
+        raise ValueError(f"cutoff must be in [0, 1), got {cutoff}")
+    if int(growth_substeps) < 1:
+        raise ValueError(f"growth_substeps must be >= 1, got {growth_substeps}")
+    if not float(expansion) >= 0.0:
+        raise ValueError(f"expansion must be >= 0, got {expansion}")
+    n_steps, save_steps = time_grid(t_final, dt, save_times)
+    if H.L != psi0.L:
+        raise ValueError(f"H has {H.L} sites but psi0 has {psi0.L}; they must match")
+    W = mpo_arrays(H)
+    A = mps_arrays(psi0)
+    for i, (w, a) in enumerate(zip(W, A, strict=True)):
+        if w.shape[2] != a.shape[1] or w.shape[3] != a.shape[1]:
+            raise ValueError(
+                f"site {i}: H has physical dimensions {w.shape[2:]}, psi0 {a.shape[1]}; "
+                "build both on the same grids"
+            )
+    obs = _prepare_observables(observables, len(A))
+    real_problem = _is_real(W) and _is_real(A) and not imaginary
+    dtype = np.result_type(*W, *A, float)
+    if not imaginary:
+        dtype = np.result_type(dtype, complex)
+    A = [np.asarray(a, dtype=dtype) for a in A]
+    norm0 = float(np.sqrt(abs(mps_overlap(A, A))))
+    if not norm0 > 0:
+        raise ValueError("psi0 has zero norm")
+    A[0] = A[0] / norm0
+    ref = [a.copy() for a in A]
+
+    t_start = _time.perf_counter()
+    pr = _Propagator(A, W, maxdim=int(maxdim), cutoff=float(cutoff),
+                     expansion=float(expansion), krylov_dim=int(krylov_dim),
+                     krylov_tol=float(krylov_tol), imaginary=bool(imaginary))
+    if method == "1site" and expansion == 0.0 and not pr.saturated():
+        import warnings
+
+        warnings.warn(
+            f"method='1site' keeps the bond dimensions {pr.bonds()} of psi0, below "
+            f"min(maxdim, exact) = {[min(pr.maxdim, f) for f in pr.full]}; use "
+            "method='adaptive' (or expansion > 0) to let them grow", RuntimeWarning,
+            stacklevel=2)
+
+    times = [0.0]
+    auto = [1.0 + 0.0j]
+    auto2 = [_self_overlap(pr.tensors)] if real_problem else None
+    energies = [pr.energy()]
+    norms = [1.0]
+    trunc: list[float] = []
+    max_bond = [max(pr.bonds(), default=1)]
+    methods: list[str] = []
+    obs_vals: dict[str, list] = {k: [] for k in obs}
+    states = {}
+
+    def record(tensors):
+        cache = [None]
+        for k, kind in obs.items():
+            obs_vals[k].append(_measure(kind, tensors, cache))
+
+    record(pr.tensors)
+    if 0 in save_steps:
+        states[save_steps[0]] = to_quimb_mps(pr.tensors)
+
+    two_site = method in ("2site", "adaptive")
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_steps, desc="tdvp", unit="step")
+    for step in range(1, n_steps + 1):
+        if method == "adaptive" and two_site and pr.saturated():
+            two_site = False
+        pr.log_norm = 0.0
+        n_sub = int(growth_substeps) if two_site and not pr.saturated() else 1
+        trunc.append(sum(pr.step(float(dt) / n_sub, two_site) for _ in range(n_sub)))
+        methods.append("2site" if two_site else "1site")
+        nrm = pr.center_norm()
+        norms.append(float(np.exp(pr.log_norm)) * nrm if imaginary else nrm)
+        pr.normalize()
+        tensors = pr.tensors
+        times.append(step * float(dt))
+        energies.append(pr.energy())
+        auto.append(complex(mps_overlap(ref, tensors)))
+        if real_problem:
+            auto2.append(_self_overlap(tensors))
+        max_bond.append(max(pr.bonds(), default=1))
+        record(tensors)
+        if step in save_steps:
+            states[save_steps[step]] = to_quimb_mps(tensors)
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(E=f"{energies[-1]:.8g}", D=max_bond[-1], m=methods[-1])
+        if callback is not None and callback(step, step * float(dt), energies[-1]):
+            break
+    if bar is not None:
+        bar.close()
+
+    times_arr = np.asarray(times)
+    return TDVPResult(
+        times=times_arr,
+        autocorrelation=np.asarray(auto, dtype=complex),
+        times_2t=2.0 * times_arr if real_problem else None,
+        autocorrelation_2t=np.asarray(auto2, dtype=complex) if real_problem else None,
+        energies=np.asarray(energies),
+        norms=np.asarray(norms),
+        truncation_errors=np.asarray(trunc),
+        max_bond=np.asarray(max_bond, dtype=int),
+        methods=methods,
+        observables={k: np.asarray(v) for k, v in obs_vals.items()},
+        states=states,
+        final_state=to_quimb_mps(pr.tensors),
+        imaginary=bool(imaginary),
+        n_matvec=pr.n_matvec,
+        wall_time=_time.perf_counter() - t_start,
+        meta={"method": method, "dt": float(dt), "maxdim": int(maxdim),
+              "cutoff": float(cutoff), "expansion": float(expansion),
+              "growth_substeps": int(growth_substeps),
+              "initial_norm": norm0},
+    )

@@ -1,0 +1,229 @@
+"""TDVP and the Lanczos exponential: against exact propagation and conservation laws."""
+
+import numpy as np
+import pytest
+import scipy.linalg
+from vibmpo.solvers.krylov import expm_krylov
+from vibmpo.solvers.propagate_exact import propagate_exact
+from vibmpo.solvers.states import gaussian_wavepacket
+from vibmpo.solvers.tdvp import tdvp, time_grid
+
+from vibmpo.operators.forcefield import henon_heiles
+from vibmpo.operators.hamiltonian import grid_hamiltonian
+
+
+# --------------------------------------------------------------------------------------
+# Lanczos exponential
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("tau", [-0.7j, -0.3, 0.2 - 0.5j])
+def test_expm_krylov_matches_scipy_expm(rng, tau):
+    a = rng.standard_normal((60, 60)) + 1j * rng.standard_normal((60, 60))
+    h = 0.5 * (a + a.conj().T)
+    v = rng.standard_normal(60) + 1j * rng.standard_normal(60)
+    w, info = expm_krylov(lambda x: h @ x, v, tau, krylov_dim=60, return_info=True)
+    ref = scipy.linalg.expm(tau * h) @ v
+    assert np.linalg.norm(w - ref) <= 1e-10 * np.linalg.norm(ref)
+    assert info.converged and info.n_matvec < 60
+
+
+def test_expm_krylov_keeps_shape_and_reality(rng):
+    h = rng.standard_normal((12, 12))
+    h = h + h.T
+    v = rng.standard_normal((3, 4))
+    w = expm_krylov(lambda x: (h @ x.ravel()).reshape(3, 4), v, -0.4)
+    assert w.shape == (3, 4) and np.isrealobj(w)
+    np.testing.assert_allclose(w.ravel(), scipy.linalg.expm(-0.4 * h) @ v.ravel(), atol=1e-12)
+
+
+def test_expm_krylov_exact_in_invariant_subspace():
+    h = np.diag([1.0, 2.0, 3.0, 4.0])
+    v = np.array([1.0, 1.0, 0.0, 0.0])
+    w, info = expm_krylov(lambda x: h @ x, v, -1j, return_info=True)
+    np.testing.assert_allclose(w, np.exp(-1j * np.diag(h)) * v, atol=1e-14)
+    assert info.n_matvec == 2
+
+
+def test_expm_krylov_rejects_bad_input():
+    with pytest.raises(ValueError, match="krylov_dim must be >= 1"):
+        expm_krylov(lambda x: x, np.ones(2), -1j, krylov_dim=0)
+
+
+# --------------------------------------------------------------------------------------
+# time grid
+# --------------------------------------------------------------------------------------
+def test_time_grid_errors_say_how_to_fix():
+    assert time_grid(2.0, 0.5, [0.0, 1.0, 2.0]) == (4, {0: 0.0, 2: 1.0, 4: 2.0})
+    with pytest.raises(ValueError, match=r"not an integer: use dt = 1/4 = 0.25"):
+        time_grid(1.0, 0.3)
+    with pytest.raises(ValueError, match="opposite signs.*negative t_final"):
+        time_grid(1.0, -0.1)
+    with pytest.raises(ValueError, match="not a multiple of dt"):
+        time_grid(1.0, 0.1, [0.25])
+
+
+# --------------------------------------------------------------------------------------
+# TDVP on a 3-mode Henon-Heiles system (512 grid points) vs exact propagation
+# --------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def hh3():
+    ham = grid_hamiltonian(henon_heiles(3), "ho:8")
+    return ham, ham.to_mpo()
+
+
+@pytest.fixture(scope="module")
+def hh3_wavepacket(hh3):
+    return gaussian_wavepacket(hh3[0].grids, displace={0: 1.0, 1: -0.5})
+
+
+def _copy_data(tn):
+    return [np.array(t.data) for t in tn]
+
+
+def test_two_site_tdvp_matches_exact_autocorrelation(hh3, hh3_wavepacket):
+    ham, H = hh3
+    psi0 = hh3_wavepacket
+    h_before, p_before = _copy_data(H), _copy_data(psi0)
+    dt, n = 0.025, 200
+    res = tdvp(H, psi0, n * dt, dt=dt, method="2site", maxdim=64, cutoff=0.0)
+    ref = propagate_exact(ham, psi0, n * dt, dt=dt, method="eigh")
+    assert res.times.size == n + 1
+    assert np.max(np.abs(res.autocorrelation - ref.autocorrelation)) <= 1e-6
+    # the t/2 trick: C(2t) = <psi(t)*|psi(t)> for real H and psi0
+    ref2 = propagate_exact(ham, psi0, 2 * n * dt, dt=dt, method="eigh")
+    assert np.max(np.abs(res.autocorrelation_2t - ref2.autocorrelation[::2])) <= 1e-6
+    # inputs untouched
+    for a, b in zip(h_before, _copy_data(H), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(p_before, _copy_data(psi0), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_adaptive_tdvp_grows_from_product_state_then_goes_one_site(hh3, hh3_wavepacket):
+    ham, H = hh3
+    dt, n = 0.025, 200
+    res = tdvp(H, hh3_wavepacket, n * dt, dt=dt, method="adaptive", maxdim=64, cutoff=0.0,
+               growth_substeps=2)
+    ref = propagate_exact(ham, hh3_wavepacket, n * dt, dt=dt, method="eigh")
+    assert res.max_bond[0] == 1 and res.max_bond[-1] == 8
+    assert res.methods[0] == "2site" and res.methods[-1] == "1site"
+    assert np.max(np.abs(res.autocorrelation - ref.autocorrelation)) <= 1e-6
+
+
+def test_one_site_tdvp_conserves_norm_and_energy(hh3, hh3_wavepacket):
+    _, H = hh3
+    # get a state with saturated bonds first, then run pure one-site TDVP
+    grown = tdvp(H, hh3_wavepacket, 0.5, dt=0.05, method="2site", maxdim=6, cutoff=0.0)
+    assert list(grown.max_bond)[-1] == 6
+    res = tdvp(H, grown.final_state, 10.0, dt=0.05, method="1site", maxdim=6)
+    assert set(res.methods) == {"1site"}
+    assert np.max(np.abs(res.norms - 1.0)) <= 1e-10
+    assert np.max(np.abs(res.energies - res.energies[0])) <= 1e-8
+    assert np.all(res.truncation_errors == 0.0)
+
+
+def test_forward_then_backward_returns_initial_state(hh3, hh3_wavepacket):
+    _, H = hh3
+    fwd = tdvp(H, hh3_wavepacket, 2.0, dt=0.05, method="adaptive", maxdim=64, cutoff=0.0)
+    back = tdvp(H, fwd.final_state, -2.0, dt=-0.05, method="1site")
+    fidelity = abs(back.final_state.H @ hh3_wavepacket) ** 2
+    assert fidelity >= 1 - 1e-8
+
+
+def test_imaginary_time_reaches_ground_state(hh3, hh3_wavepacket):
+    ham, H = hh3
+    e0 = np.linalg.eigvalsh(ham.dense())[0]
+    res = tdvp(H, hh3_wavepacket, 20.0, dt=0.25, method="2site", maxdim=64, imaginary=True)
+    assert res.imaginary and res.times_2t is None
+    assert abs(res.energies[-1] - e0) <= 1e-8
+    assert np.all(np.diff(res.energies) <= 1e-10)  # relaxation lowers the energy
+
+
+def test_imaginary_time_agrees_with_dmrg(hh3, hh3_wavepacket):
+    dmrg_mod = pytest.importorskip("vibmpo.solvers.dmrg")
+    _, H = hh3
+    d = dmrg_mod.dmrg(H, n_states=1, maxdim=64)
+    e_dmrg = float(np.atleast_1d(d.energies)[0])
+    res = tdvp(H, hh3_wavepacket, 20.0, dt=0.25, method="2site", maxdim=64, imaginary=True)
+    assert abs(res.energies[-1] - e_dmrg) <= 1e-8
+
+
+def test_observables_and_saved_states(hh3, hh3_wavepacket):
+    ham, H = hh3
+    q0 = ham.grids[0].points
+    res = tdvp(H, hh3_wavepacket, 1.0, dt=0.1, maxdim=64, save_times=[0.5],
+               observables={"q0": (0, q0), "H": H, "norm": lambda p: abs(p.H @ p)})
+    ref = propagate_exact(ham, hh3_wavepacket, 1.0, dt=0.1, method="eigh", keep_states=True)
+    qd = np.kron(np.kron(q0, np.ones(8)), np.ones(8))
+    exact_q = np.einsum("tk,k,tk->t", ref.states.conj(), qd, ref.states).real
+    np.testing.assert_allclose(res.observables["q0"].real, exact_q, atol=1e-7)
+    np.testing.assert_allclose(res.observables["H"].real, res.energies, atol=1e-10)
+    np.testing.assert_allclose(res.observables["norm"], 1.0, atol=1e-10)
+    saved = res.states[0.5].to_dense().ravel()
+    assert abs(abs(np.vdot(saved, ref.states[5])) - 1.0) < 1e-7
+
+
+def test_tdvp_rejects_bad_input(hh3, hh3_wavepacket):
+    _, H = hh3
+    with pytest.raises(ValueError, match="not an integer"):
+        tdvp(H, hh3_wavepacket, 1.0, dt=0.3)
+    with pytest.raises(ValueError, match="unknown method"):
+        tdvp(H, hh3_wavepacket, 1.0, dt=0.1, method="rk4")
+    with pytest.raises(ValueError, match="growth_substeps must be >= 1"):
+        tdvp(H, hh3_wavepacket, 1.0, dt=0.1, growth_substeps=0)
+    other = gaussian_wavepacket(grid_hamiltonian(henon_heiles(3), "ho:5").grids)
+    with pytest.raises(ValueError, match="physical dimensions"):
+        tdvp(H, other, 1.0, dt=0.1)
+    with pytest.warns(RuntimeWarning, match="method='adaptive'"):
+        tdvp(H, hh3_wavepacket, 0.1, dt=0.1, method="1site")
+
+
+# --------------------------------------------------------------------------------------
+# exact references and the command line
+# --------------------------------------------------------------------------------------
+def test_exact_propagation_methods_agree(hh3, hh3_wavepacket):
+    ham, _ = hh3
+    v0 = hh3_wavepacket.to_dense().ravel()
+    ref = propagate_exact(ham, v0, 3.0, dt=0.1, method="eigh", keep_states=True)
+    for method in ("expm", "krylov", "chebyshev"):
+        r = propagate_exact(ham, v0, 3.0, dt=0.1, method=method)
+        np.testing.assert_allclose(r.autocorrelation, ref.autocorrelation, atol=1e-10)
+    kr = propagate_exact(ham, v0, 3.0, dt=0.1, method="krylov")
+    np.testing.assert_allclose(kr.final_state, ref.states[-1], atol=1e-10)
+    # imaginary time relaxes to the ground state
+    im = propagate_exact(ham, v0, 30.0, dt=1.0, method="krylov", imaginary=True)
+    e0 = np.linalg.eigvalsh(ham.dense())[0]
+    assert np.vdot(im.final_state, ham.matvec(im.final_state)).real == pytest.approx(e0,
+                                                                                 abs=1e-8)
+    with pytest.raises(ValueError, match="autocorrelation only"):
+        propagate_exact(ham, v0, 1.0, dt=0.1, method="chebyshev", imaginary=True)
+
+
+def test_cli_propagate_writes_spectrum_matching_levels(tmp_path):
+    import json
+
+    from vibmpo.cli import main
+
+    out = tmp_path / "run"
+    rc = main(["propagate", "henon-heiles:2", "--grid", "ho:8", "--t-final", "40",
+               "--dt", "0.1", "--initial", "gauss:displace=0:1", "--maxdim", "8",
+               "--out", str(out), "--quiet"])
+    assert rc == 0
+    for name in ("autocorrelation.csv", "observables.csv", "spectrum.csv", "spectrum.json",
+                 "result.json", "autocorrelation.png", "spectrum.png"):
+        assert (out / name).stat().st_size > 0, name
+    summary = json.loads((out / "result.json").read_text())
+    peaks = np.array(summary["spectrum"]["peaks"])
+    resolution = summary["spectrum"]["resolution"]
+    levels = np.linalg.eigvalsh(grid_hamiltonian(henon_heiles(2), "ho:8").dense())
+    strongest = peaks[np.argmax(summary["spectrum"]["heights"])]
+    assert np.min(np.abs(levels - strongest)) < resolution / 4
+    assert summary["energy_drift"] < 1e-8
+
+
+def test_cli_rejects_bad_initial_spec(tmp_path, capsys):
+    from vibmpo.cli import main
+
+    rc = main(["propagate", "henon-heiles:2", "--grid", "ho:6", "--t-final", "1",
+               "--dt", "0.1", "--initial", "gauss:displace=7", "--out", str(tmp_path)])
+    assert rc == 1
+    assert "MODE:VALUE" in capsys.readouterr().err
