@@ -1,0 +1,76 @@
+"""``vibmpo fit DATA --out MODEL.h5``: fit an NN-MPO potential to energies (and forces).
+
+DATA is a folder with ``x_train.npy``, ``y_train.npy``, optional ``f_train.npy`` and
+optional ``x/y/f_validation.npy``, or an ``.npz`` with those names. Validation data
+only monitor the fit and select the saved model.
+"""
+
+from __future__ import annotations
+
+__all__ = ["register", "run"]
+
+
+def _ranks(text: str):
+    try:
+        vals = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"--max-rank must be an integer or comma-separated integers, "
+                         f"got {text!r}") from None
+    if not vals:
+        raise ValueError("--max-rank is empty")
+    return vals[0] if len(vals) == 1 else tuple(vals)
+
+
+def register(subparsers) -> None:
+    """Add the ``fit`` command to ``subparsers``."""
+    p = subparsers.add_parser(
+        "fit", help="fit an NN-MPO potential to energies (and forces)",
+        description="Fit an NN-MPO potential (alternating exact core sweeps and Stiefel/"
+                    "basis gradient steps) and save it as a vibmpo HDF5 model.")
+    p.add_argument("data", help="folder of x/y/f_{train,validation}.npy or an .npz")
+    p.add_argument("--out", required=True, help="output model file (.h5)")
+    p.add_argument("--profile", default="quick", choices=("quick", "accurate", "test"),
+                   help="default schedule (default: quick)")
+    p.add_argument("--max-rank", default=None,
+                   help="maximum TT rank, or a comma-separated growth schedule (e.g. 4,8,12)")
+    p.add_argument("--basis-size", type=int, default=21,
+                   help="basis functions per mode, including the constant (default 21)")
+    p.add_argument("--sweeps", type=int, default=None, help="outer iterations")
+    p.add_argument("--grad-steps", type=int, default=None,
+                   help="gradient steps on U and the basis per iteration")
+    p.add_argument("--ridge", type=float, default=None, help="relative ridge strength")
+    p.add_argument("--force-weight", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--energy-unit", default="eV", help="unit of the energies (default eV)")
+    p.add_argument("--time-budget", type=float, default=None,
+                   help="wall-clock budget in seconds (default from the profile)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    """Runner of ``vibmpo fit``."""
+    from vibmpo.datasets import load_dataset
+    from vibmpo.potential.io import save_model
+    from vibmpo.potential.train import fit
+
+    tr = load_dataset(args.data, "train", energy_unit=args.energy_unit)
+    va = load_dataset(args.data, "validation", energy_unit=args.energy_unit, required=False)
+    res = fit(tr.x, tr.y, tr.f,
+              x_val=None if va is None else va.x, y_val=None if va is None else va.y,
+              f_val=None if va is None else va.f,
+              max_rank=None if args.max_rank is None else _ranks(args.max_rank),
+              basis_size=args.basis_size, n_sweeps=args.sweeps, grad_steps=args.grad_steps,
+              ridge=args.ridge, force_weight=args.force_weight, seed=args.seed,
+              time_budget=args.time_budget, profile=args.profile,
+              energy_unit=tr.energy_unit, progress=not args.no_progress)
+    arrays = res.model.to_arrays()
+    meta = res.metadata()
+    meta["data"] = str(args.data)
+    save_model(args.out, arrays, metadata=meta)
+    h, i = res.history, res.best_iteration
+    msg = f"train RMSE {h['train_rmse'][i]:.4g} {arrays.energy_unit}"
+    if h["val_rmse"][i] is not None:
+        msg += f", validation RMSE {h['val_rmse'][i]:.4g} {arrays.energy_unit}"
+    print(f"saved {args.out} (ranks {list(arrays.ranks)}, {res.wall_time:.1f} s): {msg}")
+    return 0

@@ -1,0 +1,115 @@
+r"""Per-mode basis functions of the NN-MPO, for NumPy or JAX arrays.
+
+For latent coordinates ``q`` (m, f) the basis of mode ``i`` is
+
+.. math::
+
+    z_{i\rho} = w_{i\rho} (q_i - c_{i\rho}) + b_{i\rho}, \qquad
+    \phi_i(q_i) = [1, a_1(z_{i1}), \dots, a_{N-1}(z_{i,N-1})],
+
+and its derivative ``d phi_i / d q_i = [0, w_{i\rho} a_\rho'(z_{i\rho})]``. Every function
+takes ``xp`` (``numpy`` or ``jax.numpy``) so the trainer (NumPy, float64) and the JAX
+model share one implementation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vibmpo.potential.arrays import ACTIVATIONS
+
+__all__ = ["activation_and_derivative", "basis_values", "check_activations"]
+
+
+def check_activations(activations) -> tuple[str, ...]:
+    """Return ``activations`` as a tuple of known names, or raise ``ValueError``.
+
+    Examples
+    --------
+    >>> check_activations(["silu", "tanh"])
+    ('silu', 'tanh')
+    """
+    if isinstance(activations, str):
+        raise ValueError("activations must be a sequence of names (one per non-constant basis "
+                         f"function), got the single string {activations!r}")
+    acts = tuple(str(a) for a in activations)
+    if not acts:
+        raise ValueError("need at least one non-constant basis function (activation)")
+    for a in acts:
+        if a not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {a!r}; choose from {ACTIVATIONS}")
+    return acts
+
+
+def activation_and_derivative(name: str, z, xp=np):
+    r"""Value and derivative ``(a(z), a'(z))`` of the activation ``name``.
+
+    Examples
+    --------
+    >>> v, d = activation_and_derivative("moderate", np.array([1.0]))
+    >>> bool(np.isclose(v[0], 1 - np.exp(-1) + 0.05)), bool(np.isclose(d[0], 2 * np.exp(-1) + 0.1))
+    (True, True)
+    """
+    if name == "moderate":
+        e = xp.exp(-z * z)
+        return 1.0 - e + 0.05 * z * z, 2.0 * z * e + 0.1 * z
+    if name == "silu":
+        s = 1.0 / (1.0 + xp.exp(-z))
+        return z * s, s + z * s * (1.0 - s)
+    if name == "tanh":
+        t = xp.tanh(z)
+        return t, 1.0 - t * t
+    if name == "sigmoid":
+        s = 1.0 / (1.0 + xp.exp(-z))
+        return s, s * (1.0 - s)
+    if name == "gaussian":
+        e = xp.exp(-z * z)
+        return e, -2.0 * z * e
+    raise ValueError(f"unknown activation {name!r}; choose from {ACTIVATIONS}")
+
+
+def basis_values(q, centres, w, b, activations, xp=np, derivative: bool = False):
+    """Basis values ``phi`` (m, f, N) and, if ``derivative``, ``d phi / d q`` (m, f, N).
+
+    Parameters
+    ----------
+    q : array (m, f)
+        Latent coordinates.
+    centres, w, b : array (f, N-1)
+        Basis parameters.
+    activations : tuple of str, length N-1
+        Activation of each non-constant function.
+    xp : module
+        ``numpy`` or ``jax.numpy``.
+
+    Examples
+    --------
+    >>> phi, dphi = basis_values(np.zeros((2, 1)), np.zeros((1, 1)), np.ones((1, 1)),
+    ...                          np.zeros((1, 1)), ("tanh",), derivative=True)
+    >>> phi[0].tolist(), dphi[0].tolist()
+    ([[1.0, 0.0]], [[0.0, 1.0]])
+    """
+    z = w[None] * (q[:, :, None] - centres[None]) + b[None]
+    names = list(dict.fromkeys(activations))
+    vals, ders, order = [], [], []
+    for name in names:
+        idx = [k for k, a in enumerate(activations) if a == name]
+        zk = z[..., idx[0]:idx[-1] + 1] if idx == list(range(idx[0], idx[-1] + 1)) \
+            else z[..., np.asarray(idx)]
+        v, d = activation_and_derivative(name, zk, xp)
+        vals.append(v)
+        ders.append(d)
+        order.extend(idx)
+    ones = xp.ones(z.shape[:-1] + (1,), dtype=z.dtype)
+    v = xp.concatenate(vals, axis=-1) if len(vals) > 1 else vals[0]
+    perm = None if order == sorted(order) else np.argsort(np.asarray(order))
+    if perm is not None:
+        v = v[..., perm]
+    phi = xp.concatenate([ones, v], axis=-1)
+    if not derivative:
+        return phi
+    d = xp.concatenate(ders, axis=-1) if len(ders) > 1 else ders[0]
+    if perm is not None:
+        d = d[..., perm]
+    dphi = xp.concatenate([0.0 * ones, d * w[None]], axis=-1)
+    return phi, dphi

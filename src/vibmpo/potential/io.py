@@ -1,0 +1,253 @@
+"""Read and write NN-MPO potentials as HDF5 files (h5py + NumPy only, no JAX).
+
+Two formats are read by :func:`load_model`:
+
+* the vibmpo format (``attrs["format"] == "vibmpo.nnmpo"``, ``attrs["version"] == 1``):
+  datasets ``U`` (n, f), ``centres``, ``w``, ``b`` (f, N-1), group ``cores`` with
+  ``core_0 .. core_{f-1}`` of shape (r_{i-1}, N, r_i); attributes ``activations``
+  (list of names), ``scale``, ``offset``, ``energy_unit`` and ``metadata`` (a JSON
+  string with training details);
+* the Pompon format (groups ``args/`` and ``params/`` with ``U``, ``x0``, ``w{i}``,
+  ``b{i}``, ``W{i}``, ``norm``), where the basis centres are ``(x0 @ U).T`` and the
+  activation string ``"moderate+silu"`` splits the N-1 functions into equal blocks.
+
+Files are written atomically: a crash while saving never leaves a half-written model.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from vibmpo._checks import atomic_path
+from vibmpo.potential.arrays import ACTIVATIONS, NNMPOArrays
+
+__all__ = ["FORMAT", "VERSION", "save_model", "load_model", "load_metadata", "detect_format"]
+
+#: Value of the ``format`` attribute of vibmpo model files.
+FORMAT = "vibmpo.nnmpo"
+#: Current version of the vibmpo model format.
+VERSION = 1
+
+
+def _h5py():
+    import h5py
+
+    return h5py
+
+
+def save_model(path, arrays: NNMPOArrays, *, metadata: dict | None = None) -> Path:
+    """Write ``arrays`` (and JSON-serialisable ``metadata``) to ``path`` atomically.
+
+    Parameters
+    ----------
+    path : path-like
+        Destination ``.h5`` file (parent folders are created).
+    arrays : NNMPOArrays
+        The potential.
+    metadata : dict, optional
+        Training details (data size, RMSEs, options, ...), stored as JSON.
+
+    Returns
+    -------
+    Path
+        The written path.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> a = NNMPOArrays(U=np.eye(1), centres=np.zeros((1, 1)), w=np.ones((1, 1)),
+    ...                 b=np.zeros((1, 1)), activations=("gaussian",),
+    ...                 cores=(np.ones((1, 2, 1)),), energy_unit="eV")
+    >>> p = save_model(pathlib.Path(tempfile.mkdtemp()) / "m.h5", a, metadata={"seed": 0})
+    >>> load_model(p).energy([[0.0]]).tolist(), load_metadata(p)["seed"]
+    ([2.0], 0)
+    """
+    if not isinstance(arrays, NNMPOArrays):
+        raise TypeError(f"save_model needs an NNMPOArrays, got {type(arrays).__name__}; "
+                        "convert a trained model with model.to_arrays()")
+    try:
+        meta_json = json.dumps(metadata or {}, default=_json_default)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"metadata must be JSON-serialisable: {exc}") from None
+    h5py = _h5py()
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        with h5py.File(tmp, "w") as h:
+            h.attrs["format"] = FORMAT
+            h.attrs["version"] = VERSION
+            h.attrs["energy_unit"] = arrays.energy_unit
+            h.attrs["scale"] = arrays.scale
+            h.attrs["offset"] = arrays.offset
+            h.attrs["activations"] = json.dumps(list(arrays.activations))
+            h.attrs["metadata"] = meta_json
+            for name in ("U", "centres", "w", "b"):
+                h.create_dataset(name, data=getattr(arrays, name))
+            g = h.create_group("cores")
+            g.attrs["n_cores"] = len(arrays.cores)
+            for i, core in enumerate(arrays.cores):
+                g.create_dataset(f"core_{i}", data=core)
+    return path
+
+
+def _json_default(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"object of type {type(obj).__name__} is not JSON serialisable")
+
+
+def _open(path):
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"model file {path} does not exist")
+    h5py = _h5py()
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        raise ValueError(
+            f"cannot read model file {path}: not a readable HDF5 file (truncated or corrupt? "
+            f"{exc}); re-save or re-copy the model"
+        ) from None
+
+
+def detect_format(path) -> str:
+    """Return ``"vibmpo"`` or ``"pompon"`` for a model file (``ValueError`` otherwise).
+
+    Examples
+    --------
+    >>> from vibmpo.datasets import h2co_pompon_model_path
+    >>> detect_format(h2co_pompon_model_path())
+    'pompon'
+    """
+    with _open(path) as h:
+        return _format_of(h, path)
+
+
+def _format_of(h, path) -> str:
+    fmt = h.attrs.get("format")
+    if isinstance(fmt, bytes):
+        fmt = fmt.decode()
+    if fmt == FORMAT:
+        return "vibmpo"
+    if "params" in h and "U" in h["params"] and "W0" in h["params"]:
+        return "pompon"
+    raise ValueError(
+        f"{path} is neither a vibmpo NN-MPO file (attribute format={FORMAT!r}) nor a Pompon "
+        "model (groups params/U, params/W0, ...)"
+    )
+
+
+def _read(group, key, path):
+    if key not in group:
+        raise ValueError(f"model file {path} is missing {group.name.rstrip('/')}/{key} "
+                         "(truncated or not an NN-MPO model)")
+    try:
+        return group[key][()]
+    except (OSError, KeyError, RuntimeError) as exc:
+        raise ValueError(f"model file {path}: cannot read {key} (corrupt data: {exc})") from None
+
+
+def _attr(h, key, path):
+    if key not in h.attrs:
+        raise ValueError(f"model file {path} lacks the attribute {key!r} (truncated or corrupt)")
+    val = h.attrs[key]
+    return val.decode() if isinstance(val, bytes) else val
+
+
+def load_model(path) -> NNMPOArrays:
+    """Load a vibmpo or Pompon NN-MPO file as :class:`NNMPOArrays` (NumPy only).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If the file is truncated, corrupt, of an unknown format or version, or its arrays
+        do not form a valid NN-MPO; the message names the file and the problem.
+
+    Examples
+    --------
+    >>> from vibmpo.datasets import h2co_pompon_model_path
+    >>> load_model(h2co_pompon_model_path()).ranks
+    (5, 14, 14, 14, 6)
+    """
+    with _open(path) as h:
+        try:
+            fmt = _format_of(h, path)
+            if fmt == "vibmpo":
+                return _load_vibmpo(h, path)
+            return _load_pompon(h, path)
+        except (KeyError, OSError, RuntimeError) as exc:
+            raise ValueError(f"model file {path} is corrupt: {exc}") from None
+
+
+def load_metadata(path) -> dict:
+    """Training metadata of a vibmpo model file (``{}`` for Pompon files).
+
+    Examples
+    --------
+    >>> from vibmpo.datasets import h2co_pompon_model_path
+    >>> load_metadata(h2co_pompon_model_path())["format"]
+    'pompon'
+    """
+    with _open(path) as h:
+        if _format_of(h, path) == "pompon":
+            return {"format": "pompon"}
+        return json.loads(_attr(h, "metadata", path))
+
+
+def _load_vibmpo(h, path) -> NNMPOArrays:
+    version = int(_attr(h, "version", path))
+    if version != VERSION:
+        raise ValueError(f"model file {path} has format version {version}; this vibmpo reads "
+                         f"version {VERSION}")
+    if "cores" not in h:
+        raise ValueError(f"model file {path} is missing the group 'cores' (truncated?)")
+    g = h["cores"]
+    n = int(g.attrs.get("n_cores", len(g)))
+    cores = tuple(_read(g, f"core_{i}", path) for i in range(n))
+    try:
+        return NNMPOArrays(
+            U=_read(h, "U", path), centres=_read(h, "centres", path), w=_read(h, "w", path),
+            b=_read(h, "b", path), activations=tuple(json.loads(_attr(h, "activations", path))),
+            cores=cores, scale=float(_attr(h, "scale", path)),
+            offset=float(_attr(h, "offset", path)), energy_unit=str(_attr(h, "energy_unit", path)),
+        )
+    except ValueError as exc:
+        raise ValueError(f"model file {path} holds an invalid NN-MPO: {exc}") from None
+
+
+def _pompon_activations(name: str, n_funcs: int) -> tuple[str, ...]:
+    parts = [p.strip() for p in name.split("+")]
+    for p in parts:
+        if p not in ACTIVATIONS:
+            raise ValueError(f"Pompon activation {p!r} is not supported; known: {ACTIVATIONS}")
+    if n_funcs % len(parts):
+        raise ValueError(f"cannot split {n_funcs} basis functions evenly over {parts}")
+    k = n_funcs // len(parts)
+    return tuple(p for p in parts for _ in range(k))
+
+
+def _load_pompon(h, path) -> NNMPOArrays:
+    p = h["params"]
+    U = np.asarray(_read(p, "U", path), dtype=np.float64)
+    f = U.shape[1]
+    x0 = np.asarray(_read(p, "x0", path), dtype=np.float64)
+    w = np.stack([np.ravel(_read(p, f"w{i}", path)) for i in range(f)])
+    b = np.stack([np.ravel(_read(p, f"b{i}", path)) for i in range(f)])
+    cores = tuple(np.asarray(_read(p, f"W{i}", path), dtype=np.float64) for i in range(f))
+    norm = float(np.ravel(_read(p, "norm", path))[0])
+    act = "moderate+silu"
+    if "args" in h and "activation" in h["args"]:
+        act = h["args"]["activation"][()]
+        act = act.decode() if isinstance(act, bytes) else str(act)
+    try:
+        return NNMPOArrays(U=U, centres=(x0 @ U).T, w=w, b=b,
+                           activations=_pompon_activations(act, w.shape[1]), cores=cores,
+                           scale=norm, offset=0.0, energy_unit="eV")
+    except ValueError as exc:
+        raise ValueError(f"Pompon model file {path} holds an invalid NN-MPO: {exc}") from None

@@ -1,0 +1,574 @@
+r"""Fitting NN-MPO potentials to energies (and forces): alternating core sweeps and
+Stiefel/basis gradient steps.
+
+The loss in normalised units (energies ``(y - y_0)/s``, coordinates ``x / ell``) is
+
+.. math::
+
+    L = \sum_m (V_m - y_m)^2 + \beta \sum_{m,k} (\partial_{q_k} V_m - g_{mk})^2
+        + \lambda \|W\|^2 ,
+
+with latent gradient targets ``g = -F U`` (for orthonormal ``U`` this equals the force
+loss up to a constant). One outer iteration does
+
+(b) a sweep over the cores: ``V`` is linear in each core, so every local problem is an
+    exact ridge least-squares problem over stacked energy and gradient rows, solved in
+    its dual form ``B = A^T (A A^T + \lambda D^{-1})^{-1} t`` by Cholesky (``A A^T`` is a
+    Hadamard product of small Gram matrices). Bases are whitened per mode on the training
+    points first, cores are kept in mixed-canonical form (so the ridge acts on the
+    coefficients of the whole tensor), and ranks grow by padding bonds with small
+    orthogonal directions up to the rank schedule; the fit starts from the exact
+    one-body (rank-2) least-squares solution.
+(a) ``grad_steps`` Adam steps on ``U`` (Riemannian gradient, QR/polar/Cayley
+    retraction) and the basis parameters with the cores fixed, by one jitted pure step
+    function (:func:`make_step`).
+
+Validation data only monitor the fit and select the returned model.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.linalg
+
+from vibmpo._checks import as_finite_array
+from vibmpo.potential import tensortrain as tt
+from vibmpo.potential.basis import basis_values, check_activations
+from vibmpo.potential.coordinator import RETRACTIONS, project_tangent, retract
+from vibmpo.units import normalize_energy_unit
+
+__all__ = ["PROFILES", "FitResult", "fit", "make_step", "sweep_cores", "trace_count"]
+
+#: Training profiles; explicit arguments of :func:`fit` override their entries.
+PROFILES = {
+    "quick": dict(max_rank=(4, 6, 8, 10, 12), n_sweeps=200, grad_steps=20, learning_rate=1e-4,
+                  ridge=1e-5, time_budget=540.0),
+    "accurate": dict(max_rank=(4, 6, 8, 10, 12, 14), n_sweeps=2000, grad_steps=40,
+                     learning_rate=1e-4, ridge=1e-5, time_budget=6600.0),
+    "test": dict(max_rank=(2, 3), n_sweeps=2, grad_steps=3, learning_rate=1e-4,
+                 ridge=1e-8, time_budget=60.0),
+}
+
+_TRACES = {"step": 0}
+
+
+def trace_count() -> int:
+    """How many times the training step has been traced (compiled) in this process.
+
+    Examples
+    --------
+    >>> isinstance(trace_count(), int)
+    True
+    """
+    return _TRACES["step"]
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """Outcome of :func:`fit`.
+
+    Attributes
+    ----------
+    model : NNMPO
+        Best model by validation RMSE (by training RMSE without validation data).
+    last_model : NNMPO
+        Model after the final iteration.
+    history : dict of lists
+        Per outer iteration: ``iteration``, ``time``, ``ranks``, ``train_rmse``,
+        ``train_mae``, ``val_rmse``, ``val_mae`` (energy unit of the data; val entries
+        None without validation data).
+    wall_time : float
+        Seconds.
+    best_iteration : int
+        Index into the history of :attr:`model`.
+    options : dict
+        The resolved training options.
+    """
+
+    model: object
+    last_model: object
+    history: dict
+    wall_time: float
+    best_iteration: int
+    options: dict = field(default_factory=dict)
+
+    def metadata(self) -> dict:
+        """JSON-ready summary (options, final metrics) for model files.
+
+        Examples
+        --------
+        >>> FitResult(None, None, {"train_rmse": [1.0]}, 2.0, 0).metadata()["wall_time_s"]
+        2.0
+        """
+        h = self.history
+        best = {k: (v[self.best_iteration] if v else None) for k, v in h.items()}
+        return {"options": self.options, "wall_time_s": self.wall_time,
+                "best_iteration": self.best_iteration, "best": best,
+                "n_cores": os.cpu_count()}
+
+
+# -------------------------------------------------------------------------------------
+# input checks
+
+
+def _check_data(x, y, f, which: str):
+    x = as_finite_array(x, f"x{which}", ndim=2)
+    y = as_finite_array(y, f"y{which}")
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1 or y.shape[0] != x.shape[0]:
+        raise ValueError(f"y{which} must hold one energy per row of x{which}: x{which} has "
+                         f"shape {x.shape}, y{which} has shape {np.shape(y)}")
+    if f is not None:
+        f = as_finite_array(f, f"f{which} (forces)")
+        if f.shape != x.shape:
+            raise ValueError(f"forces f{which} must have the shape of x{which} {x.shape} "
+                             f"(one -dE/dx per coordinate), got {f.shape}")
+    return x, y, f
+
+
+def _schedule(value, i):
+    if np.ndim(value) == 0:
+        return value
+    seq = list(value)
+    return seq[min(i, len(seq) - 1)]
+
+
+# -------------------------------------------------------------------------------------
+# (b) core sweeps (NumPy, float64)
+
+
+_WHITEN_FLOOR = 1.0
+
+
+def _whitening(phi):
+    """Per-mode matrices M_i with M_i^T G_i M_i ~ I (G_i = empirical basis Gram)."""
+    ms = []
+    for i in range(phi.shape[1]):
+        g = phi[:, i].T @ phi[:, i] / phi.shape[0]
+        ev, vec = np.linalg.eigh(g)
+        ms.append(vec / np.sqrt(np.maximum(ev, 0.0) + _WHITEN_FLOOR * ev.max()))
+    return np.stack(ms)
+
+
+def _one_site_solve(cores, phi, dphi, site, target, row_w, ridge):
+    L, dL = tt._left_envs(cores, phi, dphi, site)
+    R, dR = tt._right_envs(cores, phi, dphi, site)
+    fl, fp, fr = [L], [phi[:, site]], [R]
+    if target.shape[0] > phi.shape[0]:
+        for k in range(phi.shape[1]):
+            fl.append(dL[:, k] if k < site else L)
+            fp.append(dphi[:, site] if k == site else phi[:, site])
+            fr.append(dR[:, k] if k > site else R)
+    fl, fp, fr = (np.concatenate(a) for a in (fl, fp, fr))
+    rows = fl.shape[0]
+    n_unknown = fl.shape[1] * fp.shape[1] * fr.shape[1]
+    if n_unknown <= rows:  # primal normal equations
+        A = np.einsum("ma,mn,mc->manc", fl, fp, fr).reshape(rows, n_unknown)
+        G = A.T @ (row_w[:, None] * A)
+        G[np.diag_indices_from(G)] += ridge * float(np.mean(np.diag(G))) + 1e-300
+        rhs = A.T @ (row_w * target)
+        sol = _spd_solve(G, rhs)
+        return sol.reshape(fl.shape[1], fp.shape[1], fr.shape[1])
+    K = fl @ fl.T  # dual (kernel) form: B = A^T (A A^T + lam W^-1)^-1 t
+    K *= fp @ fp.T
+    K *= fr @ fr.T
+    lam = ridge * float(np.mean(np.diag(K)))
+    K[np.diag_indices_from(K)] += lam / row_w + 1e-300
+    alpha = _spd_solve(K, target)
+    return np.einsum("m,ma,mn,mc->anc", alpha, fl, fp, fr, optimize=True)
+
+
+def _spd_solve(G, rhs):
+    try:
+        cf = scipy.linalg.cho_factor(G, overwrite_a=False, check_finite=False)
+        return scipy.linalg.cho_solve(cf, rhs, check_finite=False)
+    except np.linalg.LinAlgError:
+        return scipy.linalg.lstsq(G, rhs, check_finite=False)[0]
+
+
+def _pad_ranks(cores, max_rank, rng):
+    cores = list(cores)
+    for i in range(len(cores) - 1):
+        a, n, b = cores[i].shape
+        nxt = cores[i + 1]
+        target = min(int(max_rank), a * n, nxt.shape[1] * nxt.shape[2])
+        if target > b:
+            mat = cores[i].reshape(a * n, b)
+            extra = rng.normal(size=(a * n, target - b))
+            extra -= mat @ np.linalg.lstsq(mat, extra, rcond=None)[0]
+            extra *= 1e-3 * (np.linalg.norm(mat) + 1e-12) / (np.linalg.norm(extra) + 1e-300)
+            cores[i] = np.concatenate([mat, extra], 1).reshape(a, n, target)
+            cores[i + 1] = np.concatenate([nxt, np.zeros((target - b,) + nxt.shape[1:])], 0)
+    return tuple(cores)
+
+
+def sweep_cores(cores, phi, dphi, target, row_weights, *, ridge: float, max_rank: int,
+                rng=None, n_sweeps: int = 1):
+    """Exact ridge least-squares sweeps over the cores for fixed basis values.
+
+    Parameters
+    ----------
+    cores : tuple of ndarray
+        Current cores (in the basis of ``phi``).
+    phi, dphi : ndarray (m, f, N)
+        Basis values and latent derivatives at the training points.
+    target : ndarray
+        ``[energies (m), dV/dq_0 (m), ..., dV/dq_{f-1} (m)]`` or energies only.
+    row_weights : ndarray
+        Weight of each target row.
+    ridge : float
+        Ridge strength relative to the mean diagonal of the local Gram matrix.
+    max_rank : int
+        Bonds are padded up to this rank before sweeping (never truncated).
+
+    Returns
+    -------
+    tuple of ndarray
+        Updated cores, the last one carrying the norm (right-orthogonal others).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> phi = np.concatenate([np.ones((40, 2, 1)), rng.normal(size=(40, 2, 2))], 2)
+    >>> t = phi[:, 0, 1] * phi[:, 1, 2] + 0.5
+    >>> c0 = tt.one_body_cores(np.zeros((2, 3)))
+    >>> c = sweep_cores(c0, phi, 0 * phi, t, np.ones(40), ridge=1e-12, max_rank=3, n_sweeps=2)
+    >>> bool(np.allclose(tt.tt_value(c, phi), t, atol=1e-6))
+    True
+    """
+    rng = np.random.default_rng(0) if rng is None else rng
+    f = len(cores)
+    cores = _pad_ranks(cores, max_rank, rng)
+    for _ in range(n_sweeps):
+        cores = list(tt.right_orthogonalise(cores, 0))
+        for i in range(f - 1):
+            cores[i] = _one_site_solve(cores, phi, dphi, i, target, row_weights, ridge)
+            cores = list(tt.left_orthogonalise(cores, i + 1)) if i < f - 1 else cores
+        for i in range(f - 1, 0, -1):
+            cores[i] = _one_site_solve(cores, phi, dphi, i, target, row_weights, ridge)
+            cores = list(tt.right_orthogonalise(cores, i - 1))
+        cores[0] = _one_site_solve(cores, phi, dphi, 0, target, row_weights, ridge)
+    return tuple(cores)
+
+
+def _one_body(phi, dphi, target, row_w, ridge):
+    m, f, n = phi.shape
+    cols = 1 + f * (n - 1)
+    has_f = target.shape[0] > m
+    rows = m * (1 + f) if has_f else m
+    A = np.zeros((rows, cols))
+    A[:m, 0] = 1.0
+    for i in range(f):
+        sl = slice(1 + i * (n - 1), 1 + (i + 1) * (n - 1))
+        A[:m, sl] = phi[:, i, 1:]
+        if has_f:
+            A[m * (1 + i):m * (2 + i), sl] = dphi[:, i, 1:]
+    G = A.T @ (row_w[:, None] * A)
+    G[np.diag_indices_from(G)] += ridge * np.mean(np.diag(G)) + 1e-300
+    sol = np.linalg.solve(G, A.T @ (row_w * target))
+    coef = np.zeros((f, n))
+    coef[:, 1:] = sol[1:].reshape(f, n - 1)
+    return tt.one_body_cores(coef, float(sol[0]))
+
+
+# -------------------------------------------------------------------------------------
+# (a) gradient steps on U and the basis (JAX)
+
+
+def _trainable_spec(model):
+    import equinox as eqx
+    import jax
+
+    spec = jax.tree_util.tree_map(lambda _: False, model)
+    return eqx.tree_at(lambda m: (m.U, m.centres, m.w, m.b), spec,
+                       replace=(True, True, True, True))
+
+
+def make_step(optimizer, *, force_weight: float = 1.0, retraction: str = "qr"):
+    """Build the jitted pure training step ``step(model, opt_state, batch)``.
+
+    The step updates ``U`` (Riemannian gradient through ``optimizer``, tangent
+    projection, retraction) and the basis parameters with the cores fixed, and returns
+    ``(model, opt_state, loss)``. ``batch = (x, y, forces_or_None)`` in physical units;
+    the loss is the normalised energy MSE plus ``force_weight`` times the normalised
+    force MSE. Call it inside :func:`vibmpo.potential.model.x64`. Use
+    :func:`init_opt_state` for the optimiser state.
+
+    Examples
+    --------
+    >>> import optax
+    >>> step = make_step(optax.adam(1e-3))
+    >>> callable(step)
+    True
+    """
+    import equinox as eqx
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    if retraction not in RETRACTIONS:
+        raise ValueError(f"unknown retraction {retraction!r}; choose from {RETRACTIONS}")
+
+    def loss_fn(diff, static, batch):
+        model = eqx.combine(diff, static)
+        x, y, frc = batch
+        if frc is None:
+            e = model._energy(x)
+            return jnp.mean(((e - y) / model.y_scale) ** 2)
+        e, fpred = model._energy_and_forces_analytic(x)
+        le = jnp.mean(((e - y) / model.y_scale) ** 2)
+        lf = jnp.mean(((fpred - frc) * (model.x_scale / model.y_scale)) ** 2)
+        return le + force_weight * lf * x.shape[1]
+
+    @eqx.filter_jit
+    def step(model, opt_state, batch):
+        _TRACES["step"] += 1  # runs only while tracing
+        diff, static = eqx.partition(model, _trainable_spec(model))
+        loss, grads = jax.value_and_grad(loss_fn)(diff, static, batch)
+        grads = eqx.tree_at(lambda m: m.U, grads,
+                            project_tangent(diff.U, grads.U, jnp))
+        updates, opt_state = optimizer.update(grads, opt_state, diff)
+        dU = project_tangent(diff.U, updates.U, jnp)
+        new_U = retract(diff.U, dU, retraction, jnp)
+        new = optax.apply_updates(diff, updates)
+        new = eqx.tree_at(lambda m: m.U, new, new_U)
+        return eqx.combine(new, static), opt_state, loss
+
+    return step
+
+
+def init_opt_state(optimizer, model):
+    """Optimiser state for the trainable part of ``model`` (see :func:`make_step`)."""
+    import equinox as eqx
+
+    diff, _ = eqx.partition(model, _trainable_spec(model))
+    return optimizer.init(diff)
+
+
+# -------------------------------------------------------------------------------------
+# driver
+
+
+def _errors(arrays, x, y):
+    if x is None:
+        return None, None
+    d = arrays.energy(x) - y
+    return float(np.sqrt(np.mean(d * d))), float(np.mean(np.abs(d)))
+
+
+def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
+        basis_size: int = 21, activations=None, ridge=None, force_weight: float = 1.0,
+        n_sweeps=None, grad_steps=None, learning_rate=None, retraction: str = "qr",
+        seed: int = 0, time_budget=None, profile: str = "quick", energy_unit: str = "eV",
+        progress: bool = False) -> FitResult:
+    """Fit an NN-MPO potential ``V(x)`` to energies ``y`` (and forces ``f = -dV/dx``).
+
+    Parameters
+    ----------
+    x : array (m, n)
+        Coordinates (the latent space has ``f = n`` modes; ``U`` starts at the identity).
+    y : array (m,)
+        Energies in ``energy_unit``.
+    f : array (m, n), optional
+        Forces ``-dE/dx``; fitted as extra rows with weight ``force_weight``.
+    x_val, y_val, f_val : arrays, optional
+        Validation data: monitored and used to pick the returned model, never fitted.
+    max_rank : int or sequence of int
+        Maximum bond rank per outer iteration (last value repeats): gradual rank growth.
+    basis_size : int
+        Basis functions per mode ``N`` including the constant.
+    activations : sequence of str, optional
+        ``N-1`` activation names; default half ``"moderate"``, half ``"silu"``.
+    ridge : float or sequence
+        Ridge strength relative to the mean diagonal of each local Gram matrix.
+    n_sweeps, grad_steps, learning_rate : optional
+        Outer iterations, gradient steps per iteration, Adam learning rate.
+    retraction : {"qr", "polar", "cayley"}
+        Stiefel retraction for ``U``.
+    seed : int
+        Seed of the basis initialisation and rank padding.
+    time_budget : float, optional
+        Wall-clock seconds; no new iteration starts once it would likely be exceeded.
+    profile : {"quick", "accurate", "test"}
+        Default values of the options above (see :data:`PROFILES`).
+    energy_unit : str
+        Unit of ``y``; the model answers in it.
+    progress : bool
+        Show a tqdm progress bar with train and validation RMSE.
+
+    Returns
+    -------
+    FitResult
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(40, 2)); y = x[:, 0] ** 2 + 0.5 * x[:, 0] * x[:, 1]
+    >>> res = fit(x, y, profile="test", basis_size=5, seed=1, grad_steps=0)
+    >>> res.history["train_rmse"][-1] < 0.05
+    True
+    """
+    import jax.numpy as jnp
+    import optax
+
+    from vibmpo.potential.model import NNMPO, x64
+
+    t_start = time.perf_counter()
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")
+    opts = dict(PROFILES[profile])
+    for k, v in dict(max_rank=max_rank, ridge=ridge, n_sweeps=n_sweeps, grad_steps=grad_steps,
+                     learning_rate=learning_rate, time_budget=time_budget).items():
+        if v is not None:
+            opts[k] = v
+    x, y, f = _check_data(x, y, f, "")
+    m, n = x.shape
+    if m < 8:
+        raise ValueError(f"too few training points ({m}); need at least 8 to fit a potential")
+    if x_val is not None or y_val is not None:
+        if x_val is None or y_val is None:
+            raise ValueError("give both x_val and y_val (or neither)")
+        x_val, y_val, f_val = _check_data(x_val, y_val, f_val, "_val")
+        if x_val.shape[1] != n:
+            raise ValueError(f"x_val must have {n} columns like x, got shape {x_val.shape}")
+    basis_size = int(basis_size)
+    if basis_size < 2:
+        raise ValueError(f"basis_size must be >= 2 (constant + one function), got {basis_size}")
+    if activations is None:
+        k = (basis_size - 1) // 2
+        activations = ("moderate",) * (basis_size - 1 - k) + ("silu",) * k
+    activations = check_activations(activations)
+    if len(activations) != basis_size - 1:
+        raise ValueError(f"need basis_size - 1 = {basis_size - 1} activations, "
+                         f"got {len(activations)}")
+    if retraction not in RETRACTIONS:
+        raise ValueError(f"unknown retraction {retraction!r}; choose from {RETRACTIONS}")
+    ranks_sched = opts["max_rank"]
+    if np.any(np.asarray(ranks_sched) < 1):
+        raise ValueError(f"max_rank must be >= 1, got {ranks_sched}")
+    energy_unit = normalize_energy_unit(energy_unit)
+    opts.update(basis_size=basis_size, activations=list(activations), seed=int(seed),
+                force_weight=float(force_weight), retraction=retraction, profile=profile,
+                energy_unit=energy_unit, n_train=m, n_val=None if x_val is None else len(x_val),
+                forces=f is not None)
+    rng = np.random.default_rng(seed)
+
+    # normalisation
+    x_scale = float(np.std(x)) or 1.0
+    y_offset = float(np.mean(y))
+    y_scale = float(np.std(y)) or 1.0
+    nf = n
+    U = np.eye(n)[:, :nf]
+    qs = x @ U / x_scale
+    centres = qs[rng.choice(m, size=basis_size - 1, replace=m < basis_size - 1)].T.copy()
+    w = rng.uniform(0.3, 1.0, size=(nf, basis_size - 1)) * rng.choice([-1.0, 1.0],
+                                                                      size=(nf, basis_size - 1))
+    b = rng.normal(scale=0.1, size=(nf, basis_size - 1))
+    t_e = (y - y_offset) / y_scale
+    if f is not None:
+        row_w = np.concatenate([np.ones(m), np.full(m * nf, float(force_weight))])
+    else:
+        row_w = np.ones(m)
+
+    def targets(U):
+        if f is None:
+            return t_e
+        g = -(f * (x_scale / y_scale)) @ U
+        return np.concatenate([t_e, g.T.ravel()])
+
+    phi, dphi = basis_values(qs, centres, w, b, activations, derivative=True)
+    cores = _one_body(phi, dphi, targets(U), row_w, _schedule(opts["ridge"], 0))
+
+    def build(U, centres, w, b, cores):
+        return NNMPO(U=np.asarray(U), centres=np.asarray(centres), w=np.asarray(w),
+                     b=np.asarray(b), cores=tuple(np.asarray(c) for c in cores),
+                     activations=activations, x_scale=x_scale, y_offset=y_offset,
+                     y_scale=y_scale, energy_unit=energy_unit)
+
+    model = build(U, centres, w, b, cores)
+    optimizer = optax.adam(float(opts["learning_rate"]))
+    step = make_step(optimizer, force_weight=float(force_weight), retraction=retraction)
+    history = {k: [] for k in ("iteration", "time", "ranks", "train_rmse", "train_mae",
+                               "val_rmse", "val_mae")}
+    best, best_score, best_it = model, np.inf, 0
+    n_it = int(opts["n_sweeps"])
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_it, desc="fit", unit="it")
+    opt_state = None
+    last_dt = 0.0
+    try:
+        for it in range(n_it):
+            t_it = time.perf_counter()
+            budget = opts["time_budget"]
+            if budget is not None and it > 0 and \
+                    (t_it - t_start) + 1.2 * last_dt > float(budget):
+                break
+            # (b) core sweep in the whitened basis
+            U = np.asarray(model.U)
+            qs = x @ U / x_scale
+            phi, dphi = basis_values(qs, np.asarray(model.centres), np.asarray(model.w),
+                                     np.asarray(model.b), activations, derivative=True)
+            M = _whitening(phi)
+            Minv = np.linalg.inv(M)
+            cw = tuple(np.einsum("rs,asb->arb", Minv[i], c) for i, c in enumerate(model.cores))
+            phw = np.einsum("mir,irs->mis", phi, M)
+            dphw = np.einsum("mir,irs->mis", dphi, M)
+            cw = sweep_cores(cw, phw, dphw, targets(U), row_w,
+                             ridge=float(_schedule(opts["ridge"], it)),
+                             max_rank=int(_schedule(ranks_sched, it)), rng=rng)
+            cores = tuple(np.einsum("rs,asb->arb", M[i], c) for i, c in enumerate(cw))
+            model = build(model.U, model.centres, model.w, model.b, cores)
+            # (a) gradient steps on U and the basis, cores fixed
+            if int(opts["grad_steps"]) > 0:
+                with x64():
+                    jm = build(model.U, model.centres, model.w, model.b, cores)
+                    jm = _to_jax(jm)
+                    opt_state = init_opt_state(optimizer, jm)
+                    batch = (jnp.asarray(x), jnp.asarray(y),
+                             None if f is None else jnp.asarray(f))
+                    for _ in range(int(opts["grad_steps"])):
+                        jm, opt_state, _loss = step(jm, opt_state, batch)
+                    model = build(np.asarray(jm.U), np.asarray(jm.centres), np.asarray(jm.w),
+                                  np.asarray(jm.b), cores)
+            arrays = model.to_arrays()
+            tr = _errors(arrays, x, y)
+            va = _errors(arrays, x_val, y_val)
+            history["iteration"].append(it)
+            history["time"].append(time.perf_counter() - t_start)
+            history["ranks"].append(list(model.ranks))
+            history["train_rmse"].append(tr[0])
+            history["train_mae"].append(tr[1])
+            history["val_rmse"].append(va[0])
+            history["val_mae"].append(va[1])
+            score = va[0] if va[0] is not None else tr[0]
+            if score < best_score:
+                best, best_score, best_it = model, score, len(history["iteration"]) - 1
+            last_dt = time.perf_counter() - t_it
+            if bar is not None:
+                post = {"train_rmse": f"{tr[0]:.3g}"}
+                if va[0] is not None:
+                    post["val_rmse"] = f"{va[0]:.3g}"
+                bar.set_postfix(post)
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return FitResult(model=best, last_model=model, history=history,
+                     wall_time=time.perf_counter() - t_start, best_iteration=best_it,
+                     options=opts)
+
+
+def _to_jax(model):
+    import jax
+    import jax.numpy as jnp
+
+    return jax.tree_util.tree_map(lambda a: jnp.asarray(a) if isinstance(a, np.ndarray) else a,
+                                  model)

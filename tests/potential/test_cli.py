@@ -1,0 +1,52 @@
+"""CLI smoke tests: ``vibmpo fit`` and ``vibmpo predict`` on a tiny problem, and
+``predict`` on the Pompon model."""
+
+import numpy as np
+import pytest
+
+from vibmpo.cli import main
+from vibmpo.datasets import h2co, h2co_pompon_model_path
+from vibmpo.potential.io import load_metadata, load_model
+
+
+def test_fit_then_predict(tmp_path, rng):
+    x = rng.normal(size=(50, 2))
+    y = x[:, 0] ** 2 + 0.5 * x[:, 1] ** 2 + 0.1 * x[:, 0] * x[:, 1]
+    f = -np.stack([2 * x[:, 0] + 0.1 * x[:, 1], x[:, 1] + 0.1 * x[:, 0]], 1)
+    data = tmp_path / "d.npz"
+    np.savez(data, x_train=x, y_train=y, f_train=f, x_validation=x[:10], y_validation=y[:10])
+    model = tmp_path / "m.h5"
+    rc = main(["fit", str(data), "--out", str(model), "--profile", "test", "--basis-size", "5",
+               "--max-rank", "2,3", "--no-progress", "--energy-unit", "cm-1"])
+    assert rc == 0
+    a = load_model(model)
+    assert a.energy_unit == "cm-1" and load_metadata(model)["options"]["n_train"] == 50
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / "y.npy"
+    assert main(["predict", str(model), str(tmp_path / "x.npy"), "--out", str(out)]) == 0
+    np.testing.assert_allclose(np.load(out), a.energy(x))
+    assert np.sqrt(np.mean((np.load(out) - y) ** 2)) < 0.25 * np.std(y)
+
+
+def test_predict_pompon_reproduces_validation_rmse(tmp_path, capsys):
+    va = h2co("validation")
+    np.save(tmp_path / "x.npy", va.x)
+    np.save(tmp_path / "y.npy", va.y)
+    out = tmp_path / "e.npy"
+    rc = main(["predict", str(h2co_pompon_model_path()), str(tmp_path / "x.npy"),
+               "--out", str(out), "--y", str(tmp_path / "y.npy")])
+    assert rc == 0
+    rmse = np.sqrt(np.mean((np.load(out) - va.y) ** 2))
+    assert rmse == pytest.approx(8.365e-4, abs=1e-7)
+    assert "RMSE 0.000836" in capsys.readouterr().out
+
+
+def test_predict_errors(tmp_path, capsys):
+    np.save(tmp_path / "x.npy", np.zeros((3, 4)))
+    rc = main(["predict", str(h2co_pompon_model_path()), str(tmp_path / "x.npy"),
+               "--out", str(tmp_path / "o.npy")])
+    assert rc == 1 and "shape (m, 6)" in capsys.readouterr().err
+    (tmp_path / "t.h5").write_bytes(b"\x89HDF\r\n")
+    rc = main(["predict", str(tmp_path / "t.h5"), str(tmp_path / "x.npy"),
+               "--out", str(tmp_path / "o.npy")])
+    assert rc == 1 and "t.h5" in capsys.readouterr().err

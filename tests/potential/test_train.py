@@ -1,0 +1,123 @@
+"""Training: exact core sweeps, the non-recompiling Stiefel step, and input checks."""
+
+import numpy as np
+import optax
+import pytest
+
+from vibmpo.potential import tensortrain as tt
+from vibmpo.potential.basis import basis_values
+from vibmpo.potential.coordinator import (
+    RETRACTIONS,
+    orthogonality_error,
+    project_tangent,
+    retract,
+)
+from vibmpo.potential.model import NNMPO, x64
+from vibmpo.potential.train import (
+    _to_jax,
+    fit,
+    init_opt_state,
+    make_step,
+    sweep_cores,
+    trace_count,
+)
+
+
+def toy_data(rng, m=60, n=2):
+    x = rng.normal(size=(m, n))
+    y = x[:, 0] ** 2 + 0.3 * np.sin(x[:, 1]) + 0.2 * x[:, 0] * x[:, 1]
+    f = -np.stack([2 * x[:, 0] + 0.2 * x[:, 1], 0.3 * np.cos(x[:, 1]) + 0.2 * x[:, 0]], 1)
+    return x, y, f
+
+
+def test_sweeps_recover_exact_tensor_train(rng, random_arrays):
+    """A target that is exactly a rank-(3,3) TT over a fixed basis is fitted exactly,
+    from energies alone and from energies plus latent gradients."""
+    a = random_arrays(rng, ranks=(3, 3))
+    q = rng.normal(size=(300, 3))
+    phi, dphi = basis_values(q, a.centres, a.w, a.b, a.activations, derivative=True)
+    v, g = tt.tt_value_and_grad(a.cores, phi, dphi)
+    start = tuple(rng.normal(size=k.shape) for k in a.cores)
+    for target, wts in ((v, np.ones(300)), (np.concatenate([v, g.T.ravel()]), np.ones(1200))):
+        c = sweep_cores(start, phi, dphi, target, wts, ridge=1e-15, max_rank=3, n_sweeps=40)
+        assert tuple(k.shape[2] for k in c[:-1]) == (3, 3)
+        err = np.abs(tt.tt_value(c, phi) - v).max() / np.abs(v).max()
+        assert err < 1e-6
+    # rank growth from the exact one-body (rank-2) start reaches the same target
+    c = sweep_cores(tt.one_body_cores(np.zeros((3, 4))), phi, dphi, v, np.ones(300),
+                    ridge=1e-15, max_rank=3, n_sweeps=40)
+    assert np.abs(tt.tt_value(c, phi) - v).max() / np.abs(v).max() < 1e-6
+
+
+@pytest.mark.parametrize("method", RETRACTIONS)
+def test_retractions_keep_orthonormal_columns(rng, method):
+    U, _ = np.linalg.qr(rng.normal(size=(5, 3)))
+    for _ in range(50):
+        D = project_tangent(U, 0.3 * rng.normal(size=(5, 3)))
+        assert np.abs(U.T @ D + D.T @ U).max() < 1e-12
+        U = retract(U, D, method)
+    assert orthogonality_error(U) < 1e-12
+
+
+def test_step_does_not_recompile_and_keeps_u_orthogonal(rng, random_arrays):
+    import jax.numpy as jnp
+
+    x, y, f = toy_data(rng)
+    U, _ = np.linalg.qr(rng.normal(size=(2, 2)))
+    a = random_arrays(rng, n=2, ranks=(2,))
+    a = type(a)(U=U, centres=a.centres, w=a.w, b=a.b, activations=a.activations,
+                cores=a.cores, scale=1.0, offset=0.0)
+    opt = optax.adam(5e-2)
+    step = make_step(opt, retraction="qr")
+    with x64():
+        m = _to_jax(NNMPO.from_arrays(a))
+        state = init_opt_state(opt, m)
+        batch = (jnp.asarray(x), jnp.asarray(y), jnp.asarray(f))
+        before = trace_count()
+        losses = []
+        for _ in range(30):
+            m, state, loss = step(m, state, batch)
+            losses.append(float(loss))
+        assert trace_count() - before == 1
+        assert m.U.dtype == jnp.float64
+    assert orthogonality_error(np.asarray(m.U)) < 1e-12
+    assert losses[-1] < losses[0]
+    np.testing.assert_array_equal(np.asarray(m.cores[0]), a.cores[0])  # cores fixed
+
+
+def test_fit_small_problem_with_forces_and_validation(rng):
+    x, y, f = toy_data(rng, m=80)
+    xv, yv, fv = toy_data(rng, m=30)
+    res = fit(x, y, f, x_val=xv, y_val=yv, profile="test", basis_size=6, seed=3,
+              n_sweeps=3, grad_steps=5)
+    h = res.history
+    assert len(h["train_rmse"]) == 3 and h["val_rmse"][res.best_iteration] == min(h["val_rmse"])
+    assert h["val_rmse"][res.best_iteration] < 0.05 * np.std(yv)
+    assert orthogonality_error(np.asarray(res.model.U)) < 1e-12
+    a = res.model.to_arrays()
+    np.testing.assert_allclose(a.energy(xv), res.model.energy(xv), rtol=1e-12, atol=1e-12)
+    assert a.energy_unit == "eV"
+
+
+def test_fit_rejects_bad_inputs(rng, random_arrays):
+    x, y, f = toy_data(rng, m=20)
+    bad = x.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN/inf"):
+        fit(bad, y, profile="test")
+    with pytest.raises(ValueError, match="one energy per row"):
+        fit(x, y[:-1], profile="test")
+    with pytest.raises(ValueError, match="too few training points"):
+        fit(x[:5], y[:5], profile="test")
+    with pytest.raises(ValueError, match="forces f must have the shape"):
+        fit(x, y, f[:, :1], profile="test")
+    with pytest.raises(ValueError, match="x_val must have 2 columns"):
+        fit(x, y, x_val=np.zeros((3, 3)), y_val=np.zeros(3), profile="test")
+    with pytest.raises(ValueError, match="unknown activation"):
+        fit(x, y, activations=("relu",) * 20, profile="test")
+    with pytest.raises(ValueError, match="unknown profile"):
+        fit(x, y, profile="fastest")
+    with pytest.raises(ValueError, match="not orthogonal"):
+        a = random_arrays(rng)
+        type(a)(U=2 * a.U, centres=a.centres, w=a.w, b=a.b, activations=a.activations,
+                cores=a.cores)
