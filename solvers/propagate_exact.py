@@ -244,7 +244,7 @@ def _propagate_krylov(op, v0, times, dt, imaginary, keep_states, energy, progres
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=n_steps, desc="exact", unit="step")
+        bar = tqdm(total=n_steps, desc="exact", unit="step", disable=None)
     for k in range(1, n_steps + 1):
         while True:
             h = dt / sub
@@ -334,7 +334,7 @@ def _chebyshev_autocorrelation(op, v0, times, energy, progress):
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=n_half, desc="chebyshev", unit="matvec")
+        bar = tqdm(total=n_half, desc="chebyshev", unit="matvec", disable=None)
     # phi = phi_n, phi_prev = phi_{n-1}; mu_{2n} = 2<phi_n|phi_n> - mu0,
     # mu_{2n+1} = 2<phi_{n+1}|phi_n> - mu1
     for n in range(1, n_half + 1):

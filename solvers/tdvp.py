@@ -452,7 +452,7 @@ def tdvp(H, psi0, t_final: float, *, dt: float, method: str = "adaptive",
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=n_steps, desc="tdvp", unit="step")
+        bar = tqdm(total=n_steps, desc="tdvp", unit="step", disable=None)
     for step in range(1, n_steps + 1):
         if method == "adaptive" and two_site and pr.saturated():
             two_site = False

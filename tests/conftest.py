@@ -1,6 +1,11 @@
 """Shared pytest fixtures."""
 
-import numpy as np
+import os
+
+# Small dense solves dominate the tests: threaded BLAS only oversubscribes the cores.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 import pytest
 
 

@@ -1,6 +1,7 @@
 """Foundation: units, bundled data, input checks, atomic writes, docstring examples."""
 
 import doctest
+import os
 import importlib
 import pkgutil
 
@@ -94,3 +95,12 @@ def test_docstring_examples_run(name):
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
+
+
+def test_atomic_files_get_default_permissions(tmp_path):
+    p = tmp_path / "r.json"
+    with _checks.atomic_write(p, "w") as fh:
+        fh.write("{}")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert p.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -104,6 +104,13 @@ def check_orthonormal_columns(U, name: str = "U", *, atol: float = 1e-8) -> np.n
     return U
 
 
+def _default_permissions(path) -> None:
+    """Give a ``mkstemp`` file (mode 0600) the permissions a plain ``open`` would."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode: str = "wb") -> Iterator:
     """Open a temporary file next to ``path`` and move it into place only on success.
@@ -123,6 +130,7 @@ def atomic_write(path, mode: str = "wb") -> Iterator:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        _default_permissions(tmp)
         with os.fdopen(fd, mode) as fh:
             yield fh
             fh.flush()
@@ -156,6 +164,7 @@ def atomic_path(path) -> Iterator[Path]:
     os.close(fd)
     tmp = Path(tmp)
     try:
+        _default_permissions(tmp)
         yield tmp
         os.replace(tmp, path)
     except BaseException:

@@ -14,7 +14,7 @@ import sys
 __all__ = ["main", "build_parser"]
 
 #: Command modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = ("demo", "fit", "predict", "levels", "propagate")
 
 
 def build_parser() -> argparse.ArgumentParser:

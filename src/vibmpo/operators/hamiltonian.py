@@ -292,7 +292,7 @@ def harmonic_analysis(source, *, start=None, max_iter: int = 50):
     --------
     >>> from vibmpo.operators.forcefield import henon_heiles
     >>> c, h, e = harmonic_analysis(henon_heiles(2))
-    >>> c.tolist(), np.diag(h).tolist()
+    >>> c.tolist(), np.round(np.diag(h), 12).tolist()
     ([0.0, 0.0], [1.0, 1.0])
     """
     return _newton_minimum(_function_tt(source), start=start, max_iter=max_iter)
