@@ -71,6 +71,8 @@ class LevelsResult:
         Wall time of the solve.
     extra : dict
         Method-specific JSON-serialisable details (residuals, memory, sweeps, ...).
+    labels : list of str
+        Optional assignment label per level (e.g. ``"v1+v3"``), same order.
     """
 
     energies: np.ndarray
@@ -80,6 +82,7 @@ class LevelsResult:
     mpo_bond_dims: list = field(default_factory=list)
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
+    labels: list = field(default_factory=list)
 
     @property
     def excitations(self) -> np.ndarray:
@@ -97,29 +100,55 @@ class LevelsResult:
             "mpo_bond_dims": [int(x) for x in self.mpo_bond_dims],
             "seconds": float(self.seconds),
         }
+        if self.labels:
+            out["assignments"] = [str(x) for x in self.labels]
         out.update(self.extra)
         return out
 
 
 def levels_result(energies, energy_unit: str, *, method: str, grid: str = "",
-                  mpo_bond_dims=(), seconds: float = 0.0, extra: dict | None = None
-                  ) -> LevelsResult:
+                  mpo_bond_dims=(), seconds: float = 0.0, extra: dict | None = None,
+                  labels=None) -> LevelsResult:
     """Build a :class:`LevelsResult` from energies in a Hamiltonian's unit (sorted,
-    converted to the display unit)."""
+    converted to the display unit; ``labels`` follow their levels).
+
+    Examples
+    --------
+    >>> r = levels_result([2.0, 1.0], "hbar*omega", method="exact", labels=["v1", "0"])
+    >>> r.energies.tolist(), r.labels
+    ([1.0, 2.0], ['0', 'v1'])
+    """
     e, unit = display_energies(energies, energy_unit)
-    return LevelsResult(energies=np.sort(e), unit=unit, method=str(method), grid=str(grid),
+    order = np.argsort(e, kind="stable")
+    if labels is not None and len(labels) != len(e):
+        raise ValueError(f"got {len(labels)} labels for {len(e)} levels")
+    return LevelsResult(energies=e[order], unit=unit, method=str(method), grid=str(grid),
                         mpo_bond_dims=[int(x) for x in mpo_bond_dims], seconds=float(seconds),
-                        extra=dict(extra or {}))
+                        extra=dict(extra or {}),
+                        labels=[] if labels is None else [str(labels[k]) for k in order])
 
 
-def format_level_table(energies, unit: str = "cm-1") -> str:
-    """Text table of absolute energies and excitation energies (labelled with ``unit``)."""
-    e = np.sort(np.asarray(energies, dtype=np.float64).reshape(-1))
+def format_level_table(energies, unit: str = "cm-1", labels=None) -> str:
+    """Text table of absolute energies and excitation energies (labelled with ``unit``),
+    with an assignment column when ``labels`` are given (same order as ``energies``).
+
+    Examples
+    --------
+    >>> print(format_level_table([0.5, 1.5], "hbar*omega", labels=["0", "v1"]))
+      n  energy / hbar*omega  excitation / hbar*omega  assignment
+      0               0.5000                   0.0000  0
+      1               1.5000                   1.0000  v1
+    """
+    e = np.asarray(energies, dtype=np.float64).reshape(-1)
+    order = np.argsort(e, kind="stable")
+    e = e[order]
     h1, h2 = f"energy / {unit}", f"excitation / {unit}"
     w1, w2 = max(len(h1), 14), max(len(h2), 14)
-    lines = [f"{'n':>3}  {h1:>{w1}}  {h2:>{w2}}"]
+    head = f"{'n':>3}  {h1:>{w1}}  {h2:>{w2}}"
+    lines = [head + ("  assignment" if labels else "")]
     for i, x in enumerate(e):
-        lines.append(f"{i:>3}  {x:>{w1}.4f}  {x - e[0]:>{w2}.4f}")
+        row = f"{i:>3}  {x:>{w1}.4f}  {x - e[0]:>{w2}.4f}"
+        lines.append(row + (f"  {labels[order[i]]}" if labels else ""))
     return "\n".join(lines)
 
 

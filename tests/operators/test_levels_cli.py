@@ -65,3 +65,18 @@ def test_bad_force_field_file(tmp_path, capsys):
     assert "malformed" in capsys.readouterr().err
     assert main(["levels", str(tmp_path / "missing.h5")]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_dmrg_levels_match_exact_and_carry_assignments(hh_file, tmp_path, capsys):
+    out = {}
+    for method in ("exact", "dmrg"):
+        path = tmp_path / f"{method}.json"
+        assert main(["levels", str(hh_file), "--grid", "ho:10", "--n-states", "5",
+                     "--method", method, "--json", str(path)]) == 0
+        out[method] = json.loads(path.read_text())
+    assert out["dmrg"]["energies_cm1"] == pytest.approx(out["exact"]["energies_cm1"], abs=1e-7)
+    # 2-D Henon-Heiles: ground, two fundamentals, then the two-quantum states
+    labels = out["dmrg"]["assignments"]
+    assert labels[0] == "0" and sorted(labels[1:3]) == ["v1", "v2"]
+    assert len(out["dmrg"]["mean_quanta"]) == 5
+    assert "assignment" in capsys.readouterr().out

@@ -23,34 +23,16 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
-__all__ = ["register", "run", "load_source", "build_hamiltonian", "solve_exact", "solve_dmrg",
+from vibmpo.cli._sources import SOURCE_HELP
+
+__all__ = ["register", "run", "build_hamiltonian", "solve_exact", "solve_dmrg",
            "SOLVERS"]
-
-
-def load_source(path):
-    """Read SOURCE: a force-field JSON file (``.json``) or an NN-MPO model file.
-
-    Returns
-    -------
-    ForceField or NNMPOArrays
-    """
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist; give an NN-MPO model file (.h5) or "
-                                "a force-field JSON file")
-    if path.suffix.lower() == ".json":
-        from vibmpo.operators.forcefield import load_forcefield
-
-        return load_forcefield(path)
-    from vibmpo.potential.io import load_model
-
-    return load_model(path)
 
 
 def build_hamiltonian(args):
     """Grid Hamiltonian of ``args.source`` on ``args.grid``."""
+    from vibmpo.cli._sources import load_source
     from vibmpo.operators.hamiltonian import grid_hamiltonian
 
     source = load_source(args.source)
@@ -93,9 +75,11 @@ def solve_dmrg(ham, args):
     H = ham.to_mpo(tol=args.mpo_tol)
     res = dmrg(H, n_states=args.n_states, method="sequential", maxdim=(8, 16, 32),
                nsites=(2, 1, 1), tol=1e-2 * args.tol, seed=0)
+    labels, quanta = _assignments(ham, res)
     extra = {
         "n_states": int(args.n_states),
         "solver": f"dmrg/{res.method}",
+        "mean_quanta": quanta,
         "residual_max": float(np.nanmax(res.residuals)),
         "residual_unit": ham.energy_unit,
         "converged": [bool(c) for c in res.converged],
@@ -104,7 +88,19 @@ def solve_dmrg(ham, args):
         "grid_points": int(ham.size),
     }
     return levels_result(res.energies, ham.energy_unit, method="dmrg", grid=ham.grid_spec,
-                         seconds=time.perf_counter() - t0, extra=extra)
+                         seconds=time.perf_counter() - t0, extra=extra, labels=labels)
+
+
+def _assignments(ham, result):
+    """Harmonic assignment labels and mean quanta per state (None where a grid has no
+    harmonic frequency, e.g. sine DVR)."""
+    from vibmpo.solvers.assign import assign_states, ho_number_operators
+
+    if any(g.kind != "ho" for g in ham.grids):
+        return None, None
+    found = assign_states(result, ho_number_operators(ham))
+    return [a.label for a in found], [[round(float(n), 4) for n in a.mean_quanta]
+                                      for a in found]
 
 
 #: ``--method`` name -> solver function ``(ham, args) -> LevelsResult``.
@@ -127,7 +123,7 @@ def register(subparsers) -> None:
             "otherwise), sine:N:qmin:qmax; one for all modes or comma-separated per mode"
         ),
     )
-    p.add_argument("source", help="model .h5 file or force-field .json file")
+    p.add_argument("source", metavar="SOURCE", help=SOURCE_HELP)
     p.add_argument("--grid", default="ho:9", help="DVR grid spec (default ho:9)")
     p.add_argument("--n-states", type=int, default=10, help="number of levels (default 10)")
     p.add_argument("--method", default="exact", choices=sorted(SOLVERS),
@@ -155,7 +151,7 @@ def run(args) -> int:
     print(f"MPO bond dimensions: {bonds}")
     print(f"method: {result.method}, {result.seconds:.2f} s "
           f"(total {time.perf_counter() - t0:.2f} s)")
-    print(format_level_table(result.energies, result.unit))
+    print(format_level_table(result.energies, result.unit, labels=result.labels or None))
     if args.json:
         write_levels_json(args.json, result)
         print(f"wrote {args.json}", file=sys.stderr)

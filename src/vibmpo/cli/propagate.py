@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["register", "run", "load_source"]
+from vibmpo.cli._sources import SOURCE_HELP
+
+__all__ = ["register", "run"]
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -51,8 +53,7 @@ def register(subparsers) -> argparse.ArgumentParser:
         description=__doc__.split("\n\n", 1)[0],
         epilog=INITIAL_SPEC_HELP,
     )
-    p.add_argument("source", metavar="SOURCE",
-                   help="NN-MPO .h5 file, 'h2co', force-field .json, or henon-heiles:F[:lam]")
+    p.add_argument("source", metavar="SOURCE", help=SOURCE_HELP)
     p.add_argument("--grid", default="ho:9", help="grid spec (default ho:9)")
     p.add_argument("--initial", default="gauss:displace=0:1", help=INITIAL_SPEC_HELP)
     p.add_argument("--t-final", type=float, required=True, help="total time")
@@ -75,47 +76,6 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
     return p
-
-
-def load_source(source: str):
-    """NN-MPO arrays or a force field from a SOURCE string (see the module docstring).
-
-    Examples
-    --------
-    >>> load_source("henon-heiles:3").n_modes
-    3
-    """
-    from pathlib import Path
-
-    s = str(source).strip()
-    low = s.lower()
-    if low == "h2co":
-        from vibmpo.datasets import h2co_pompon_model_path
-        from vibmpo.potential.io import load_model
-
-        return load_model(h2co_pompon_model_path())
-    if low.startswith("henon-heiles"):
-        from vibmpo.operators.forcefield import henon_heiles
-
-        parts = s.split(":")
-        try:
-            f = int(parts[1]) if len(parts) > 1 else 2
-            lam = float(parts[2]) if len(parts) > 2 else 0.111803
-        except ValueError:
-            raise ValueError(f"cannot read {s!r}; use henon-heiles:F[:lambda]") from None
-        return henon_heiles(f, lam)
-    path = Path(s)
-    if not path.exists():
-        raise FileNotFoundError(
-            f"SOURCE {s!r} is not a file; give an NN-MPO .h5 file, a force-field .json, "
-            "'h2co' or 'henon-heiles:F[:lambda]'")
-    if path.suffix.lower() == ".json":
-        from vibmpo.operators.forcefield import load_forcefield
-
-        return load_forcefield(path)
-    from vibmpo.potential.io import load_model
-
-    return load_model(path)
 
 
 def _write_csv(path, header, rows):
@@ -156,6 +116,7 @@ def run(args) -> int:
     import numpy as np
 
     from vibmpo._checks import atomic_write
+    from vibmpo.cli._sources import load_source
     from vibmpo.operators.hamiltonian import grid_hamiltonian
     from vibmpo.plotting import plot_autocorrelation, plot_spectrum
     from vibmpo.solvers.spectra import spectrum

@@ -1,0 +1,735 @@
+r"""DMRG for vibrational ground and excited states.
+
+Finds the lowest eigenpairs :math:`H|\psi_n\rangle = E_n|\psi_n\rangle` of a Hamiltonian
+given as a quimb ``MatrixProductOperator`` by variational sweeps over an MPS
+(:mod:`vibmpo.solvers.sweep`), with the local eigenproblems
+
+.. math::
+
+    H_\mathrm{eff}\, \theta = E\, \theta
+
+solved by a block Davidson method to a tight residual. Excited states:
+
+``method="state-average"``
+    one MPS whose centre tensor carries ``k`` roots; every local problem is solved for
+    its ``k`` lowest eigenpairs and the SVD keeps the basis best for the average of
+    the roots' reduced density matrices. Degenerate levels come out together.
+``method="sequential"``
+    one state at a time, each minimising :math:`H + \sum_{m<n} \mu\,|\psi_m\rangle
+    \langle\psi_m|` (penalty projection onto the orthogonal complement of the states
+    already found); cheaper per state, bond dimension per state.
+
+Two-site sweeps (bond growth) can be followed by cheaper one-site sweeps with subspace
+expansion (schedule ``nsites=(2, 2, 2, 1)``). All schedules accept a scalar or a
+sequence whose last value repeats.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .mps import (
+    mpo_arrays,
+    mpo_identity_shift,
+    mps_arrays,
+    random_mps,
+    to_quimb_mps,
+)
+from .sweep import (
+    EffectiveOperator,
+    Projection,
+    make_state,
+    root_tensors,
+    sweep_one_site,
+    sweep_two_site,
+)
+
+__all__ = ["DMRGResult", "dmrg", "davidson", "residual_norm", "DMRGConvergenceWarning"]
+
+METHODS = ("state-average", "sequential")
+INITIALS = ("auto", "configurations", "random")
+
+
+class DMRGConvergenceWarning(UserWarning):
+    """Issued when some DMRG state did not converge within ``nsweeps``."""
+
+
+@dataclass(frozen=True)
+class DMRGResult:
+    """Result of :func:`dmrg`.
+
+    Attributes
+    ----------
+    energies : ndarray (n_states,)
+        Energies in ascending order, in the unit of the MPO.
+    states : list of quimb.tensor.MatrixProductState
+        Normalised eigenstates, same order.
+    converged : ndarray of bool (n_states,)
+        Whether the energy changed by less than ``tol`` over the last sweep (after the
+        schedules reached their final values).
+    residuals : ndarray (n_states,)
+        :math:`\\lVert (H - E_n)\\psi_n \\rVert` (NaN if not computed).
+    history : list of ndarray
+        Per state: energy after each sweep.
+    truncation : list of ndarray
+        Per state: largest discarded weight in each sweep.
+    bond_dims : list of ndarray
+        Per state: largest bond dimension after each sweep.
+    sweep_times : list of ndarray
+        Per state (sequential) or one entry (state-average): wall seconds of each sweep.
+    wall_time : float
+        Total wall time in seconds.
+    method : str
+    info : dict
+        Settings used (schedules, tolerances, number of roots, seed).
+    """
+
+    energies: np.ndarray
+    states: list
+    converged: np.ndarray
+    residuals: np.ndarray
+    history: list
+    truncation: list
+    bond_dims: list
+    sweep_times: list
+    wall_time: float
+    method: str
+    info: dict = field(default_factory=dict)
+
+    @property
+    def all_converged(self) -> bool:
+        return bool(np.all(self.converged))
+
+
+# --------------------------------------------------------------------------------------
+# local eigensolver
+# --------------------------------------------------------------------------------------
+def _orthonormalize(V, basis=None, *, drop=1e-10):
+    """Orthonormalise the columns of V (against ``basis`` first); drop tiny ones."""
+    for _ in range(2):
+        if basis is not None and basis.shape[1]:
+            V = V - basis @ (basis.conj().T @ V)
+        q, r = np.linalg.qr(V)
+        keep = np.abs(np.diag(r)) > drop * max(1.0, float(np.abs(np.diag(r)).max(initial=0)))
+        V = q[:, keep]
+    return V
+
+
+def davidson(matmat, diag, X0, *, tol=1e-10, maxiter=300, max_space=None):
+    r"""Lowest ``k`` eigenpairs of a Hermitian operator by block Davidson.
+
+    Parameters
+    ----------
+    matmat : callable
+        ``matmat(X)`` applies the operator to the columns of ``X`` (N x m).
+    diag : ndarray (N,)
+        Diagonal of the operator (preconditioner :math:`(D - \theta)^{-1}`).
+    X0 : ndarray (N, k)
+        Initial guesses; ``k`` sets the number of eigenpairs.
+    tol : float
+        Convergence when every residual :math:`\lVert A x - \theta x\rVert \le` ``tol``.
+
+    Returns
+    -------
+    (values, vectors, residual_norms, n_iter)
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> a = rng.standard_normal((60, 60)); a = a + a.T + np.diag(np.arange(60.0))
+    >>> w, v, r, _ = davidson(lambda x: a @ x, np.diag(a), rng.standard_normal((60, 3)))
+    >>> bool(np.allclose(w, np.linalg.eigvalsh(a)[:3]))
+    True
+    """
+    X0 = np.asarray(X0)
+    n, k = X0.shape
+    if k > n:
+        raise ValueError(f"asked for {k} eigenpairs of an operator of dimension {n}")
+    dtype = np.result_type(X0, diag, float)
+    max_space = max(max_space or 0, 3 * k + 12, 24)
+    max_space = min(max_space, n)
+    V = _orthonormalize(X0.astype(dtype))
+    if V.shape[1] < k:
+        rng = np.random.default_rng(0)
+        extra = rng.standard_normal((n, k - V.shape[1])).astype(dtype)
+        V = np.hstack([V, _orthonormalize(extra, V)])
+    AV = matmat(V)
+    theta = np.zeros(k)
+    rnorm = np.full(k, np.inf)
+    it = 0
+    best, stall = np.inf, 0
+    while it < maxiter:
+        it += 1
+        Hs = V.conj().T @ AV
+        Hs = 0.5 * (Hs + Hs.conj().T)
+        w, s = np.linalg.eigh(Hs)
+        theta, s = w[:k], s[:, :k]
+        X = V @ s
+        AX = AV @ s
+        R = AX - X * theta
+        rnorm = np.linalg.norm(R, axis=0)
+        if np.all(rnorm <= tol) or V.shape[1] >= n:
+            break
+        # stop when rounding errors stall the residual (it no longer decreases)
+        if rnorm.max() < 0.99 * best:
+            best, stall = float(rnorm.max()), 0
+        else:
+            stall += 1
+            if stall >= 25:
+                break
+        bad = rnorm > tol
+        denom = diag[:, None] - theta[None, bad]
+        small = np.abs(denom) < 1e-12
+        denom[small] = np.where(denom[small] >= 0, 1e-12, -1e-12)
+        T = R[:, bad] / denom
+        if V.shape[1] + T.shape[1] > max_space:
+            # restart with the current Ritz vectors (plus a few next ones)
+            nk = min(V.shape[1], k + max(2, k // 2))
+            Xr = V @ np.linalg.eigh(Hs)[1][:, :nk]
+            V = _orthonormalize(Xr)
+            AV = matmat(V)
+        T = _orthonormalize(T, V)
+        if T.shape[1] == 0:
+            break
+        V = np.hstack([V, T])
+        AV = np.hstack([AV, matmat(T)])
+    return theta, X, rnorm, it
+
+
+def _local_eig(op: EffectiveOperator, theta, tol):
+    """k lowest eigenpairs of ``op`` starting from the k roots in ``theta``."""
+    k = theta.shape[0]
+    N = op.size
+    if N < k:
+        raise ValueError(
+            f"local space of dimension {N} cannot hold {k} states; "
+            "increase maxdim or ask for fewer states"
+        )
+    if N <= 400:
+        h = op.dense()
+        h = 0.5 * (h + h.conj().T)
+        w, v = np.linalg.eigh(h)
+        return w[:k], v[:, :k].T.reshape(theta.shape), np.zeros(k)
+    X0 = theta.reshape(k, N).T
+    w, X, r, _ = davidson(op.matmat, op.diagonal().reshape(-1).real, X0, tol=tol)
+    return w, X.T.reshape(theta.shape), r
+
+
+# --------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------
+def _schedule(value, name, cast=float):
+    vals = [value] if np.isscalar(value) or value is None else list(value)
+    if not vals:
+        raise ValueError(f"{name} schedule is empty; give a value or a non-empty sequence")
+    out = []
+    for v in vals:
+        if v is None:
+            out.append(None)
+            continue
+        v = cast(v)
+        if v < 0:
+            raise ValueError(f"{name} must be non-negative, got {v}")
+        out.append(v)
+    return out
+
+
+def _at(sched, s):
+    return sched[min(s, len(sched) - 1)]
+
+
+def _ritz(st):
+    """Rotate the centre roots to diagonalise H within their span; return energies."""
+    c = st.center
+    op = EffectiveOperator(st.left[c], (st.mpo[c],), st.right[c],
+                           _penalties_of(st, c))
+    k = st.n_roots
+    X = st.tensors[c].reshape(k, -1).T
+    HX = op.matmat(X)
+    h = X.conj().T @ HX
+    h = 0.5 * (h + h.conj().T)
+    w, s = np.linalg.eigh(h)
+    st.tensors[c] = (X @ s).T.reshape(st.tensors[c].shape)
+    return w
+
+
+def _penalties_of(st, c):
+    from .sweep import _penalties
+
+    return _penalties(st, (c,))
+
+
+def _variance(tensors, mpo):
+    """:math:`\\langle\\psi|W^\\dagger W|\\psi\\rangle` for an array MPS and MPO ``W``."""
+    E = np.ones((1, 1, 1, 1))
+    for a, w in zip(tensors, mpo, strict=True):
+        t = np.tensordot(E, a, axes=([3], [0]))                  # (a, w1, w2, s', b')
+        t = np.tensordot(t, w, axes=([2, 3], [0, 3]))             # (a, w1, b', w2', s'')
+        t = np.tensordot(t, w.conj(), axes=([1, 4], [0, 2]))      # (a, b', w2', w1', s)
+        t = np.tensordot(a.conj(), t, axes=([0, 1], [0, 4]))      # (b, b', w2', w1')
+        E = t.transpose(0, 3, 2, 1)
+    return float(np.real(E[0, 0, 0, 0]))
+
+
+def residual_norm(tensors, mpo, energy) -> float:
+    r""":math:`\lVert (H - E)\psi\rVert` of a normalised array MPS (accuracy about
+    :math:`\sqrt{\epsilon}\,\lVert H - E\rVert`)."""
+    return float(np.sqrt(max(_variance(tensors, mpo_identity_shift(mpo, energy)), 0.0)))
+
+
+def _sub_seed(seed, n):
+    return None if seed is None else np.random.SeedSequence(seed).spawn(n + 1)[n]
+
+
+def _initial(dims, k, maxdim0, psi0, seed, dtype):
+    if psi0 is None:
+        d0 = int(max(k, min(maxdim0 or 16, 16), 2))
+        t = random_mps(dims, d0, seed=seed, dtype=dtype)
+        return t, None
+    if isinstance(psi0, (list, tuple)):
+        first = psi0[0]
+    else:
+        first = psi0
+    t = mps_arrays(first)
+    if [a.shape[1] for a in t] != list(dims):
+        raise ValueError(
+            f"psi0 has physical dimensions {[a.shape[1] for a in t]}, the MPO {list(dims)}"
+        )
+    return t, None
+
+
+# --------------------------------------------------------------------------------------
+# configuration (VSCF + small CI) initial guesses
+# --------------------------------------------------------------------------------------
+def _vscf_modals(mpo, *, n_iter=30, tol=1e-12):
+    r"""Mean-field (VSCF) modals of an MPO Hamiltonian.
+
+    Finds the product state :math:`\prod_i \phi_i` minimising :math:`\langle H\rangle` by
+    diagonalising the mean-field operators :math:`h_i = \langle\prod_{j\ne i}\phi_j|H|
+    \prod_{j\ne i}\phi_j\rangle` in turn; returns their eigenvectors ``U[i]`` (columns,
+    ascending) and eigenvalues ``eps[i]`` at self-consistency.
+    """
+    n = len(mpo)
+    dims = [w.shape[2] for w in mpo]
+    phi = [np.eye(d)[:, 0] for d in dims]
+    # start from the lowest eigenvector of the bare one-site terms (channels 0 -> 0 boundary)
+    def transfer(w, v):
+        return np.einsum("abst,s,t->ab", w, v.conj(), v).real
+
+    def mean_field(i, left, right):
+        h = np.einsum("a,abst,b->st", left, mpo[i], right)
+        return 0.5 * (h + h.conj().T)
+
+    rights = [None] * n
+    e_old = np.inf
+    U, eps = [None] * n, [None] * n
+    for _ in range(n_iter):
+        rights[n - 1] = np.ones(1)
+        for i in range(n - 1, 0, -1):
+            rights[i - 1] = transfer(mpo[i], phi[i]) @ rights[i]
+        left = np.ones(1)
+        for i in range(n):
+            w_, v_ = np.linalg.eigh(mean_field(i, left, rights[i]))
+            U[i], eps[i] = v_, w_
+            phi[i] = v_[:, 0]
+            left = left @ transfer(mpo[i], phi[i])
+        e = float(left[0])
+        if abs(e - e_old) <= tol * max(1.0, abs(e)):
+            break
+        e_old = e
+    return U, eps
+
+
+def _lowest_configurations(eps, m):
+    """The ``m`` quantum-number vectors with the lowest sums of modal excitation energies."""
+    import heapq
+
+    exc = [np.asarray(e) - e[0] for e in eps]
+    n = len(exc)
+    start = (0,) * n
+    heap, seen, out = [(0.0, start)], {start}, []
+    while heap and len(out) < m:
+        e, q = heapq.heappop(heap)
+        out.append(q)
+        for i in range(n):
+            if q[i] + 1 < len(exc[i]):
+                nq = q[:i] + (q[i] + 1,) + q[i + 1:]
+                if nq not in seen:
+                    seen.add(nq)
+                    heapq.heappush(heap, (e + exc[i][q[i] + 1] - exc[i][q[i]], nq))
+    return np.array(out, dtype=int)
+
+
+def _configuration_guesses(mpo, n_guess, n_configs):
+    r"""Initial states from a small configuration interaction in the VSCF modal basis.
+
+    The ``n_configs`` lowest Hartree-product configurations :math:`|\mathbf n\rangle`
+    (by modal energies) span a space in which :math:`H` is diagonalised exactly (matrix
+    elements by contracting the MPO with product states); the ``n_guess`` lowest
+    eigenvectors, sums of product states, are returned as MPS (bond dimension at most
+    ``n_configs``) with their CI energies. In a dense spectrum they start every
+    sequential state next to the right eigenstate, with near-degenerate configurations
+    already mixed.
+    """
+    U, eps = _vscf_modals(mpo)
+    conf = _lowest_configurations(eps, n_configs)
+    m = len(conf)
+    # H matrix in the configuration basis: chain of (m, m, w) environments
+    env = np.ones((m, m, 1))
+    for i, w in enumerate(mpo):
+        wt = np.einsum("sk,abst,tl->abkl", U[i].conj(), w, U[i])  # modal basis
+        blk = wt[:, :, conf[:, i][:, None], conf[:, i][None, :]]  # (a, b, m, m)
+        env = np.einsum("pqa,abpq->pqb", env, blk)
+    h = env[:, :, 0].real
+    h = 0.5 * (h + h.T)
+    e, c = np.linalg.eigh(h)
+    k = min(n_guess, m)
+    guesses = []
+    for j in range(k):
+        guesses.append(_sum_of_products(U, conf, c[:, j]))
+    return guesses, e[:k]
+
+
+def _sum_of_products(U, conf, coef):
+    """MPS (block-diagonal bonds) of :math:`\\sum_m c_m \\bigotimes_i U_i[:, n^m_i]`."""
+    keep = np.abs(coef) > 1e-12 * np.abs(coef).max()
+    conf, coef = conf[keep], coef[keep]
+    m = len(coef)
+    n = len(U)
+    out = []
+    for i in range(n):
+        cols = U[i][:, conf[:, i]]  # (d, m)
+        d = cols.shape[0]
+        if i == 0:
+            a = (cols * coef[None, :])[None]  # (1, d, m)
+        elif i == n - 1:
+            a = cols.T[:, :, None]  # (m, d, 1)
+        else:
+            a = np.zeros((m, d, m), dtype=cols.dtype)
+            a[np.arange(m), :, np.arange(m)] = cols.T
+        out.append(a)
+    return out
+
+
+def _compress(tensors, maxdim, cutoff=1e-12):
+    """SVD-compress an MPS (left-canonical QR sweep, then truncated SVDs right to left)."""
+    from .mps import left_canonicalize
+    from .sweep import truncated_svd
+
+    t, _ = left_canonicalize(tensors)
+    for i in range(len(t) - 1, 0, -1):
+        dl, d, dr = t[i].shape
+        u, s, vh, _ = truncated_svd(t[i].reshape(dl, d * dr), maxdim=maxdim, cutoff=cutoff)
+        t[i] = vh.reshape(-1, d, dr)
+        t[i - 1] = np.tensordot(t[i - 1], u * s, axes=(2, 0))
+    t[0] = t[0] / np.linalg.norm(t[0])
+    return t
+
+
+# --------------------------------------------------------------------------------------
+# the runs
+# --------------------------------------------------------------------------------------
+def _run(mpo, tensors, k, *, maxdim, cutoff, nsites, expansion, nsweeps, tol, local_tol,
+         projections, seed, verbose, label):
+    rng = np.random.default_rng(seed)
+    c0 = tensors[0]
+    roots = None
+    if k > 1:
+        roots = np.concatenate([c0[None], rng.standard_normal((k - 1, *c0.shape))])
+    st = make_state(tensors, mpo, center=0, roots=roots, projections=projections)
+    warm = max(len(maxdim), len(cutoff), len(nsites), len(expansion)) - 1
+    hist, trunc, bonds, times = [], [], [], []
+    last_de = np.inf
+    scale = [None]
+    conv = np.zeros(k, dtype=bool)
+    energies = None
+
+    def step(theta, op, info):
+        if scale[0] is None:
+            scale[0] = float(np.abs(op.diagonal()).max()) or 1.0
+        e_scale = scale[0]
+        if energies is not None:
+            e_scale = max(float(np.abs(energies).max()), float(np.ptp(energies)),
+                          1e-4 * scale[0])
+        # never below what double precision can resolve for this operator (|diag| ~ norm)
+        # (loose in the first sweep from a random state, then following the energy change)
+        loose = 1e-3 if energies is None else 1e-5
+        r_tol = max(local_tol * e_scale, 1e-13 * scale[0], min(loose * e_scale, 0.1 * last_de))
+        w, v, _ = _local_eig(op, theta, r_tol)
+        return v
+
+    for s in range(nsweeps):
+        t0 = time.perf_counter()
+        ns = int(_at(nsites, s))
+        md = _at(maxdim, s)
+        md = None if md is None else int(md)
+        cut = _at(cutoff, s)
+        if ns == 2:
+            r1 = sweep_two_site(st, step, direction="lr", maxdim=md, cutoff=cut, sweep=s)
+            r2 = sweep_two_site(st, step, direction="rl", maxdim=md, cutoff=cut, sweep=s)
+        elif ns == 1:
+            ex = _at(expansion, s)
+            r1 = sweep_one_site(st, step, direction="lr", maxdim=md, cutoff=cut,
+                                expansion=ex, sweep=s)
+            r2 = sweep_one_site(st, step, direction="rl", maxdim=md, cutoff=cut,
+                                expansion=ex, sweep=s)
+        else:
+            raise ValueError(f"nsites must be 1 or 2, got {ns}")
+        e = _ritz(st)
+        times.append(time.perf_counter() - t0)
+        trunc.append(max([r.discarded for r in r1 + r2], default=0.0))
+        bonds.append(max(st.bond_dims(), default=1))
+        if energies is not None:
+            de = np.abs(e - energies)
+            last_de = float(de.max())
+            conv = de < tol
+        energies = e
+        hist.append(e)
+        if verbose:
+            print(f"[dmrg {label}] sweep {s}: E = {np.array2string(e[:6], precision=10)} "
+                  f"dE = {last_de:.2e} maxbond = {bonds[-1]} trunc = {trunc[-1]:.1e} "
+                  f"t = {times[-1]:.2f}s", flush=True)
+        if s >= warm and s >= 1 and conv.all():
+            break
+    return st, energies, conv, np.array(hist), np.array(trunc), np.array(bonds), np.array(times)
+
+
+def dmrg(H, *, n_states: int = 1, method: str = "state-average", maxdim=(16, 32, 64),
+         cutoff=1e-12, nsweeps: int = 30, tol: float = 1e-10, nsites=2, expansion=1e-4,
+         psi0=None, seed=0, local_tol: float = 1e-10, n_extra: int = 0, penalty=None,
+         initial: str = "auto", n_configs: int | None = None, max_states: int | None = None,
+         residuals: bool = True, verbose: bool = False) -> DMRGResult:
+    r"""Lowest ``n_states`` eigenpairs of an MPO Hamiltonian by DMRG.
+
+    Parameters
+    ----------
+    H : quimb.tensor.MatrixProductOperator
+        Hermitian Hamiltonian (not modified), at least 2 sites.
+    n_states : int
+        Number of states (ground state + ``n_states - 1`` excited states).
+    method : {"state-average", "sequential"}
+        Excited-state strategy (see the module docstring).
+    maxdim, cutoff, nsites, expansion : scalar or sequence (per sweep, last repeats)
+        Largest bond dimension (``None``: unlimited); relative discarded weight per SVD;
+        1 or 2 site sweeps; subspace-expansion weight of one-site sweeps.
+    nsweeps : int
+        Largest number of sweeps (per state for ``"sequential"``).
+    tol : float
+        Converged when every energy changes by less than ``tol`` (unit of ``H``) over a
+        sweep, once all schedules have reached their last value.
+    psi0 : quimb MatrixProductState, optional
+        Initial state (not modified); random (from ``seed``) if omitted.
+    seed : int
+        Seed of the random initial state / roots.
+    local_tol : float
+        Residual tolerance of the local eigenproblems relative to the energy scale.
+    n_extra : int
+        Extra states computed and not returned: state-average carries them as extra
+        roots (guards the highest requested state against near-degenerate partners);
+        sequential computes them after the requested ones (a state skipped earlier is
+        then still found and sorted in).
+    penalty : float, optional
+        Sequential: weight :math:`\mu` of the projector penalties (default: automatic,
+        larger than the spread of the levels found so far plus :math:`|E_0|`).
+    initial : {"auto", "configurations", "random"}
+        Sequential: initial state of every state. ``"configurations"``: eigenvectors of
+        a small configuration interaction in the VSCF (mean-field) modal basis over the
+        ``n_configs`` lowest Hartree-product configurations, so each state starts next
+        to its eigenstate even in a dense spectrum (many near-degenerate
+        fundamentals); ``"random"``: random MPS from ``seed``; ``"auto"``:
+        configurations unless ``psi0`` is given.
+    n_configs : int, optional
+        Size of that configuration space (default ``max(4 m, m + 30)`` for ``m`` states).
+    max_states : int, optional
+        Sequential: most states computed in all. When a state comes out below one found
+        before it (an eigenstate was skipped), further states are computed until one
+        lies above all kept ones (default budget: ``2 n_states + n_extra``); if the
+        budget runs out a :class:`DMRGConvergenceWarning` says levels may be missing.
+    residuals : bool
+        Compute :math:`\lVert (H-E)\psi\rVert` for every state.
+    verbose : bool
+        Print one line per sweep.
+
+    Returns
+    -------
+    DMRGResult
+
+    Warns
+    -----
+    DMRGConvergenceWarning
+        If a state did not converge; ``result.converged`` says which.
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> H = qtn.MPO_rand_herm(4, 3, phys_dim=2, seed=1)
+    >>> r = dmrg(H, n_states=3, maxdim=8)
+    >>> bool(np.allclose(r.energies, np.linalg.eigvalsh(H.to_dense())[:3]))
+    True
+    """
+    t_start = time.perf_counter()
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; use one of {METHODS}")
+    if int(n_states) != n_states or n_states < 1:
+        raise ValueError(f"n_states must be a positive integer, got {n_states!r}")
+    n_states = int(n_states)
+    if nsweeps < 1:
+        raise ValueError(f"nsweeps must be >= 1, got {nsweeps}")
+    if n_extra < 0:
+        raise ValueError(f"n_extra must be >= 0, got {n_extra}")
+    if initial not in INITIALS:
+        raise ValueError(f"unknown initial {initial!r}; use one of {INITIALS}")
+    if n_configs is not None and n_configs < 1:
+        raise ValueError(f"n_configs must be a positive integer, got {n_configs}")
+    if max_states is not None and max_states < n_states + n_extra:
+        raise ValueError(f"max_states={max_states} is below n_states + n_extra = "
+                         f"{n_states + n_extra}")
+    mpo = mpo_arrays(H)
+    if len(mpo) < 2:
+        raise ValueError("DMRG needs an MPO with at least 2 sites")
+    dims = [w.shape[2] for w in mpo]
+    total = float(np.prod(np.asarray(dims, dtype=float)))
+    k = n_states + n_extra if method == "state-average" else 1
+    if n_states > total:
+        raise ValueError(f"asked for {n_states} states of a {int(total)}-dimensional space")
+    k = int(min(k, total))
+    sched = dict(
+        maxdim=_schedule(maxdim, "maxdim", int),
+        cutoff=_schedule(cutoff, "cutoff"),
+        nsites=_schedule(nsites, "nsites", int),
+        expansion=_schedule(expansion, "expansion"),
+    )
+    if any(v not in (1, 2) for v in sched["nsites"]):
+        raise ValueError(f"nsites must contain only 1 and 2, got {sched['nsites']}")
+    dtype = np.result_type(*mpo, float)
+    common = dict(nsweeps=int(nsweeps), tol=float(tol), local_tol=float(local_tol),
+                  verbose=verbose, **sched)
+
+    states, energies, conv, hist, trunc, bonds, times = [], [], [], [], [], [], []
+    info_msgs = []
+    if method == "state-average":
+        t0, _ = _initial(dims, k, sched["maxdim"][0], psi0, seed, dtype)
+        st, e, c, h, tr, b, tm = _run(mpo, t0, k, projections=(), seed=seed,
+                                      label="state-average", **common)
+        order = np.argsort(e)[:n_states]
+        for j in order:
+            states.append(root_tensors(st, int(j)))
+            energies.append(e[j])
+            conv.append(bool(c[j]))
+            hist.append(h[:, j])
+            trunc.append(tr)
+            bonds.append(b)
+        times.append(tm)
+        energies_all = list(e)
+    else:
+        n_target = n_states + n_extra
+        budget = n_target + (n_states if max_states is None else max(0, max_states - n_target))
+        guesses = []
+        use_ci = initial == "configurations" or (initial == "auto" and psi0 is None)
+        if use_ci and n_target > 1:
+            ci_m = n_configs or max(4 * budget, budget + 30)
+            guesses, _ = _configuration_guesses(mpo, budget, ci_m)
+        found = []
+        suspicious = []
+        n = 0
+        while n < budget:
+            if psi0 is not None and isinstance(psi0, (list, tuple)) and n < len(psi0):
+                t0 = mps_arrays(psi0[n])
+            elif n < len(guesses) and not (n == 0 and psi0 is not None):
+                t0 = _compress(guesses[n], max(int(sched["maxdim"][0] or 16), 2))
+            else:
+                t0, _ = _initial(dims, 1, sched["maxdim"][0],
+                                 psi0 if n == 0 else None, _sub_seed(seed, n), dtype)
+            projs = []
+            if found:
+                e_found = np.array([f[1] for f in found])
+                mu = penalty
+                if mu is None:
+                    mu = 2.0 * (e_found.max() - e_found.min()) + abs(e_found.min()) + \
+                        0.1 * (e_found.max() - e_found.min() + abs(e_found.min()) + 1e-3)
+                projs = [Projection(list(f[0]), float(mu)) for f in found]
+            st, e, c, h, tr, b, tm = _run(mpo, t0, 1, projections=projs, seed=_sub_seed(seed, n),
+                                          label=f"state {n}", **common)
+            tens = root_tensors(st, 0)
+            e_new = float(e[0])
+            if found and e_new >= min(f[1] for f in found) + projs[0].weight:
+                warnings.warn(
+                    f"sequential DMRG: state {n} (E = {e_new:.10g}) lies above the penalty "
+                    f"shift {projs[0].weight:.4g}; it may be a penalised copy of a lower "
+                    "state. Pass a larger penalty= or use method='state-average'.",
+                    DMRGConvergenceWarning, stacklevel=2)
+            # a state below one found earlier means that state was not the lowest of its
+            # complement: some eigenstate was skipped. Keep going until a new state comes
+            # out above everything kept (or the budget is spent).
+            order_tol = max(100.0 * tol, 1e-9 * max(1.0, abs(e_new)))
+            skipped = bool(found) and e_new < max(f[1] for f in found) - order_tol
+            if skipped:
+                suspicious.append(n)
+            found.append((tens, e_new))
+            states.append(tens)
+            energies.append(e_new)
+            conv.append(bool(c[0]))
+            hist.append(h[:, 0])
+            trunc.append(tr)
+            bonds.append(b)
+            times.append(tm)
+            n += 1
+            if n >= n_target:
+                kept = np.sort(energies)[n_states - 1]
+                if not skipped or e_new > kept + order_tol:
+                    break
+        if suspicious:
+            kept = np.sort(energies)[n_states - 1]
+            last_ok = energies[-1] > kept + max(100.0 * tol, 1e-9 * max(1.0, abs(kept)))
+            msg = (f"sequential DMRG: state(s) {suspicious} came out below states found "
+                   f"before them (skipped eigenstates); computed {len(energies)} states and "
+                   f"kept the lowest {n_states}")
+            if last_ok:
+                info_msgs.append(msg + "; the last one lies above all kept states")
+            else:
+                warnings.warn(
+                    msg + ", but the last one still falls among the kept ones: levels may be "
+                    "missing. Increase max_states or maxdim, or use method='state-average'.",
+                    DMRGConvergenceWarning, stacklevel=2)
+        energies_all = list(energies)
+        order = np.argsort(energies, kind="stable")[:n_states]
+        states = [states[j] for j in order]
+        energies = [energies[j] for j in order]
+        conv = [conv[j] for j in order]
+        hist = [hist[j] for j in order]
+        trunc = [trunc[j] for j in order]
+        bonds = [bonds[j] for j in order]
+        times = [times[j] for j in order]
+
+    energies = np.asarray(energies, dtype=float)
+    conv = np.asarray(conv, dtype=bool)
+    res = np.full(n_states, np.nan)
+    if residuals:
+        for j, t in enumerate(states):
+            res[j] = residual_norm(t, mpo, energies[j])
+    if not conv.all():
+        bad = np.flatnonzero(~conv).tolist()
+        warnings.warn(
+            f"DMRG ({method}): state(s) {bad} did not converge to tol={tol:g} within "
+            f"{nsweeps} sweeps; increase nsweeps or maxdim (see result.history)",
+            DMRGConvergenceWarning, stacklevel=2)
+    return DMRGResult(
+        energies=energies,
+        states=[to_quimb_mps(t) for t in states],
+        converged=conv,
+        residuals=res,
+        history=hist,
+        truncation=trunc,
+        bond_dims=bonds,
+        sweep_times=times,
+        wall_time=time.perf_counter() - t_start,
+        method=method,
+        info={"n_roots": k, "tol": float(tol), "local_tol": float(local_tol),
+              "seed": seed, "initial": initial, "n_computed": len(energies_all),
+              "notes": info_msgs, **{key: list(v) for key, v in sched.items()}},
+    )
+

@@ -1,0 +1,338 @@
+"""Plain-NumPy MPS/MPO arrays: conversion from/to quimb, canonical forms, environments.
+
+Conventions (used by the sweep engine, DMRG and TDVP):
+
+* an MPS is a list of site tensors ``A[i]`` of shape ``(Dl, d, Dr)`` with
+  ``Dl = 1`` on the first and ``Dr = 1`` on the last site,
+  :math:`|\\psi\\rangle = \\sum_{s} A^{s_1}_1 A^{s_2}_2 \\cdots A^{s_L}_L |s_1 \\ldots s_L\\rangle`;
+* an MPO is a list of tensors ``W[i]`` of shape ``(wl, wr, d_out, d_in)`` (left bond,
+  right bond, up = quimb's ``k`` index = row, down = quimb's ``b`` index = column), so
+  :math:`H_{s, s'} = W_1^{s_1 s_1'} \\cdots W_L^{s_L s_L'}`;
+* a left environment ``L[i]`` (sites ``< i``) has shape ``(Dl_bra, wl, Dl_ket)``, a right
+  environment ``R[i]`` (sites ``> i``) has shape ``(Dr_bra, wr, Dr_ket)``; the bra is
+  complex-conjugated.
+
+quimb appears only in :func:`mpo_arrays`, :func:`mps_arrays` and :func:`to_quimb_mps`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = [
+    "mpo_arrays",
+    "mps_arrays",
+    "to_quimb_mps",
+    "random_mps",
+    "product_mps",
+    "left_canonicalize",
+    "right_canonicalize",
+    "left_env_step",
+    "right_env_step",
+    "overlap_left_step",
+    "overlap_right_step",
+    "mps_overlap",
+    "mps_expectation",
+    "mps_to_dense",
+    "mpo_to_dense",
+    "mpo_identity_shift",
+]
+
+
+def _site_tensor(tn, i, n, phys_inds):
+    """Array of site ``i`` of a quimb MPS/MPO ordered as (left, right, *phys_inds)."""
+    t = tn[i]
+    left = tn.bond(i - 1, i) if i > 0 else None
+    right = tn.bond(i, i + 1) if i < n - 1 else None
+    order = [ix for ix in (left, right) if ix is not None] + list(phys_inds)
+    extra = set(t.inds) - set(order)
+    if extra:
+        raise ValueError(
+            f"site {i} has unexpected indices {sorted(extra)}; expected an open-boundary "
+            "MPS/MPO with one tensor per site"
+        )
+    data = np.asarray(t.transpose(*order).data)
+    if left is None:
+        data = data[None]
+    if right is None:
+        data = np.expand_dims(data, 1)
+    return data
+
+
+def mpo_arrays(H) -> list[np.ndarray]:
+    """Site arrays ``W[i]`` of shape ``(wl, wr, d_out, d_in)`` of a quimb MPO.
+
+    The MPO is not modified; the arrays are copies.
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> H = qtn.MPO_rand_herm(3, 2, phys_dim=2, seed=0)
+    >>> [w.shape for w in mpo_arrays(H)]
+    [(1, 2, 2, 2), (2, 2, 2, 2), (2, 1, 2, 2)]
+    >>> bool(np.allclose(mpo_to_dense(mpo_arrays(H)), H.to_dense()))
+    True
+    """
+    n = H.L
+    if n < 1:
+        raise ValueError("the MPO has no sites")
+    return [
+        np.array(_site_tensor(H, i, n, (H.upper_ind(i), H.lower_ind(i))), copy=True)
+        for i in range(n)
+    ]
+
+
+def mps_arrays(psi) -> list[np.ndarray]:
+    """Site arrays ``A[i]`` of shape ``(Dl, d, Dr)`` of a quimb MPS (copies).
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> [a.shape for a in mps_arrays(qtn.MPS_rand_state(3, 2, phys_dim=4, seed=0))]
+    [(1, 4, 2), (2, 4, 2), (2, 4, 1)]
+    """
+    n = psi.L
+    out = []
+    for i in range(n):
+        a = _site_tensor(psi, i, n, (psi.site_ind(i),))  # (l, r, d)
+        out.append(np.array(a.transpose(0, 2, 1), copy=True))
+    return out
+
+
+def to_quimb_mps(tensors: Sequence[np.ndarray]):
+    """Build a quimb ``MatrixProductState`` from ``(Dl, d, Dr)`` site arrays.
+
+    Examples
+    --------
+    >>> t = random_mps([2, 3, 2], 2, seed=0)
+    >>> psi = to_quimb_mps(t)
+    >>> bool(np.allclose(psi.to_dense().ravel(), mps_to_dense(t)))
+    True
+    """
+    import quimb.tensor as qtn
+
+    n = len(tensors)
+    if n == 1:
+        raise ValueError("a one-site MPS is not supported by quimb; use a dense vector")
+    arrays = []
+    for i, a in enumerate(tensors):
+        a = np.asarray(a)
+        if a.ndim != 3:
+            raise ValueError(f"site {i} must have shape (Dl, d, Dr), got {a.shape}")
+        b = a.transpose(0, 2, 1)  # (l, r, p)
+        if i == 0:
+            b = b[0]
+        elif i == n - 1:
+            b = b[:, 0]
+        arrays.append(np.array(b, copy=True))
+    return qtn.MatrixProductState(arrays, shape="lrp")
+
+
+def random_mps(dims: Sequence[int], bond_dim: int, *, seed=None,
+               dtype=np.float64) -> list[np.ndarray]:
+    """Random right-canonical normalised MPS with bonds ``min(bond_dim, exact)``.
+
+    Examples
+    --------
+    >>> t = random_mps([3, 3, 3, 3], 5, seed=1)
+    >>> [a.shape for a in t]
+    [(1, 3, 3), (3, 3, 5), (5, 3, 3), (3, 3, 1)]
+    >>> round(float(np.linalg.norm(mps_to_dense(t))), 12)
+    1.0
+    """
+    rng = np.random.default_rng(seed)
+    dims = [int(d) for d in dims]
+    n = len(dims)
+    bonds = [1]
+    for i in range(1, n):
+        left = int(np.prod(dims[:i], dtype=float)) if i < 40 else bond_dim
+        right = int(np.prod(dims[i:], dtype=float)) if n - i < 40 else bond_dim
+        bonds.append(int(min(bond_dim, left, right)))
+    bonds.append(1)
+    out = []
+    for i, d in enumerate(dims):
+        shape = (bonds[i], d, bonds[i + 1])
+        a = rng.standard_normal(shape)
+        if np.iscomplexobj(np.empty(0, dtype=dtype)):
+            a = a + 1j * rng.standard_normal(shape)
+        out.append(a.astype(dtype))
+    out, _ = right_canonicalize(out)
+    return out
+
+
+def product_mps(vectors: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Bond-dimension-1 MPS :math:`\\bigotimes_i v_i` from one vector per site.
+
+    Examples
+    --------
+    >>> t = product_mps([np.array([1.0, 0.0]), np.array([0.0, 1.0])])
+    >>> mps_to_dense(t)
+    array([0., 1., 0., 0.])
+    """
+    return [np.asarray(v).reshape(1, -1, 1).copy() for v in vectors]
+
+
+def left_canonicalize(tensors, *, upto=None):
+    """QR sweep making sites ``0..upto-1`` left-orthonormal; returns ``(tensors, norm)``.
+
+    The remainder is absorbed into site ``upto`` (default: the last site, which is
+    then normalised and ``norm`` is the original norm). Input is not modified.
+    """
+    t = [np.asarray(a) for a in tensors]
+    n = len(t)
+    upto = n - 1 if upto is None else upto
+    for i in range(upto):
+        dl, d, dr = t[i].shape
+        q, r = np.linalg.qr(t[i].reshape(dl * d, dr))
+        t[i] = q.reshape(dl, d, -1)
+        t[i + 1] = np.tensordot(r, t[i + 1], axes=(1, 0))
+    norm = 1.0
+    if upto == n - 1:
+        norm = float(np.linalg.norm(t[-1]))
+        t[-1] = t[-1] / norm
+    return t, norm
+
+
+def right_canonicalize(tensors, *, downto=0):
+    """QR sweep making sites ``> downto`` right-orthonormal; returns ``(tensors, norm)``.
+
+    If ``downto == 0`` the first site is normalised and ``norm`` is the original norm.
+    """
+    t = [np.asarray(a) for a in tensors]
+    n = len(t)
+    for i in range(n - 1, downto, -1):
+        dl, d, dr = t[i].shape
+        q, r = np.linalg.qr(t[i].reshape(dl, d * dr).T)
+        t[i] = q.T.reshape(-1, d, dr)
+        t[i - 1] = np.tensordot(t[i - 1], r.T, axes=(2, 0))
+    norm = 1.0
+    if downto == 0:
+        norm = float(np.linalg.norm(t[0]))
+        t[0] = t[0] / norm
+    return t, norm
+
+
+def left_env_step(L, A, W, B=None):
+    """Extend a left environment by one site.
+
+    :math:`L'_{b w' b'} = \\sum \\bar B_{a s b} L_{a w a'} W_{w w' s s'} A_{a' s' b'}`
+    (``B`` defaults to ``A``: bra and ket the same state).
+    """
+    B = A if B is None else B
+    t = np.tensordot(L, A, axes=(2, 0))            # (a, w, s', b')
+    t = np.tensordot(t, W, axes=((1, 2), (0, 3)))  # (a, b', w', s)
+    t = np.tensordot(B.conj(), t, axes=((0, 1), (0, 3)))  # (b, b', w')
+    return t.transpose(0, 2, 1)
+
+
+def right_env_step(R, A, W, B=None):
+    """Extend a right environment by one site (mirror of :func:`left_env_step`)."""
+    B = A if B is None else B
+    t = np.tensordot(A, R, axes=(2, 2))            # (a', s', b, w)
+    t = np.tensordot(t, W, axes=((3, 1), (1, 3)))  # (a', b, w, s)
+    t = np.tensordot(B.conj(), t, axes=((1, 2), (3, 1)))  # (a, a', w)
+    return t.transpose(0, 2, 1)
+
+
+def overlap_left_step(L, A, B):
+    """:math:`L'_{b b'} = \\sum \\bar B_{a s b} L_{a a'} A_{a' s b'}` (bra ``B``, ket ``A``)."""
+    t = np.tensordot(L, A, axes=(1, 0))  # (a, s, b')
+    return np.tensordot(B.conj(), t, axes=((0, 1), (0, 1)))
+
+
+def overlap_right_step(R, A, B):
+    """:math:`R'_{a a'} = \\sum \\bar B_{a s b} R_{b b'} A_{a' s b'}` (bra ``B``, ket ``A``)."""
+    t = np.tensordot(A, R, axes=(2, 1))  # (a', s, b)
+    return np.tensordot(B.conj(), t, axes=((1, 2), (1, 2)))
+
+
+def mps_overlap(bra, ket) -> complex | float:
+    """:math:`\\langle \\mathrm{bra} | \\mathrm{ket} \\rangle` of two array MPS.
+
+    Examples
+    --------
+    >>> t = random_mps([2, 2, 2], 2, seed=3)
+    >>> round(float(mps_overlap(t, t)), 12)
+    1.0
+    """
+    E = np.ones((1, 1))
+    for a, b in zip(ket, bra, strict=True):
+        E = overlap_left_step(E, a, b)
+    v = E[0, 0]
+    return float(v.real) if not np.iscomplexobj(v) else complex(v)
+
+
+def mps_expectation(tensors, mpo, bra=None):
+    """:math:`\\langle \\mathrm{bra}|W|\\psi\\rangle` (bra defaults to ``psi``) of array MPS/MPO.
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> H = qtn.MPO_rand_herm(3, 2, phys_dim=2, seed=0)
+    >>> t = random_mps([2, 2, 2], 2, seed=0)
+    >>> v = mps_to_dense(t)
+    >>> bool(np.isclose(mps_expectation(t, mpo_arrays(H)), v @ H.to_dense() @ v))
+    True
+    """
+    bra = tensors if bra is None else bra
+    E = np.ones((1, 1, 1))
+    for a, w, b in zip(tensors, mpo, bra, strict=True):
+        E = left_env_step(E, a, w, b)
+    v = E[0, 0, 0]
+    return float(v.real) if not np.iscomplexobj(v) else complex(v)
+
+
+def mps_to_dense(tensors) -> np.ndarray:
+    """Full state vector (small systems only; for tests)."""
+    v = np.ones((1, 1))
+    for a in tensors:
+        v = np.tensordot(v, a, axes=(1, 0)).reshape(-1, a.shape[2])
+    return v[:, 0]
+
+
+def mpo_to_dense(mpo) -> np.ndarray:
+    """Full matrix ``H[s_out, s_in]`` of an array MPO (small systems only; for tests)."""
+    m = np.ones((1, 1, 1))  # (out, in, w)
+    for w in mpo:
+        t = np.tensordot(m, w, axes=(2, 0))  # (out, in, w', s, s')
+        t = t.transpose(0, 3, 1, 4, 2)
+        m = t.reshape(t.shape[0] * t.shape[1], t.shape[2] * t.shape[3], t.shape[4])
+    return m[:, :, 0]
+
+
+def mpo_identity_shift(mpo, shift: float) -> list[np.ndarray]:
+    """Array MPO of :math:`H - \\mathrm{shift}\\,\\mathbb{1}` (bond dimension + 1).
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> W = mpo_arrays(qtn.MPO_rand_herm(3, 2, phys_dim=2, seed=0))
+    >>> bool(np.allclose(mpo_to_dense(mpo_identity_shift(W, 0.5)),
+    ...                  mpo_to_dense(W) - 0.5 * np.eye(8)))
+    True
+    """
+    n = len(mpo)
+    out = []
+    dtype = np.result_type(mpo[0].dtype, float)
+    for i, w in enumerate(mpo):
+        wl, wr, d, _ = w.shape
+        eye = np.eye(d, dtype=dtype)
+        if n == 1:
+            out.append(w - shift * eye[None, None])
+            continue
+        if i == 0:
+            new = np.zeros((1, wr + 1, d, d), dtype=dtype)
+            new[:, :wr] = w
+            new[0, wr] = -shift * eye
+        elif i == n - 1:
+            new = np.zeros((wl + 1, 1, d, d), dtype=dtype)
+            new[:wl] = w
+            new[wl, 0] = eye
+        else:
+            new = np.zeros((wl + 1, wr + 1, d, d), dtype=dtype)
+            new[:wl, :wr] = w
+            new[wl, wr] = eye
+        out.append(new)
+    return out

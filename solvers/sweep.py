@@ -1,0 +1,529 @@
+r"""The sweep engine shared by DMRG and TDVP.
+
+A :class:`SweepState` holds an MPS in mixed canonical form around an orthogonality
+centre, the MPO and the cached left/right environments (plus, optionally, overlap
+environments with other MPS used for projections/penalties). The half-sweep functions
+:func:`sweep_two_site` and :func:`sweep_one_site` move the centre through the chain and
+call a user-supplied *local step* on every (merged) centre tensor:
+
+.. code-block:: python
+
+    def step(theta: np.ndarray, op: EffectiveOperator, info: StepInfo) -> np.ndarray:
+        ...  # return the updated tensor, same shape as theta
+
+``theta`` always carries a leading *root* axis of length ``k`` (``k = 1`` for a single
+state; state-averaged DMRG uses ``k`` roots sharing all other site tensors):
+two-site ``(k, Dl, d1, d2, Dr)``, one-site ``(k, Dl, d, Dr)``, bond ``(k, Dl, Dr)``.
+``op`` applies the effective Hamiltonian
+
+.. math::
+
+    (H_\mathrm{eff}\,x)_{a s c} = \sum L_{a w a'}\, W^{s s'}_{w w'} \cdots R_{c w'' c'}\,
+    x_{a' s' c'} + \sum_j \mu_j\, p_j \langle p_j | x \rangle
+
+to tensors without the root axis (``op.matvec``) or to blocks of them (``op.matmat``),
+where the optional rank-one terms come from :class:`Projection` penalties.
+
+Two-site steps are followed by an SVD split with truncation (``maxdim``, ``cutoff``);
+one-site steps by a QR (or truncated SVD, with optional subspace expansion) move of the
+centre, after which an optional ``bond_step`` acts on the bond matrix between the two
+sites -- the backward zero-site step of projector-splitting TDVP. Environments are
+updated incrementally. The state is modified in place (it is the solvers' private
+working copy; the user's MPO and MPS are never touched).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .mps import (
+    left_canonicalize,
+    left_env_step,
+    overlap_left_step,
+    overlap_right_step,
+    right_canonicalize,
+    right_env_step,
+)
+
+__all__ = [
+    "EffectiveOperator",
+    "Projection",
+    "StepInfo",
+    "StepRecord",
+    "SweepState",
+    "make_state",
+    "sweep_two_site",
+    "sweep_one_site",
+    "truncated_svd",
+    "root_tensors",
+]
+
+
+# --------------------------------------------------------------------------------------
+# effective operator
+# --------------------------------------------------------------------------------------
+class EffectiveOperator:
+    r"""Effective Hamiltonian on ``n = len(ws)`` sites (0: bond, 1: one site, 2: two sites).
+
+    Parameters
+    ----------
+    left : ndarray (Dl, wl, Dl)
+        Left environment (bra, MPO, ket).
+    ws : tuple of ndarray (wl, wr, d_out, d_in)
+        MPO tensors of the sites in the centre.
+    right : ndarray (Dr, wr, Dr)
+        Right environment.
+    penalties : sequence of (weight, vector)
+        Rank-one terms :math:`\mu\,|p\rangle\langle p|`, ``vector`` of shape :attr:`shape`.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> L = rng.standard_normal((2, 3, 2)); R = rng.standard_normal((2, 3, 2))
+    >>> op = EffectiveOperator(L, (), R)
+    >>> x = rng.standard_normal((2, 2))
+    >>> bool(np.allclose(op.matvec(x), np.einsum("awb,bc,dwc->ad", L, x, R)))
+    True
+    """
+
+    def __init__(self, left, ws, right, penalties=()):
+        self.left = left
+        self.ws = tuple(ws)
+        self.right = right
+        self.penalties = list(penalties)
+        self._wt = [w.transpose(0, 3, 2, 1) for w in self.ws]  # (wl, s_in, s_out, wr)
+        self.shape = (left.shape[0], *[w.shape[2] for w in self.ws], right.shape[0])
+        self.size = int(np.prod(self.shape))
+        self.dtype = np.result_type(left, right, *self.ws,
+                                    *[p for _, p in self.penalties])
+
+    def _apply(self, x):
+        """x: (m, *shape) -> (m, *shape)."""
+        n = len(self.ws)
+        t = np.tensordot(x, self.left, axes=([1], [2]))  # (m, s.., c, a, w)
+        for wt in self._wt:
+            t = np.tensordot(t, wt, axes=([t.ndim - 1, 1], [0, 1]))  # (m, .., c, a, .., s, w)
+        # t: (m, c, a, s_1..s_n, w)
+        t = np.tensordot(t, self.right, axes=([1, t.ndim - 1], [2, 1]))  # (m, a, s.., c)
+        if self.penalties:
+            xf = x.reshape(x.shape[0], -1)
+            tf = t.reshape(xf.shape)
+            for mu, p in self.penalties:
+                pf = p.reshape(-1)
+                tf += mu * np.outer(pf.conj() @ xf.T, pf).reshape(tf.shape)  # (m, N)
+            t = tf.reshape(t.shape)
+        del n
+        return t
+
+    def matvec(self, x):
+        """Apply to one tensor of shape :attr:`shape` (or a flat vector of that size)."""
+        x = np.asarray(x)
+        out = self._apply(x.reshape(1, *self.shape))[0]
+        return out.reshape(x.shape)
+
+    def matmat(self, X):
+        """Apply to the columns of ``X`` (``size`` x m); returns ``size`` x m."""
+        X = np.asarray(X)
+        m = X.shape[1]
+        out = self._apply(X.T.reshape(m, *self.shape))
+        return out.reshape(m, -1).T
+
+    def diagonal(self):
+        """Diagonal of the effective operator, shape :attr:`shape` (Davidson preconditioner)."""
+        t = np.einsum("awa->aw", self.left)
+        for w in self.ws:
+            wd = np.einsum("xyss->xsy", w)
+            t = np.tensordot(t, wd, axes=([t.ndim - 1], [0]))
+        t = np.tensordot(t, np.einsum("cyc->yc", self.right), axes=([t.ndim - 1], [0]))
+        for mu, p in self.penalties:
+            t = t + mu * np.abs(p) ** 2
+        return t
+
+    def dense(self):
+        """Dense matrix (``size`` x ``size``); for small problems and tests."""
+        return self.matmat(np.eye(self.size, dtype=self.dtype))
+
+
+# --------------------------------------------------------------------------------------
+# state
+# --------------------------------------------------------------------------------------
+@dataclass
+class Projection:
+    r"""Another MPS :math:`|\phi\rangle` entering the local problems as ``weight * |phi><phi|``.
+
+    Used by sequential (penalty-projected) excited-state DMRG. The engine keeps the
+    overlap environments ``left[i]`` (sites < i, shape ``(D_phi, D_psi)``) and
+    ``right[i]`` current as the centre moves.
+    """
+
+    tensors: list
+    weight: float
+    left: list = field(default_factory=list)
+    right: list = field(default_factory=list)
+
+
+@dataclass
+class StepInfo:
+    """What the local step is told: the sites of the centre, the direction, the sweep."""
+
+    sites: tuple
+    direction: str
+    sweep: int = 0
+
+
+@dataclass
+class StepRecord:
+    """What the engine records after each split: bond, new bond dimension, discarded weight."""
+
+    sites: tuple
+    bond: int
+    bond_dim: int
+    discarded: float
+
+
+@dataclass
+class SweepState:
+    """Working MPS + MPO + environments (mutable; build it with :func:`make_state`).
+
+    ``tensors[i]`` has shape ``(Dl, d, Dr)`` except ``tensors[center]``, which has shape
+    ``(k, Dl, d, Dr)`` (``k`` roots). Sites left of the centre are left-orthonormal,
+    sites right of it right-orthonormal. ``left[i]`` is valid for ``i <= center``,
+    ``right[i]`` for ``i >= center``.
+    """
+
+    tensors: list
+    mpo: list
+    center: int
+    left: list
+    right: list
+    projections: list = field(default_factory=list)
+
+    @property
+    def n_sites(self):
+        return len(self.tensors)
+
+    @property
+    def n_roots(self):
+        return self.tensors[self.center].shape[0]
+
+    def bond_dims(self):
+        """Bond dimensions between neighbouring sites."""
+        out = []
+        for i in range(self.n_sites - 1):
+            a = self.tensors[i]
+            out.append(a.shape[-1])
+        return out
+
+
+def make_state(tensors: Sequence[np.ndarray], mpo: Sequence[np.ndarray], *, center: int = 0,
+               roots: np.ndarray | None = None, projections: Sequence[Projection] = ()
+               ) -> SweepState:
+    """Bring an MPS into mixed canonical form around ``center`` and build environments.
+
+    Parameters
+    ----------
+    tensors : list of ndarray (Dl, d, Dr)
+        The MPS (not modified). Its norm is discarded (the centre is normalised).
+    mpo : list of ndarray (wl, wr, d, d)
+        The MPO arrays (see :mod:`vibmpo.solvers.mps`).
+    center : int
+        Site of the orthogonality centre.
+    roots : ndarray (k, Dl, d, Dr), optional
+        Centre tensor with ``k`` roots to use instead of the canonicalised centre of
+        ``tensors`` (its shape must match); rows are orthonormalised (roots beyond the
+        dimension of the centre tensor start as zero and are filled by the first
+        two-site step).
+    projections : sequence of Projection
+        States to build overlap environments with.
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> from vibmpo.solvers.mps import mpo_arrays, random_mps
+    >>> W = mpo_arrays(qtn.MPO_rand_herm(4, 3, phys_dim=2, seed=0))
+    >>> st = make_state(random_mps([2] * 4, 3, seed=0), W, center=1)
+    >>> st.tensors[1].shape, st.n_roots
+    ((1, 2, 2, 3), 1)
+    """
+    n = len(tensors)
+    if len(mpo) != n:
+        raise ValueError(f"MPS has {n} sites but the MPO has {len(mpo)}")
+    for i, (a, w) in enumerate(zip(tensors, mpo, strict=True)):
+        if a.ndim != 3 or w.ndim != 4 or a.shape[1] != w.shape[3] or w.shape[2] != w.shape[3]:
+            raise ValueError(
+                f"site {i}: MPS tensor {a.shape} (want (Dl, d, Dr)) and MPO tensor {w.shape} "
+                "(want (wl, wr, d, d)) do not fit together"
+            )
+    if not 0 <= center < n:
+        raise ValueError(f"center must be in [0, {n - 1}], got {center}")
+    t, _ = left_canonicalize(tensors, upto=center)
+    t, _ = right_canonicalize(t, downto=center)
+    c = t[center]
+    if roots is None:
+        c = (c / np.linalg.norm(c))[None]
+    else:
+        roots = np.asarray(roots)
+        if roots.shape[1:] != c.shape:
+            raise ValueError(f"roots must have shape (k, {c.shape}), got {roots.shape}")
+        k = roots.shape[0]
+        q, _ = np.linalg.qr(roots.reshape(k, -1).T)
+        c = np.zeros((k, c.size), dtype=np.result_type(q, c))
+        c[: q.shape[1]] = q.T  # more roots than the site holds: the rest start at zero
+        c = c.reshape(roots.shape)
+    t[center] = c
+    dtype = np.result_type(*t, *mpo)
+    left = [None] * n
+    right = [None] * n
+    left[0] = np.ones((1, 1, 1), dtype=dtype)
+    right[n - 1] = np.ones((1, 1, 1), dtype=dtype)
+    for i in range(center):
+        left[i + 1] = left_env_step(left[i], t[i], mpo[i])
+    for i in range(n - 1, center, -1):
+        right[i - 1] = right_env_step(right[i], t[i], mpo[i])
+    st = SweepState(tensors=t, mpo=list(mpo), center=center, left=left, right=right)
+    for p in projections:
+        _init_projection(st, p)
+        st.projections.append(p)
+    return st
+
+
+def _init_projection(st: SweepState, p: Projection):
+    n = st.n_sites
+    if len(p.tensors) != n:
+        raise ValueError("projection state has a different number of sites")
+    p.left = [None] * n
+    p.right = [None] * n
+    p.left[0] = np.ones((1, 1))
+    p.right[n - 1] = np.ones((1, 1))
+    for i in range(st.center):
+        p.left[i + 1] = overlap_left_step(p.left[i], st.tensors[i], p.tensors[i])
+    for i in range(n - 1, st.center, -1):
+        p.right[i - 1] = overlap_right_step(p.right[i], st.tensors[i], p.tensors[i])
+
+
+def root_tensors(st: SweepState, root: int = 0) -> list[np.ndarray]:
+    """The MPS of one root as a list of ``(Dl, d, Dr)`` arrays (copies of the centre only)."""
+    t = list(st.tensors)
+    t[st.center] = np.array(t[st.center][root])
+    return t
+
+
+def _penalties(st: SweepState, sites):
+    out = []
+    i0, i1 = sites[0], sites[-1]
+    for p in st.projections:
+        v = p.left[i0].conj()  # (x_phi, a_psi) -> conj
+        v = v.T  # (a, x)
+        for i in sites:
+            v = np.tensordot(v, p.tensors[i], axes=([v.ndim - 1], [0]))
+        v = np.tensordot(v, p.right[i1].conj(), axes=([v.ndim - 1], [0]))
+        out.append((p.weight, v))
+    return out
+
+
+def _operator(st: SweepState, sites) -> EffectiveOperator:
+    return EffectiveOperator(st.left[sites[0]], [st.mpo[i] for i in sites],
+                             st.right[sites[-1]], _penalties(st, sites))
+
+
+# --------------------------------------------------------------------------------------
+# truncation
+# --------------------------------------------------------------------------------------
+def truncated_svd(m, *, maxdim=None, cutoff=0.0, mindim=1):
+    r"""SVD ``m = U S Vh`` keeping at most ``maxdim`` values and discarding the smallest
+    while the discarded weight :math:`\sum_{\rm disc} s^2 / \sum s^2 \le` ``cutoff``.
+
+    Returns ``(U, S, Vh, discarded_weight)``.
+
+    Examples
+    --------
+    >>> u, s, vh, eps = truncated_svd(np.diag([1.0, 1e-3, 1e-9]), cutoff=1e-12)
+    >>> s.shape, eps < 1e-12
+    ((2,), True)
+    """
+    try:
+        u, s, vh = np.linalg.svd(m, full_matrices=False)
+    except np.linalg.LinAlgError:  # pragma: no cover - rare LAPACK failure
+        import scipy.linalg
+
+        u, s, vh = scipy.linalg.svd(m, full_matrices=False, lapack_driver="gesvd")
+    w = s * s
+    total = float(w.sum())
+    if total == 0.0:
+        return u[:, :1], s[:1], vh[:1], 0.0
+    # tail[j] = weight discarded when keeping j values
+    tail = np.concatenate([np.cumsum(w[::-1])[::-1], [0.0]]) / total
+    keep = int(np.argmax(tail <= cutoff)) if cutoff > 0 else int(np.count_nonzero(s))
+    keep = max(keep, 1, min(mindim, len(s)))
+    if maxdim is not None:
+        keep = min(keep, int(maxdim))
+    return u[:, :keep], s[:keep], vh[:keep], float(tail[keep])
+
+
+# --------------------------------------------------------------------------------------
+# half sweeps
+# --------------------------------------------------------------------------------------
+LocalStep = Callable[[np.ndarray, EffectiveOperator, StepInfo], np.ndarray]
+
+
+def _check_direction(direction, st, sites_needed):
+    if direction not in ("lr", "rl"):
+        raise ValueError(f"direction must be 'lr' or 'rl', got {direction!r}")
+    start = 0 if direction == "lr" else st.n_sites - 1
+    if st.center != start:
+        raise ValueError(
+            f"a {direction!r} half sweep must start with the centre at site {start}, "
+            f"it is at {st.center}"
+        )
+    if st.n_sites < sites_needed:
+        raise ValueError(f"need at least {sites_needed} sites, got {st.n_sites}")
+
+
+def _update_left(st: SweepState, i):
+    st.left[i + 1] = left_env_step(st.left[i], st.tensors[i], st.mpo[i])
+    for p in st.projections:
+        p.left[i + 1] = overlap_left_step(p.left[i], st.tensors[i], p.tensors[i])
+
+
+def _update_right(st: SweepState, i):
+    st.right[i - 1] = right_env_step(st.right[i], st.tensors[i], st.mpo[i])
+    for p in st.projections:
+        p.right[i - 1] = overlap_right_step(p.right[i], st.tensors[i], p.tensors[i])
+
+
+def sweep_two_site(st: SweepState, step: LocalStep, *, direction: str, maxdim=None,
+                   cutoff: float = 0.0, mindim: int = 1, site_step: LocalStep | None = None,
+                   sweep: int = 0) -> list[StepRecord]:
+    """One two-site half sweep (``"lr"``: centre 0 -> L-1; ``"rl"``: L-1 -> 0).
+
+    For each pair ``(i, i+1)`` the merged tensor ``theta`` (``(k, Dl, d1, d2, Dr)``) is
+    passed to ``step``; the result is split by a truncated SVD (the root axis travels
+    with the centre, so the kept basis is optimal for the average over roots) and the
+    environments are updated. If ``site_step`` is given it is applied to the new
+    one-site centre after every split except the last (two-site TDVP: backward one-site
+    step). Returns one :class:`StepRecord` per split.
+    """
+    _check_direction(direction, st, 2)
+    n = st.n_sites
+    records = []
+    pairs = range(n - 1) if direction == "lr" else range(n - 2, -1, -1)
+    for i in pairs:
+        if direction == "lr":
+            theta = np.tensordot(st.tensors[i], st.tensors[i + 1], axes=([3], [0]))
+        else:
+            theta = np.tensordot(st.tensors[i + 1], st.tensors[i], axes=([1], [2]))
+            theta = np.moveaxis(theta, (3, 4), (1, 2))  # (k, a, s1, s2, c)
+        op = _operator(st, (i, i + 1))
+        theta = step(theta, op, StepInfo((i, i + 1), direction, sweep))
+        k, a, d1, d2, c = theta.shape
+        if direction == "lr":
+            m = theta.transpose(1, 2, 0, 3, 4).reshape(a * d1, k * d2 * c)
+            u, s, vh, eps = truncated_svd(m, maxdim=maxdim, cutoff=cutoff, mindim=mindim)
+            st.tensors[i] = u.reshape(a, d1, -1)
+            sv = (s[:, None] * vh).reshape(-1, k, d2, c)
+            st.tensors[i + 1] = sv.transpose(1, 0, 2, 3)
+            st.center = i + 1
+            _update_left(st, i)
+        else:
+            m = theta.reshape(k * a * d1, d2 * c)
+            u, s, vh, eps = truncated_svd(m, maxdim=maxdim, cutoff=cutoff, mindim=mindim)
+            st.tensors[i + 1] = vh.reshape(-1, d2, c)
+            st.tensors[i] = (u * s).reshape(k, a, d1, -1)
+            st.center = i
+            _update_right(st, i + 1)
+        records.append(StepRecord((i, i + 1), i, len(s), eps))
+        j = st.center
+        if site_step is not None and 0 < j < n - 1:
+            op1 = _operator(st, (j,))
+            st.tensors[j] = site_step(st.tensors[j], op1, StepInfo((j,), direction, sweep))
+    return records
+
+
+def sweep_one_site(st: SweepState, step: LocalStep, *, direction: str, maxdim=None,
+                   cutoff: float = 0.0, expansion: float = 0.0,
+                   bond_step: LocalStep | None = None, sweep: int = 0) -> list[StepRecord]:
+    r"""One one-site half sweep with optional subspace expansion and backward bond step.
+
+    For each site ``i`` (in the sweep direction) ``step`` updates the centre tensor
+    (``(k, Dl, d, Dr)``); then, except at the last site of the sweep, the centre moves on:
+    a QR decomposition (or a truncated SVD if ``maxdim``/``cutoff``/``expansion`` is set or
+    ``k > 1``) leaves an orthonormal site tensor and a bond matrix ``C`` (``(k, D, D')``).
+    If ``bond_step`` is given it is called as ``bond_step(C, op0, info)`` with the
+    zero-site effective operator between the two sites (TDVP: backward evolution), and
+    ``C`` is absorbed into the next site.
+
+    ``expansion = alpha > 0`` enriches the kept basis with
+    :math:`\alpha\,(L W \theta)` (normalised to the norm of :math:`\theta`) before the
+    SVD (subspace expansion / density-matrix perturbation), so that one-site DMRG can
+    still grow bonds and escape local minima.
+    """
+    _check_direction(direction, st, 1)
+    n = st.n_sites
+    records = []
+    sites = range(n) if direction == "lr" else range(n - 1, -1, -1)
+    for i in sites:
+        op = _operator(st, (i,))
+        theta = step(st.tensors[i], op, StepInfo((i,), direction, sweep))
+        k, a, d, b = theta.shape
+        last = (direction == "lr" and i == n - 1) or (direction == "rl" and i == 0)
+        if last:
+            st.tensors[i] = theta
+            break
+        use_svd = maxdim is not None or cutoff > 0 or expansion > 0 or k > 1
+        if direction == "lr":
+            m = theta.transpose(1, 2, 0, 3).reshape(a * d, k * b)
+            if use_svd:
+                big = m
+                if expansion > 0:
+                    t = np.tensordot(st.left[i], theta, axes=([2], [1]))  # (a, w, k, s', b)
+                    t = np.tensordot(t, st.mpo[i], axes=([1, 3], [0, 3]))  # (a, k, b, w', s)
+                    pm = t.transpose(0, 4, 1, 3, 2).reshape(a * d, -1)
+                    nrm = np.linalg.norm(pm)
+                    if nrm > 0:
+                        big = np.hstack([m, pm * (expansion * np.linalg.norm(m) / nrm)])
+                u, _, _, eps = truncated_svd(big, maxdim=maxdim, cutoff=cutoff)
+                c = u.conj().T @ m
+            else:
+                u, c = np.linalg.qr(m)
+                eps = 0.0
+            st.tensors[i] = u.reshape(a, d, -1)
+            _update_left(st, i)
+            c = c.reshape(-1, k, b).transpose(1, 0, 2)  # (k, D', b)
+            if bond_step is not None:
+                op0 = EffectiveOperator(st.left[i + 1], (), st.right[i])
+                c = bond_step(c, op0, StepInfo((i, i + 1), direction, sweep))
+            nxt = np.tensordot(c, st.tensors[i + 1], axes=([2], [0]))
+            st.tensors[i + 1] = nxt
+            st.center = i + 1
+            records.append(StepRecord((i,), i, u.shape[1], eps))
+        else:
+            m = theta.reshape(k * a, d * b)
+            if use_svd:
+                big = m
+                if expansion > 0:
+                    t = np.tensordot(theta, st.right[i], axes=([3], [2]))  # (k, a, s', b, w')
+                    t = np.tensordot(t, st.mpo[i], axes=([4, 2], [1, 3]))  # (k, a, b, w, s)
+                    pm = t.transpose(0, 1, 3, 4, 2).reshape(-1, d * b)
+                    nrm = np.linalg.norm(pm)
+                    if nrm > 0:
+                        big = np.vstack([m, pm * (expansion * np.linalg.norm(m) / nrm)])
+                _, _, vh, eps = truncated_svd(big, maxdim=maxdim, cutoff=cutoff)
+                c = m @ vh.conj().T
+            else:
+                q, r = np.linalg.qr(m.T)
+                vh, c = q.T, r.T
+                eps = 0.0
+            st.tensors[i] = vh.reshape(-1, d, b)
+            _update_right(st, i)
+            c = c.reshape(k, a, -1)  # (k, a, D')
+            if bond_step is not None:
+                op0 = EffectiveOperator(st.left[i], (), st.right[i - 1])
+                c = bond_step(c, op0, StepInfo((i - 1, i), direction, sweep))
+            prv = np.tensordot(st.tensors[i - 1], c, axes=([2], [1]))  # (a0, s, k, D')
+            st.tensors[i - 1] = prv.transpose(2, 0, 1, 3)
+            st.center = i - 1
+            records.append(StepRecord((i,), i - 1, vh.shape[0], eps))
+    return records
