@@ -26,16 +26,16 @@ import time
 from pathlib import Path
 
 import numpy as np
-from vibmpo.solvers.dmrg import dmrg
-from vibmpo.solvers.propagate_exact import propagate_exact
-from vibmpo.solvers.spectra import spectrum
-from vibmpo.solvers.states import gaussian_wavepacket
-from vibmpo.solvers.tdvp import tdvp
 
 from vibmpo._checks import atomic_write
 from vibmpo.datasets import h2co_pompon_model_path
 from vibmpo.operators.hamiltonian import grid_hamiltonian
 from vibmpo.potential.io import load_model
+from vibmpo.solvers.dmrg import dmrg
+from vibmpo.solvers.propagate_exact import propagate_exact
+from vibmpo.solvers.spectra import spectrum
+from vibmpo.solvers.states import gaussian_wavepacket
+from vibmpo.solvers.tdvp import tdvp
 from vibmpo.units import FS_TO_AU, HARTREE_TO_CM1
 
 RESULTS = Path(__file__).resolve().parent / "results"

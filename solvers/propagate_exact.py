@@ -39,6 +39,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from vibmpo.solvers.tdvp import time_grid
 
 __all__ = ["ExactPropagation", "propagate_exact", "hamiltonian_operator"]

@@ -37,6 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from vibmpo.solvers.krylov import expm_krylov
 from vibmpo.solvers.mps import (
     mpo_arrays,

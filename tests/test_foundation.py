@@ -1,14 +1,15 @@
 """Foundation: units, bundled data, input checks, atomic writes, docstring examples."""
 
 import doctest
-import os
 import importlib
+import os
 import pkgutil
 
 import numpy as np
 import pytest
 
 import vibmpo
+import vibmpo.solvers
 from vibmpo import _checks, datasets, units
 
 
@@ -78,8 +79,6 @@ def test_unknown_options_rejected():
 
 
 def _modules():
-    import vibmpo.solvers
-
     names = set()
     for pkg in (vibmpo, vibmpo.solvers):
         names.add(pkg.__name__)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from vibmpo.solvers.spectra import (
     autocorrelation_t2,
     find_peaks,

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+
+from vibmpo.operators.dvr import ho_grid, sine_grid
 from vibmpo.solvers.states import (
     apply_site_operator,
     dvr_signs,
@@ -11,8 +13,6 @@ from vibmpo.solvers.states import (
     parse_initial_spec,
     product_mps,
 )
-
-from vibmpo.operators.dvr import ho_grid, sine_grid
 
 
 def _oscillator(grid, omega):

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 import scipy.linalg
+
+from vibmpo.operators.forcefield import henon_heiles
+from vibmpo.operators.hamiltonian import grid_hamiltonian
 from vibmpo.solvers.krylov import expm_krylov
 from vibmpo.solvers.propagate_exact import propagate_exact
 from vibmpo.solvers.states import gaussian_wavepacket
 from vibmpo.solvers.tdvp import tdvp, time_grid
-
-from vibmpo.operators.forcefield import henon_heiles
-from vibmpo.operators.hamiltonian import grid_hamiltonian
 
 
 # --------------------------------------------------------------------------------------
