@@ -117,7 +117,7 @@ def main(argv=None) -> dict:
     out = {
         "benchmark": "h2co_wavepacket",
         "system": "H2CO Pompon NN-MPO, grid ho:9 (531441 points), MPO bonds "
-                  + str([t.shape[1] for t in list(H)[1:]]),
+                  + str(ham.mpo_bond_dims()),
         "command": "OMP_NUM_THREADS=1 python benchmarks/h2co_wavepacket.py"
                    + (" --quick" if args.quick else ""),
         "machine": {"python": platform.python_version(), "processor": platform.processor(),

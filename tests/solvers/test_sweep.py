@@ -1,0 +1,161 @@
+"""Sweep engine and MPS/MPO array utilities: effective operators are projections of H."""
+
+import numpy as np
+import pytest
+import quimb.tensor as qtn
+
+from vibmpo.solvers import mps as M
+from vibmpo.solvers import sweep as S
+
+
+@pytest.fixture
+def small():
+    H = qtn.MPO_rand_herm(5, 3, phys_dim=3, seed=7)
+    return H, M.mpo_arrays(H), H.to_dense()
+
+
+def _basis_map(st, sites):
+    """Dense isometry P mapping a local tensor (without root axis) to the full vector."""
+    n = st.n_sites
+    t = S.root_tensors(st)
+    left = np.ones((1, 1))
+    for i in range(sites[0]):
+        left = np.tensordot(left, t[i], axes=(1, 0)).reshape(-1, t[i].shape[2])
+    right = np.ones((1, 1))
+    for i in range(n - 1, sites[-1], -1):
+        right = np.tensordot(t[i], right, axes=(2, 0)).reshape(t[i].shape[0], -1)
+    dl, dr = left.shape[1], right.shape[0]
+    phys = int(np.prod([t[i].shape[1] for i in sites]))
+    # P[(full), (a, s, c)] = left[:, a] x delta(s) x right[c, :]
+    P = np.einsum("xa,sp,cy->xsyapc", left, np.eye(phys), right)
+    return P.reshape(left.shape[0] * phys * right.shape[1], dl * phys * dr)
+
+
+def test_mpo_and_mps_conversions_match_quimb(small):
+    H, W, Hd = small
+    assert np.allclose(M.mpo_to_dense(W), Hd)
+    psi = qtn.MPS_rand_state(5, 4, phys_dim=3, seed=2)
+    t = M.mps_arrays(psi)
+    assert np.allclose(M.mps_to_dense(t), psi.to_dense().ravel())
+    back = M.to_quimb_mps(t)
+    assert np.allclose(back.to_dense(), psi.to_dense())
+    v = psi.to_dense().ravel()
+    assert M.mps_expectation(t, W) == pytest.approx(v @ Hd @ v / (v @ v))
+
+
+@pytest.mark.parametrize("center", [0, 2, 4])
+def test_two_and_one_site_operators_are_projections_of_h(small, center):
+    H, W, Hd = small
+    st = S.make_state(M.random_mps([3] * 5, 6, seed=1), W, center=center)
+    for sites in ([center], [center, center + 1] if center < 4 else [center - 1, center]):
+        if len(sites) == 2 and center == sites[1]:
+            continue  # the merged pair must start at the centre for this check
+        op = S._operator(st, tuple(sites))
+        P = _basis_map(st, sites)
+        assert np.allclose(P.T @ P, np.eye(P.shape[1]))  # mixed canonical form
+        assert np.allclose(op.dense(), P.T @ Hd @ P)
+        assert np.allclose(op.diagonal().ravel(), np.diag(P.T @ Hd @ P))
+
+
+def test_penalty_terms_are_projections(small):
+    H, W, Hd = small
+    phi = M.random_mps([3] * 5, 3, seed=5)
+    vphi = M.mps_to_dense(phi)
+    st = S.make_state(M.random_mps([3] * 5, 6, seed=1), W, center=1,
+                      projections=[S.Projection(phi, 0.7)])
+    op = S._operator(st, (1, 2))
+    P = _basis_map(st, (1, 2))
+    want = P.T @ (Hd + 0.7 * np.outer(vphi, vphi)) @ P
+    assert np.allclose(op.dense(), want)
+
+
+def test_identity_sweeps_keep_the_state_and_environments(small):
+    H, W, Hd = small
+    t0 = M.random_mps([3] * 5, 9, seed=3)
+    v0 = M.mps_to_dense(t0)
+    st = S.make_state(t0, W)
+    ident = lambda theta, op, info: theta  # noqa: E731
+    calls = []
+
+    def bond(c, op, info):
+        calls.append(info.sites)
+        assert op.shape == c.shape[1:]
+        return c
+
+    S.sweep_two_site(st, ident, direction="lr")
+    S.sweep_one_site(st, ident, direction="rl", bond_step=bond)
+    S.sweep_one_site(st, ident, direction="lr", bond_step=bond)
+    assert len(calls) == 8 and calls[0] == (3, 4)
+    v = M.mps_to_dense(S.root_tensors(st))
+    assert abs(abs(v @ v0) - 1) < 1e-12
+    # cached environments equal freshly computed ones
+    fresh = S.make_state(S.root_tensors(st), W, center=st.center)
+    for i in range(st.center + 1):
+        assert np.allclose(st.left[i], fresh.left[i])
+
+
+def test_bond_operator_is_projection(small):
+    H, W, Hd = small
+    st = S.make_state(M.random_mps([3] * 5, 9, seed=3), W)
+    checked = []
+
+    def bond(c, op, info):
+        i = info.sites[0]
+        left = np.ones((1, 1))
+        for j in range(i + 1):
+            a = st.tensors[j]
+            left = np.tensordot(left, a, axes=(1, 0)).reshape(-1, a.shape[2])
+        right = np.ones((1, 1))
+        for j in range(4, i, -1):
+            a = st.tensors[j]
+            right = np.tensordot(a, right, axes=(2, 0)).reshape(a.shape[0], -1)
+        P = np.einsum("xa,cy->xyac", left, right).reshape(left.shape[0] * right.shape[1], -1)
+        assert np.allclose(P.T @ P, np.eye(P.shape[1]))
+        assert np.allclose(op.dense(), P.T @ Hd @ P)
+        checked.append(i)
+        return c
+
+    S.sweep_one_site(st, lambda th, op, info: th, direction="lr", bond_step=bond)
+    assert checked == [0, 1, 2, 3]
+
+
+def test_two_site_truncation_and_records(small):
+    H, W, Hd = small
+    st = S.make_state(M.random_mps([3] * 5, 9, seed=3), W)
+    rec = S.sweep_two_site(st, lambda th, op, info: th, direction="lr", maxdim=4)
+    assert [r.bond for r in rec] == [0, 1, 2, 3]
+    assert max(st.bond_dims()) <= 4
+    assert all(r.discarded >= 0 for r in rec) and max(r.discarded for r in rec) > 0
+
+
+def test_truncated_svd_respects_cutoff_and_maxdim():
+    m = np.diag([1.0, 0.5, 1e-4, 1e-8])
+    u, s, vh, eps = S.truncated_svd(m, cutoff=1e-9)
+    assert len(s) == 3 and eps == pytest.approx(1e-16 / (1.25 + 1e-8 + 1e-16), rel=1e-6)
+    u, s, vh, eps = S.truncated_svd(m, maxdim=1)
+    assert len(s) == 1 and eps == pytest.approx(0.25 / (1.25 + 1e-8 + 1e-16), rel=1e-6)
+
+
+def test_bad_sweep_inputs_rejected(small):
+    H, W, Hd = small
+    st = S.make_state(M.random_mps([3] * 5, 4, seed=0), W, center=2)
+    with pytest.raises(ValueError, match="must start with the centre at site 0"):
+        S.sweep_two_site(st, lambda t, o, i: t, direction="lr")
+    with pytest.raises(ValueError, match="direction must be"):
+        S.sweep_one_site(st, lambda t, o, i: t, direction="up")
+    with pytest.raises(ValueError, match="do not fit together"):
+        S.make_state(M.random_mps([2] * 5, 4, seed=0), W)
+    with pytest.raises(ValueError, match="MPS has 4 sites but the MPO has 5"):
+        S.make_state(M.random_mps([3] * 4, 4, seed=0), W)
+
+
+def test_complex_states_supported(small):
+    H, W, Hd = small
+    t = M.random_mps([3] * 5, 6, seed=4, dtype=complex)
+    st = S.make_state(t, W, center=0)
+    op = S._operator(st, (0, 1))
+    x = st.tensors[0][0]
+    theta = np.tensordot(x, st.tensors[1], axes=(2, 0))
+    v = M.mps_to_dense(t)
+    e = np.vdot(theta, op.matvec(theta)) / np.vdot(theta, theta)
+    assert e == pytest.approx(np.vdot(v, Hd @ v) / np.vdot(v, v))
