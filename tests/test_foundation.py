@@ -103,3 +103,17 @@ def test_atomic_files_get_default_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert p.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_layers_import_cleanly():
+    """solvers and operators never import JAX; importing the JAX model flips no global."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import vibmpo.solvers, vibmpo.operators, vibmpo.cli.levels; "
+        "assert 'jax' not in sys.modules, 'JAX imported by solvers/operators'; "
+        "import jax, vibmpo.potential.model, vibmpo.potential.train; "
+        "assert not jax.config.jax_enable_x64, 'x64 flipped on import'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,4 +1,5 @@
-"""Plots of propagation results: autocorrelation functions and spectra (matplotlib).
+"""Pictures of every result: learning curves, PES cuts, level diagrams, autocorrelation
+functions, spectra and reduced densities (matplotlib).
 
 matplotlib is imported only inside the functions, and figures are drawn with the Agg
 canvas directly, so importing this module is free and no global backend is changed.
@@ -21,7 +22,14 @@ import numpy as np
 
 from vibmpo._checks import atomic_path
 
-__all__ = ["plot_autocorrelation", "plot_spectrum"]
+__all__ = [
+    "plot_autocorrelation",
+    "plot_spectrum",
+    "plot_learning_curve",
+    "plot_levels",
+    "plot_pes_cut",
+    "plot_density",
+]
 
 
 def _figure(width=7.0, height=4.0):
@@ -116,6 +124,141 @@ def plot_spectrum(energies, intensity, path, *, peaks=None, levels=None,
     ax.set_xlabel(f"energy / {energy_unit}" if energy_unit else "energy")
     ax.set_ylabel("intensity")
     ax.legend(loc="upper right", fontsize=8)
+    if title:
+        ax.set_title(title)
+    return _save(fig, path)
+
+
+def plot_learning_curve(history: dict, path, *, energy_unit: str = "cm-1",
+                        title: str | None = None) -> Path:
+    """Training and validation errors per iteration of a fit (log scale) into ``path``.
+
+    ``history`` maps names such as ``"train_rmse"``, ``"val_rmse"``, ``"val_mae"`` to
+    sequences, one value per iteration (a ``FitResult.history``); empty entries are
+    skipped.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "fit.png"
+    >>> plot_learning_curve({"train_rmse": [9.0, 3.0], "val_rmse": [10.0, 5.0]}, out).exists()
+    True
+    """
+    fig = _figure()
+    ax = fig.add_subplot()
+    drawn = 0
+    for name, values in history.items():
+        v = np.asarray(values if values is not None else [], dtype=float).reshape(-1)
+        if v.size and np.all(np.isfinite(v)) and np.all(v > 0):
+            ax.plot(np.arange(1, v.size + 1), v, marker="o", ms=2.5, lw=1.0,
+                    label=name.replace("_", " "))
+            drawn += 1
+    if not drawn:
+        raise ValueError("history holds no positive finite curve to plot")
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel(f"error / {energy_unit}")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return _save(fig, path)
+
+
+def plot_levels(excitations, path, *, labels=None, energy_unit: str = "cm-1",
+                reference=None, title: str | None = None) -> Path:
+    """Level diagram: one line per level at its excitation energy, with assignment labels;
+    ``reference`` levels (e.g. exact diagonalisation) are drawn beside for comparison.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "levels.png"
+    >>> plot_levels([0.0, 1160.7, 1240.4], out, labels=["0", "v1", "v2"]).exists()
+    True
+    """
+    e = np.asarray(excitations, dtype=float).reshape(-1)
+    if labels is not None and len(labels) != e.size:
+        raise ValueError(f"got {len(labels)} labels for {e.size} levels")
+    fig = _figure(5.0, 6.0)
+    ax = fig.add_subplot()
+    ax.hlines(e, 0.0, 1.0, color="k", lw=1.2, label="levels")
+    if reference is not None:
+        r = np.asarray(reference, dtype=float).reshape(-1)
+        ax.hlines(r, 1.3, 2.3, color="tab:blue", lw=1.2, label="reference")
+    if labels is not None:
+        for x, lab in zip(e, labels, strict=True):
+            ax.annotate(str(lab), (1.02 if reference is None else 2.35, x), va="center",
+                        fontsize=7)
+    ax.set_xlim(-0.1, 3.0 if reference is not None else 1.8)
+    ax.set_xticks([])
+    ax.set_ylabel(f"excitation energy / {energy_unit}")
+    ax.legend(loc="lower right", fontsize=8)
+    if title:
+        ax.set_title(title)
+    return _save(fig, path)
+
+
+def plot_pes_cut(q, energies, path, *, reference=None, reference_q=None,
+                 xlabel: str = "q", energy_unit: str = "cm-1",
+                 title: str | None = None) -> Path:
+    """A one-dimensional cut of a potential, optionally with reference points (e.g. the
+    ab initio energies of the same cut).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> q = np.linspace(-2, 2, 41)
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "cut.png"
+    >>> plot_pes_cut(q, 0.5 * q**2, out, reference=0.5 * q[::5]**2, reference_q=q[::5]).exists()
+    True
+    """
+    q = np.asarray(q, dtype=float)
+    v = np.asarray(energies, dtype=float)
+    if q.shape != v.shape:
+        raise ValueError(f"q {q.shape} and energies {v.shape} must have the same shape")
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.plot(q, v, color="k", lw=1.2, label="model")
+    if reference is not None:
+        rq = q if reference_q is None else np.asarray(reference_q, dtype=float)
+        ax.plot(rq, np.asarray(reference, dtype=float), "o", ms=3.5, color="tab:red",
+                label="reference")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(f"energy / {energy_unit}")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return _save(fig, path)
+
+
+def plot_density(times, points, densities, path, *, time_unit: str = "",
+                 xlabel: str = "q", title: str | None = None) -> Path:
+    """A reduced one-mode density over time as a colour map (time vs coordinate).
+
+    ``densities`` has shape ``(n_times, n_points)``: the diagonal of the one-mode reduced
+    density matrix at each time, divided by the DVR weights if a continuous density is
+    wanted.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> t, x = np.linspace(0, 1, 5), np.linspace(-1, 1, 7)
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "rho.png"
+    >>> plot_density(t, x, np.ones((5, 7)) / 7, out).exists()
+    True
+    """
+    t = np.asarray(times, dtype=float)
+    x = np.asarray(points, dtype=float)
+    rho = np.asarray(densities, dtype=float)
+    if rho.shape != (t.size, x.size):
+        raise ValueError(f"densities must have shape (n_times, n_points) = {(t.size, x.size)}, "
+                         f"got {rho.shape}")
+    fig = _figure()
+    ax = fig.add_subplot()
+    mesh = ax.pcolormesh(x, t, rho, shading="nearest", cmap="viridis")
+    fig.colorbar(mesh, ax=ax, label="density")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(f"time / {time_unit}" if time_unit else "time")
     if title:
         ax.set_title(title)
     return _save(fig, path)

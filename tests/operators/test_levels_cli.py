@@ -80,3 +80,4 @@ def test_dmrg_levels_match_exact_and_carry_assignments(hh_file, tmp_path, capsys
     assert labels[0] == "0" and sorted(labels[1:3]) == ["v1", "v2"]
     assert len(out["dmrg"]["mean_quanta"]) == 5
     assert "assignment" in capsys.readouterr().out
+    assert (tmp_path / "dmrg.png").stat().st_size > 0  # the level diagram beside the JSON

@@ -25,6 +25,7 @@ def test_fit_then_predict(tmp_path, rng):
     out = tmp_path / "y.npy"
     assert main(["predict", str(model), str(tmp_path / "x.npy"), "--out", str(out)]) == 0
     np.testing.assert_allclose(np.load(out), a.energy(x))
+    assert (tmp_path / "m_fit.png").stat().st_size > 0  # learning curve beside the model
     assert np.sqrt(np.mean((np.load(out) - y) ** 2)) < 0.25 * np.std(y)
 
 

@@ -73,4 +73,20 @@ def run(args) -> int:
     if h["val_rmse"][i] is not None:
         msg += f", validation RMSE {h['val_rmse'][i]:.4g} {arrays.energy_unit}"
     print(f"saved {args.out} (ranks {list(arrays.ranks)}, {res.wall_time:.1f} s): {msg}")
+    _plot_history(h, args.out, arrays.energy_unit)
     return 0
+
+
+def _plot_history(history, model_path, energy_unit) -> None:
+    """Write the learning curve next to the model file (MODEL.h5 -> MODEL_fit.png)."""
+    from pathlib import Path
+
+    from vibmpo.plotting import plot_learning_curve
+
+    curves = {k: v for k, v in history.items()
+              if k.endswith(("rmse", "mae")) and v and all(x is not None for x in v)}
+    if curves:
+        out = Path(model_path).with_name(Path(model_path).stem + "_fit.png")
+        plot_learning_curve(curves, out, energy_unit=energy_unit,
+                            title=f"NN-MPO fit: {Path(model_path).name}")
+        print(f"wrote {out}")

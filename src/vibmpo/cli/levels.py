@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from vibmpo.cli._sources import SOURCE_HELP
 
@@ -153,6 +154,12 @@ def run(args) -> int:
           f"(total {time.perf_counter() - t0:.2f} s)")
     print(format_level_table(result.energies, result.unit, labels=result.labels or None))
     if args.json:
+        from vibmpo.plotting import plot_levels
+
         write_levels_json(args.json, result)
-        print(f"wrote {args.json}", file=sys.stderr)
+        png = Path(args.json).with_suffix(".png")
+        title = f"{Path(str(args.source)).name}: {result.method}, {len(result.energies)} levels"
+        plot_levels(result.excitations, png, labels=result.labels or None,
+                    energy_unit=result.unit, title=title)
+        print(f"wrote {args.json} and {png}", file=sys.stderr)
     return 0
