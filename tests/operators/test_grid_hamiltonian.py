@@ -164,3 +164,15 @@ def test_force_field_mpo_bonds_stay_intrinsic_for_many_modes(make):
     ham = grid_hamiltonian(make(), "ho:4")
     assert max(ham.v_ranks) <= 3
     assert max(ham.mpo_bond_dims()) <= 5
+
+
+def test_tt_bond_spectra_are_schmidt_values_of_the_dense_tensor(rng):
+    from vibmpo.operators.hamiltonian import tt_bond_spectra
+
+    cores = [rng.normal(size=s) for s in [(1, 3, 2), (2, 4, 3), (3, 2, 1)]]
+    full = np.einsum("aib,bjc,ckd->ijk", *cores)
+    spectra = tt_bond_spectra(cores)
+    for k, dims in enumerate([(3, 8), (12, 2)]):
+        ref = np.linalg.svd(full.reshape(dims), compute_uv=False)
+        np.testing.assert_allclose(spectra[k], ref[: len(spectra[k])], rtol=1e-12)
+        assert np.all(ref[len(spectra[k]):] < 1e-12 * ref[0])

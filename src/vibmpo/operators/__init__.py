@@ -20,7 +20,12 @@ from vibmpo.operators.forcefield import (
     henon_heiles,
     load_forcefield,
 )
-from vibmpo.operators.hamiltonian import GridHamiltonian, grid_hamiltonian, harmonic_analysis
+from vibmpo.operators.hamiltonian import (
+    GridHamiltonian,
+    grid_hamiltonian,
+    harmonic_analysis,
+    tt_bond_spectra,
+)
 
 __all__ = [
     "Grid",
@@ -35,4 +40,5 @@ __all__ = [
     "GridHamiltonian",
     "grid_hamiltonian",
     "harmonic_analysis",
+    "tt_bond_spectra",
 ]

@@ -52,6 +52,7 @@ __all__ = [
     "GridHamiltonian",
     "grid_hamiltonian",
     "harmonic_analysis",
+    "tt_bond_spectra",
     "available_memory",
     "check_memory",
 ]
@@ -262,6 +263,39 @@ def _round_tt(cores, tol):
         cores[i] = vt[:keep].reshape(keep, d, rb)
         cores[i - 1] = np.einsum("asb,bc->asc", cores[i - 1], u[:, :keep] * s[:keep])
     return cores
+
+
+def tt_bond_spectra(cores) -> list[np.ndarray]:
+    r"""Singular values of a tensor train across each bond (Schmidt values of the function
+    it represents), largest first.
+
+    The TT is brought to left-canonical form, then swept back with SVDs, so the values
+    at bond :math:`k` are those of the unfolding :math:`V[(i_1..i_k), (i_{k+1}..i_f)]`.
+    Normalised, :math:`p_j = \sigma_j^2 / \sum \sigma^2`, they give the bond
+    entanglement :math:`S_k = -\sum_j p_j \ln p_j`.
+
+    Examples
+    --------
+    >>> a = np.random.default_rng(0).normal(size=(1, 3, 1))
+    >>> [len(s) for s in tt_bond_spectra([a, a, a])]  # a product: one value per bond
+    [1, 1]
+    """
+    cores = [np.array(c, dtype=np.float64) for c in cores]
+    f = len(cores)
+    for i in range(f - 1):
+        ra, d, rb = cores[i].shape
+        qm, rm = np.linalg.qr(cores[i].reshape(ra * d, rb))
+        cores[i] = qm.reshape(ra, d, -1)
+        cores[i + 1] = np.einsum("ab,bsc->asc", rm, cores[i + 1])
+    out = []
+    for i in range(f - 1, 0, -1):
+        ra, d, rb = cores[i].shape
+        u, sv, vt = np.linalg.svd(cores[i].reshape(ra, d * rb), full_matrices=False)
+        keep = max(1, int(np.sum(sv > sv[0] * 1e-14)))
+        out.append(sv[:keep])
+        cores[i] = vt[:keep].reshape(keep, d, rb)
+        cores[i - 1] = np.einsum("asb,bc->asc", cores[i - 1], u[:, :keep] * sv[:keep])
+    return out[::-1]
 
 
 # --------------------------------------------------------------------------------------
