@@ -5,7 +5,10 @@ Usage::
 
     python benchmarks/h2co_fit.py --profile quick     # target: val MAE <= 9.5 cm-1, < 10 min
     python benchmarks/h2co_fit.py --profile accurate  # target: MAE <= 3.2, RMSE <= 6.75 cm-1,
-                                                      # < 2 h; writes results/h2co_nnmpo.h5
+                                                      # < 2 h
+
+The accurate profile writes its model to results/h2co_nnmpo.h5, the quick one to
+results/h2co_nnmpo_quick.h5 (profile in the metadata too).
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ def main(argv=None) -> int:
     p.add_argument("--learning-rate", type=float, default=None)
     p.add_argument("--max-rank", default=None, help="rank or comma-separated growth schedule")
     p.add_argument("--model-out", default=None,
-                   help="also save the model (default for accurate: results/h2co_nnmpo.h5)")
+                   help="model file (default: results/h2co_nnmpo.h5 for accurate, "
+                        "results/h2co_nnmpo_<profile>.h5 otherwise; overwritten)")
     p.add_argument("--no-progress", action="store_true")
     a = p.parse_args(argv)
     tr, va = h2co("train"), h2co("validation")
@@ -82,9 +86,9 @@ def main(argv=None) -> int:
     data[a.profile] = entry
     with atomic_write(out, "w") as fh:
         json.dump(data, fh, indent=2)
-    model_out = a.model_out or (RESULTS / "h2co_nnmpo.h5" if a.profile == "accurate" else None)
-    if model_out:
-        save_model(model_out, arrays, metadata=res.metadata())
+    default = "h2co_nnmpo.h5" if a.profile == "accurate" else f"h2co_nnmpo_{a.profile}.h5"
+    model_out = a.model_out or RESULTS / default
+    save_model(model_out, arrays, metadata={**res.metadata(), "profile": a.profile})
     print(json.dumps({k: v for k, v in entry.items() if not k.startswith("history")
                       and k != "options"}, indent=1))
     return 0

@@ -121,3 +121,39 @@ def test_fit_rejects_bad_inputs(rng, random_arrays):
         a = random_arrays(rng)
         type(a)(U=2 * a.U, centres=a.centres, w=a.w, b=a.b, activations=a.activations,
                 cores=a.cores)
+
+
+def test_quantile_basis_init_follows_the_data_and_is_scale_equivariant(rng):
+    """Centres lie at quantiles of each coordinate inside its range; stretching a
+    coordinate by a factor stretches its centres and divides its slopes by it, so the
+    initial basis functions of the stretched data are the same functions."""
+    from vibmpo.potential.train import _init_basis
+
+    q = rng.normal(size=(500, 3)) * np.array([1.0, 3.0, 0.2]) + np.array([0.0, 5.0, -1.0])
+    acts = ("moderate",) * 4 + ("silu",) * 4
+    c, w, b = _init_basis(q, acts, "quantile", np.random.default_rng(1))
+    assert c.shape == w.shape == b.shape == (3, 8)
+    for i in range(3):
+        assert q[:, i].min() < c[i].min() and c[i].max() < q[:, i].max()
+        assert np.all(np.diff(c[i, :4]) > 0) and np.all(np.diff(c[i, 4:]) > 0)
+    c2, w2, _ = _init_basis(q * 10.0, acts, "quantile", np.random.default_rng(1))
+    np.testing.assert_allclose(c2, 10.0 * c, rtol=1e-12)
+    np.testing.assert_allclose(w2, w / 10.0, rtol=1e-9)
+    phi = basis_values(q, c, w, b, acts)
+    phi2 = basis_values(q * 10.0, c2, w2, b, acts)
+    np.testing.assert_allclose(phi2, phi, atol=1e-9)
+    # broad functions: every slope spans more than one standard deviation
+    assert np.all(np.abs(w) * q.std(0)[:, None] < 1.0)
+    with pytest.raises(ValueError, match="unknown basis_init"):
+        x, y, _ = toy_data(rng, m=20)
+        fit(x, y, profile="test", basis_init="random")
+
+
+def test_gradient_phase_never_worsens_the_training_loss(rng):
+    """The U/basis phase keeps its lowest-loss iterate: even an absurd learning rate
+    (which would wreck U and the basis) leaves the fit as good as no gradient steps."""
+    x, y, f = toy_data(rng, m=60)
+    kw = dict(profile="test", basis_size=6, seed=2, n_sweeps=3)
+    ref = fit(x, y, f, grad_steps=0, **kw).history["train_rmse"][-1]
+    wild = fit(x, y, f, grad_steps=4, learning_rate=1e3, **kw).history["train_rmse"][-1]
+    assert np.isfinite(wild) and wild <= 1.05 * ref

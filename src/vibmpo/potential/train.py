@@ -21,7 +21,12 @@ loss up to a constant). One outer iteration does
     one-body (rank-2) least-squares solution.
 (a) ``grad_steps`` Adam steps on ``U`` (Riemannian gradient, QR/polar/Cayley
     retraction) and the basis parameters with the cores fixed, by one jitted pure step
-    function (:func:`make_step`).
+    function (:func:`make_step`). The phase keeps its lowest-loss iterate and adapts the
+    step size (x1.1 after an improving phase, x0.5 otherwise), so it never worsens the
+    training loss.
+
+The basis starts broad, centred on quantiles of each latent coordinate
+(``basis_init="quantile"``); with it a small ridge (1e-7) generalises best.
 
 Validation data only monitor the fit and select the returned model.
 """
@@ -41,15 +46,15 @@ from vibmpo.potential.basis import basis_values, check_activations
 from vibmpo.potential.coordinator import RETRACTIONS, project_tangent, retract
 from vibmpo.units import normalize_energy_unit
 
-__all__ = ["PROFILES", "FitResult", "fit", "make_step", "sweep_cores", "trace_count"]
+__all__ = ["BASIS_INITS", "PROFILES", "FitResult", "fit", "make_step", "sweep_cores", "trace_count"]
 
 #: Training profiles; explicit arguments of :func:`fit` override their entries.
 PROFILES = {
-    "quick": dict(max_rank=(4, 6, 8, 10, 12), n_sweeps=200, grad_steps=20, learning_rate=1e-4,
-                  ridge=1e-5, time_budget=540.0),
-    "accurate": dict(max_rank=(4, 6, 8, 10, 12, 14), n_sweeps=2000, grad_steps=40,
-                     learning_rate=1e-4, ridge=1e-5, time_budget=6600.0),
-    "test": dict(max_rank=(2, 3), n_sweeps=2, grad_steps=3, learning_rate=1e-4,
+    "quick": dict(max_rank=(4, 6, 8, 10, 12), basis_size=13, n_sweeps=200, grad_steps=40,
+                  learning_rate=3e-4, ridge=1e-7, time_budget=540.0),
+    "accurate": dict(max_rank=(4, 6, 8, 10, 12, 14), basis_size=21, n_sweeps=2000,
+                     grad_steps=40, learning_rate=3e-4, ridge=1e-7, time_budget=6600.0),
+    "test": dict(max_rank=(2, 3), basis_size=21, n_sweeps=2, grad_steps=3, learning_rate=1e-4,
                  ridge=1e-8, time_budget=60.0),
 }
 
@@ -136,6 +141,54 @@ def _schedule(value, i):
         return value
     seq = list(value)
     return seq[min(i, len(seq) - 1)]
+
+
+# -------------------------------------------------------------------------------------
+# basis initialisation
+
+#: Basis initialisations: ``"quantile"`` (centres at quantiles of each latent coordinate,
+#: widths spread over scales relative to its spread) or ``"sample"`` (centres at random
+#: training points, random widths).
+BASIS_INITS = ("quantile", "sample")
+_INIT_SCALES = (0.15, 0.6)
+
+
+def _init_basis(qs, activations, method, rng):
+    r"""Initial ``centres, w, b`` (f, N-1) for latent training coordinates ``qs`` (m, f).
+
+    ``"quantile"``: for every activation family the centres of mode ``i`` sit at the
+    quantiles ``(k + 1/2)/K`` of the training values of ``q_i``; the slopes are
+    ``w = \pm s_k / \sigma_i`` with scales ``s_k`` spread geometrically over
+    ``[1/2, 2]`` (broad and sharp functions) and alternating signs.
+
+    Examples
+    --------
+    >>> q = np.random.default_rng(0).normal(size=(200, 2))
+    >>> c, w, b = _init_basis(q, ("silu",) * 4, "quantile", np.random.default_rng(0))
+    >>> c.shape, bool(np.all(np.diff(c[0]) > 0)), float(np.abs(b).max())
+    ((2, 4), True, 0.0)
+    """
+    m, nf = qs.shape
+    nb = len(activations)
+    if method == "sample":
+        centres = qs[rng.choice(m, size=nb, replace=m < nb)].T.copy()
+        w = rng.uniform(0.3, 1.0, size=(nf, nb)) * rng.choice([-1.0, 1.0], size=(nf, nb))
+        b = rng.normal(scale=0.1, size=(nf, nb))
+        return centres, w, b
+    centres = np.zeros((nf, nb))
+    w = np.zeros((nf, nb))
+    sd = np.std(qs, axis=0) + 1e-12
+    for name in dict.fromkeys(activations):
+        idx = np.array([k for k, a in enumerate(activations) if a == name])
+        K = len(idx)
+        probs = (np.arange(K) + 0.5) / K
+        scales = np.geomspace(*_INIT_SCALES, K) if K > 1 else np.ones(1)
+        scales = scales[rng.permutation(K)]
+        signs = np.where(np.arange(K) % 2 == 0, 1.0, -1.0)
+        for i in range(nf):
+            centres[i, idx] = np.quantile(qs[:, i], probs)
+            w[i, idx] = signs * scales / sd[i]
+    return centres, w, np.zeros((nf, nb))
 
 
 # -------------------------------------------------------------------------------------
@@ -362,10 +415,10 @@ def _errors(arrays, x, y):
 
 
 def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
-        basis_size: int = 21, activations=None, ridge=None, force_weight: float = 1.0,
+        basis_size=None, activations=None, ridge=None, force_weight: float = 1.0,
         n_sweeps=None, grad_steps=None, learning_rate=None, retraction: str = "qr",
         seed: int = 0, time_budget=None, profile: str = "quick", energy_unit: str = "eV",
-        progress: bool = False) -> FitResult:
+        basis_init: str = "quantile", progress: bool = False) -> FitResult:
     """Fit an NN-MPO potential ``V(x)`` to energies ``y`` (and forces ``f = -dV/dx``).
 
     Parameters
@@ -381,7 +434,8 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
     max_rank : int or sequence of int
         Maximum bond rank per outer iteration (last value repeats): gradual rank growth.
     basis_size : int
-        Basis functions per mode ``N`` including the constant.
+        Basis functions per mode ``N`` including the constant (quick profile 13,
+        accurate 21).
     activations : sequence of str, optional
         ``N-1`` activation names; default half ``"moderate"``, half ``"silu"``.
     ridge : float or sequence
@@ -398,6 +452,11 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
         Default values of the options above (see :data:`PROFILES`).
     energy_unit : str
         Unit of ``y``; the model answers in it.
+    basis_init : {"quantile", "sample"}
+        Initial basis parameters (see :data:`BASIS_INITS`): ``"quantile"`` spreads the
+        centres over the quantiles of each latent coordinate with broad functions
+        (widths 1.7-7 standard deviations), which generalises much better than
+        ``"sample"`` (random training points and random widths).
     progress : bool
         Show a tqdm progress bar with train and validation RMSE.
 
@@ -422,7 +481,8 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")
     opts = dict(PROFILES[profile])
-    for k, v in dict(max_rank=max_rank, ridge=ridge, n_sweeps=n_sweeps, grad_steps=grad_steps,
+    for k, v in dict(max_rank=max_rank, basis_size=basis_size, ridge=ridge, n_sweeps=n_sweeps,
+                     grad_steps=grad_steps,
                      learning_rate=learning_rate, time_budget=time_budget).items():
         if v is not None:
             opts[k] = v
@@ -436,7 +496,9 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
         x_val, y_val, f_val = _check_data(x_val, y_val, f_val, "_val")
         if x_val.shape[1] != n:
             raise ValueError(f"x_val must have {n} columns like x, got shape {x_val.shape}")
-    basis_size = int(basis_size)
+    if basis_size is None and activations is not None and not isinstance(activations, str):
+        opts["basis_size"] = len(activations) + 1
+    basis_size = int(opts["basis_size"])
     if basis_size < 2:
         raise ValueError(f"basis_size must be >= 2 (constant + one function), got {basis_size}")
     if activations is None:
@@ -448,12 +510,15 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
                          f"got {len(activations)}")
     if retraction not in RETRACTIONS:
         raise ValueError(f"unknown retraction {retraction!r}; choose from {RETRACTIONS}")
+    if basis_init not in BASIS_INITS:
+        raise ValueError(f"unknown basis_init {basis_init!r}; choose from {BASIS_INITS}")
     ranks_sched = opts["max_rank"]
     if np.any(np.asarray(ranks_sched) < 1):
         raise ValueError(f"max_rank must be >= 1, got {ranks_sched}")
     energy_unit = normalize_energy_unit(energy_unit)
     opts.update(basis_size=basis_size, activations=list(activations), seed=int(seed),
                 force_weight=float(force_weight), retraction=retraction, profile=profile,
+                basis_init=basis_init,
                 energy_unit=energy_unit, n_train=m, n_val=None if x_val is None else len(x_val),
                 forces=f is not None)
     rng = np.random.default_rng(seed)
@@ -465,10 +530,7 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
     nf = n
     U = np.eye(n)[:, :nf]
     qs = x @ U / x_scale
-    centres = qs[rng.choice(m, size=basis_size - 1, replace=m < basis_size - 1)].T.copy()
-    w = rng.uniform(0.3, 1.0, size=(nf, basis_size - 1)) * rng.choice([-1.0, 1.0],
-                                                                      size=(nf, basis_size - 1))
-    b = rng.normal(scale=0.1, size=(nf, basis_size - 1))
+    centres, w, b = _init_basis(qs, activations, basis_init, rng)
     t_e = (y - y_offset) / y_scale
     if f is not None:
         row_w = np.concatenate([np.ones(m), np.full(m * nf, float(force_weight))])
@@ -491,7 +553,8 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
                      y_scale=y_scale, energy_unit=energy_unit)
 
     model = build(U, centres, w, b, cores)
-    optimizer = optax.adam(float(opts["learning_rate"]))
+    optimizer = optax.inject_hyperparams(optax.adam)(learning_rate=float(opts["learning_rate"]))
+    lr_now = float(opts["learning_rate"])
     step = make_step(optimizer, force_weight=float(force_weight), retraction=retraction)
     history = {k: [] for k in ("iteration", "time", "ranks", "train_rmse", "train_mae",
                                "val_rmse", "val_mae")}
@@ -501,7 +564,7 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=n_it, desc="fit", unit="it")
+        bar = tqdm(total=n_it, desc="fit", unit="it", disable=None)
     opt_state = None
     last_dt = 0.0
     try:
@@ -532,12 +595,22 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
                     jm = build(model.U, model.centres, model.w, model.b, cores)
                     jm = _to_jax(jm)
                     opt_state = init_opt_state(optimizer, jm)
+                    opt_state.hyperparams["learning_rate"] = jnp.asarray(lr_now)
                     batch = (jnp.asarray(x), jnp.asarray(y),
                              None if f is None else jnp.asarray(f))
-                    for _ in range(int(opts["grad_steps"])):
-                        jm, opt_state, _loss = step(jm, opt_state, batch)
-                    model = build(np.asarray(jm.U), np.asarray(jm.centres), np.asarray(jm.w),
-                                  np.asarray(jm.b), cores)
+                    # keep the lowest-loss iterate (the step reports the loss of its input)
+                    # and adapt the step size: halve it when no step improved the loss
+                    keep, keep_loss, first_loss = jm, np.inf, None
+                    for _ in range(int(opts["grad_steps"]) + 1):
+                        new_jm, new_state, loss = step(jm, opt_state, batch)
+                        loss = float(loss)
+                        first_loss = loss if first_loss is None else first_loss
+                        if loss < keep_loss:
+                            keep, keep_loss = jm, loss
+                        jm, opt_state = new_jm, new_state
+                    lr_now = lr_now * 1.1 if keep_loss < first_loss else lr_now * 0.5
+                    model = build(np.asarray(keep.U), np.asarray(keep.centres),
+                                  np.asarray(keep.w), np.asarray(keep.b), cores)
             arrays = model.to_arrays()
             tr = _errors(arrays, x, y)
             va = _errors(arrays, x_val, y_val)
