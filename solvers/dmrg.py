@@ -17,7 +17,14 @@ solved by a block Davidson method to a tight residual. Excited states:
 ``method="sequential"``
     one state at a time, each minimising :math:`H + \sum_{m<n} \mu\,|\psi_m\rangle
     \langle\psi_m|` (penalty projection onto the orthogonal complement of the states
-    already found); cheaper per state, bond dimension per state.
+    already found); cheaper per state, bond dimension per state. Every state starts
+    from an eigenvector of a small configuration interaction in the VSCF modal basis
+    (``initial="configurations"``), :math:`\mu` follows the CI estimate of the level
+    spread (a too small one is detected and the state redone), and since sweeps can
+    settle on a higher eigenstate in a dense spectrum (a stationary point they cannot
+    leave), a state that comes out below one found before it triggers further states
+    until one lies above all kept ones; the lowest ``n_states`` are returned, sorted,
+    and a :class:`DMRGConvergenceWarning` is issued if that could not be confirmed.
 
 Two-site sweeps (bond growth) can be followed by cheaper one-site sweeps with subspace
 expansion (schedule ``nsites=(2, 2, 2, 1)``). All schedules accept a scalar or a
@@ -281,6 +288,25 @@ def residual_norm(tensors, mpo, energy) -> float:
     return float(np.sqrt(max(_variance(tensors, mpo_identity_shift(mpo, energy)), 0.0)))
 
 
+def _auto_penalty(e_found, e_ci, n):
+    r"""Penalty weight :math:`\mu` for sequential state ``n``.
+
+    It must exceed :math:`E_n - E_0` (else a penalised copy of a found state lies below
+    the target) but should not be much larger: a needlessly stiff penalty slows the
+    sweeps in dense spectra. Estimate: twice the larger of the spread of the levels found
+    so far and the CI estimate of :math:`E_n - E_0` (or :math:`|E_0|` without one).
+    Too small a value is caught after the run and the state redone with a larger one.
+    """
+    e_found = np.asarray(e_found, dtype=float)
+    spread = float(e_found.max() - e_found.min())
+    if e_ci is not None and len(e_ci) > 1:
+        est = float(e_ci[min(n, len(e_ci) - 1)] - e_ci[0])
+    else:
+        est = abs(float(e_found.min()))
+    scale = max(spread, est)
+    return 2.0 * scale + 1e-3 * max(scale, abs(float(e_found.min())), 1e-3)
+
+
 def _sub_seed(seed, n):
     return None if seed is None else np.random.SeedSequence(seed).spawn(n + 1)[n]
 
@@ -315,10 +341,10 @@ def _vscf_modals(mpo, *, n_iter=30, tol=1e-12):
     """
     n = len(mpo)
     dims = [w.shape[2] for w in mpo]
-    phi = [np.eye(d)[:, 0] for d in dims]
-    # start from the lowest eigenvector of the bare one-site terms (channels 0 -> 0 boundary)
+    phi = [np.full(d, d**-0.5) for d in dims]  # start: uniform vectors
+
     def transfer(w, v):
-        return np.einsum("abst,s,t->ab", w, v.conj(), v).real
+        return np.einsum("abst,s,t->ab", w, v.conj(), v)
 
     def mean_field(i, left, right):
         h = np.einsum("a,abst,b->st", left, mpo[i], right)
@@ -337,7 +363,7 @@ def _vscf_modals(mpo, *, n_iter=30, tol=1e-12):
             U[i], eps[i] = v_, w_
             phi[i] = v_[:, 0]
             left = left @ transfer(mpo[i], phi[i])
-        e = float(left[0])
+        e = float(np.real(left[0]))
         if abs(e - e_old) <= tol * max(1.0, abs(e)):
             break
         e_old = e
@@ -384,8 +410,8 @@ def _configuration_guesses(mpo, n_guess, n_configs):
         wt = np.einsum("sk,abst,tl->abkl", U[i].conj(), w, U[i])  # modal basis
         blk = wt[:, :, conf[:, i][:, None], conf[:, i][None, :]]  # (a, b, m, m)
         env = np.einsum("pqa,abpq->pqb", env, blk)
-    h = env[:, :, 0].real
-    h = 0.5 * (h + h.T)
+    h = env[:, :, 0]
+    h = 0.5 * (h + h.conj().T)
     e, c = np.linalg.eigh(h)
     k = min(n_guess, m)
     guesses = []
@@ -628,11 +654,11 @@ def dmrg(H, *, n_states: int = 1, method: str = "state-average", maxdim=(16, 32,
     else:
         n_target = n_states + n_extra
         budget = n_target + (n_states if max_states is None else max(0, max_states - n_target))
-        guesses = []
+        guesses, e_ci = [], None
         use_ci = initial == "configurations" or (initial == "auto" and psi0 is None)
         if use_ci and n_target > 1:
             ci_m = n_configs or max(4 * budget, budget + 30)
-            guesses, _ = _configuration_guesses(mpo, budget, ci_m)
+            guesses, e_ci = _configuration_guesses(mpo, budget, ci_m)
         found = []
         suspicious = []
         n = 0
@@ -644,24 +670,27 @@ def dmrg(H, *, n_states: int = 1, method: str = "state-average", maxdim=(16, 32,
             else:
                 t0, _ = _initial(dims, 1, sched["maxdim"][0],
                                  psi0 if n == 0 else None, _sub_seed(seed, n), dtype)
-            projs = []
-            if found:
-                e_found = np.array([f[1] for f in found])
-                mu = penalty
-                if mu is None:
-                    mu = 2.0 * (e_found.max() - e_found.min()) + abs(e_found.min()) + \
-                        0.1 * (e_found.max() - e_found.min() + abs(e_found.min()) + 1e-3)
+            mu = penalty
+            if found and mu is None:
+                mu = _auto_penalty([f[1] for f in found], e_ci, n)
+            for _attempt in range(4):
                 projs = [Projection(list(f[0]), float(mu)) for f in found]
-            st, e, c, h, tr, b, tm = _run(mpo, t0, 1, projections=projs, seed=_sub_seed(seed, n),
-                                          label=f"state {n}", **common)
-            tens = root_tensors(st, 0)
-            e_new = float(e[0])
-            if found and e_new >= min(f[1] for f in found) + projs[0].weight:
-                warnings.warn(
-                    f"sequential DMRG: state {n} (E = {e_new:.10g}) lies above the penalty "
-                    f"shift {projs[0].weight:.4g}; it may be a penalised copy of a lower "
-                    "state. Pass a larger penalty= or use method='state-average'.",
-                    DMRGConvergenceWarning, stacklevel=2)
+                st, e, c, h, tr, b, tm = _run(mpo, t0, 1, projections=projs,
+                                              seed=_sub_seed(seed, n), label=f"state {n}",
+                                              **common)
+                tens = root_tensors(st, 0)
+                e_new = float(e[0])
+                # a state at or above E_min + mu may be a penalised copy of a found one
+                if not found or e_new < min(f[1] for f in found) + 0.999 * mu:
+                    break
+                if penalty is not None:
+                    warnings.warn(
+                        f"sequential DMRG: state {n} (E = {e_new:.10g}) lies above the "
+                        f"penalty shift {mu:.4g}; it may be a penalised copy of a lower "
+                        "state. Pass a larger penalty= or leave it automatic.",
+                        DMRGConvergenceWarning, stacklevel=2)
+                    break
+                mu = 4.0 * mu  # automatic penalty too small: redo with a larger one
             # a state below one found earlier means that state was not the lowest of its
             # complement: some eigenstate was skipped. Keep going until a new state comes
             # out above everything kept (or the budget is spent).
@@ -680,7 +709,7 @@ def dmrg(H, *, n_states: int = 1, method: str = "state-average", maxdim=(16, 32,
             n += 1
             if n >= n_target:
                 kept = np.sort(energies)[n_states - 1]
-                if not skipped or e_new > kept + order_tol:
+                if not suspicious or e_new > kept + order_tol:
                     break
         if suspicious:
             kept = np.sort(energies)[n_states - 1]
