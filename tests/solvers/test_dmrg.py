@@ -7,36 +7,10 @@ import numpy as np
 import pytest
 import quimb.tensor as qtn
 
-from vibmpo.operators.forcefield import coupled_oscillators, henon_heiles
+from vibmpo.operators.forcefield import coupled_oscillator_levels, coupled_oscillators, henon_heiles
 from vibmpo.operators.hamiltonian import grid_hamiltonian
 from vibmpo.solvers.dmrg import DMRGConvergenceWarning, davidson, dmrg
 from vibmpo.solvers.mps import mpo_arrays, mps_arrays, mps_overlap
-
-
-def harmonic_levels(omegas, coupling, n):
-    """Lowest ``n`` analytic levels of the bilinearly coupled oscillators.
-
-    Normal frequencies: square roots of the eigenvalues of K_ii = w_i^2,
-    K_ij = c sqrt(w_i w_j); levels sum_k nu_k (n_k + 1/2), enumerated in ascending
-    order with a priority queue over quantum-number vectors.
-    """
-    import heapq
-
-    w = np.asarray(omegas, dtype=float)
-    k = coupling * np.sqrt(np.outer(w, w))
-    np.fill_diagonal(k, w**2)
-    nu = np.sqrt(np.linalg.eigvalsh(k))
-    start = (0,) * len(nu)
-    heap, seen, out = [(0.0, start)], {start}, []
-    while len(out) < n:
-        e, q = heapq.heappop(heap)
-        out.append(e)
-        for i in range(len(nu)):
-            nq = q[:i] + (q[i] + 1,) + q[i + 1:]
-            if nq not in seen:
-                seen.add(nq)
-                heapq.heappush(heap, (e + nu[i], nq))
-    return 0.5 * nu.sum() + np.array(out)
 
 
 def oscillator_mpo(omegas, coupling, n_grid=10):
@@ -82,7 +56,7 @@ def test_coupled_oscillators_six_states(method):
     w, c = [1.0, 1.3, 1.7, 2.1], 0.1
     H = oscillator_mpo(w, c)
     r = dmrg(H, n_states=7, method=method, maxdim=(12, 24), seed=0)
-    assert np.allclose(r.energies, harmonic_levels(w, c, 7), atol=1e-8, rtol=0)
+    assert np.allclose(r.energies, coupled_oscillator_levels(w, c, 7), atol=1e-8, rtol=0)
     assert np.allclose(overlaps(r.states), np.eye(7), atol=1e-5)
     assert r.residuals.max() < 1e-4
     assert len(r.history[0]) >= 2 and r.sweep_times[0].size >= 2
@@ -91,7 +65,7 @@ def test_coupled_oscillators_six_states(method):
 def test_degenerate_levels_all_found():
     # equal frequencies: normal modes 1 - c (twice) and 1 + 2c -> degenerate multiplets
     w, c = [1.0, 1.0, 1.0], 0.2
-    want = harmonic_levels(w, c, 7)
+    want = coupled_oscillator_levels(w, c, 7)
     assert np.isclose(want[1], want[2])  # a genuine two-fold degeneracy
     H = oscillator_mpo(w, c)
     for method in ("state-average", "sequential"):
@@ -104,7 +78,7 @@ def test_one_site_final_sweeps_keep_accuracy():
     w, c = [1.0, 1.3, 1.7, 2.1], 0.1
     H = oscillator_mpo(w, c)
     r = dmrg(H, n_states=4, maxdim=(8, 16, 24), nsites=(2, 2, 1), expansion=1e-3, seed=0)
-    assert np.allclose(r.energies, harmonic_levels(w, c, 4), atol=1e-8, rtol=0)
+    assert np.allclose(r.energies, coupled_oscillator_levels(w, c, 4), atol=1e-8, rtol=0)
 
 
 def test_henon_heiles_small_matches_dense():
@@ -165,7 +139,7 @@ def test_dvr_truncation_below_acceptance():
     w = many_mode_frequencies(4)
     ham = grid_hamiltonian(coupled_oscillators(w, 0.02, energy_unit="hbar*omega"), "ho:8")
     got = np.linalg.eigvalsh(ham.dense())[:11]
-    assert np.abs(got - harmonic_levels(w, 0.02, 11)).max() < 1e-8
+    assert np.abs(got - coupled_oscillator_levels(w, 0.02, 11)).max() < 1e-8
 
 
 def test_configuration_guesses_order_a_dense_spectrum():
@@ -175,7 +149,7 @@ def test_configuration_guesses_order_a_dense_spectrum():
     w = many_mode_frequencies(16)
     H = grid_hamiltonian(coupled_oscillators(w, 0.02, energy_unit="hbar*omega"), "ho:8").to_mpo()
     guesses, e_ci = dm._configuration_guesses(mpo_arrays(H), 11, 60)
-    want = harmonic_levels(w, 0.02, 11)
+    want = coupled_oscillator_levels(w, 0.02, 11)
     assert np.abs(e_ci - want).max() < 0.01
     assert np.allclose(np.diff(e_ci), np.diff(want), atol=2e-3)
     ovl = np.array([[mps_overlap(a, b) for b in guesses] for a in guesses])
@@ -186,7 +160,7 @@ def test_bilinear_eight_modes():
     w = many_mode_frequencies(8)
     r = dmrg(oscillator_mpo(w, 0.02, n_grid=8), n_states=11, method="sequential",
              maxdim=(8, 12), nsites=(2, 2, 1), seed=0)
-    assert np.allclose(r.energies, harmonic_levels(w, 0.02, 11), atol=1e-6, rtol=0)
+    assert np.allclose(r.energies, coupled_oscillator_levels(w, 0.02, 11), atol=1e-6, rtol=0)
     assert np.all(np.diff(r.energies) >= 0)
 
 
@@ -194,7 +168,7 @@ def test_bilinear_modes_fast():
     w = many_mode_frequencies(5)
     H = oscillator_mpo(w, 0.02, n_grid=8)
     r = dmrg(H, n_states=11, method="sequential", maxdim=(8, 16), nsites=(2, 2, 1), seed=0)
-    assert np.allclose(r.energies, harmonic_levels(w, 0.02, 11), atol=1e-6, rtol=0)
+    assert np.allclose(r.energies, coupled_oscillator_levels(w, 0.02, 11), atol=1e-6, rtol=0)
 
 
 UNVERIFIED = pytest.mark.xfail(
@@ -212,7 +186,7 @@ def test_bilinear_many_modes_slow(f):
     w = many_mode_frequencies(f)
     r = dmrg(oscillator_mpo(w, 0.02, n_grid=8), n_states=11, method="sequential",
              maxdim=(8, 16), nsites=2, tol=1e-8, nsweeps=40)
-    assert np.allclose(r.energies, harmonic_levels(w, 0.02, 11), atol=1e-6, rtol=0)
+    assert np.allclose(r.energies, coupled_oscillator_levels(w, 0.02, 11), atol=1e-6, rtol=0)
     # penalty-projected states at tol=1e-8: overlaps up to ~1e-5 measured at f=64
     assert np.allclose(overlaps(r.states), np.eye(11), atol=1e-4)
 

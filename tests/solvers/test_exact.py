@@ -4,7 +4,11 @@ import numpy as np
 import pytest
 
 from vibmpo.datasets import h2co_pompon_model_path
-from vibmpo.operators.forcefield import coupled_oscillators, henon_heiles
+from vibmpo.operators.forcefield import (
+    coupled_oscillator_levels,
+    coupled_oscillators,
+    henon_heiles,
+)
 from vibmpo.operators.hamiltonian import grid_hamiltonian
 from vibmpo.potential.io import load_model
 from vibmpo.solvers.exact import exact_levels
@@ -38,10 +42,7 @@ def test_coupled_oscillators_match_normal_mode_levels():
     c = 60.0
     ham = grid_hamiltonian(coupled_oscillators(om, c), "ho:12")
     res = exact_levels(ham, 6, method="filtered")
-    a = np.full((3, 3), c) + np.diag(om - c)
-    nu = np.sqrt(np.linalg.eigvalsh(np.sqrt(np.diag(om)) @ a @ np.sqrt(np.diag(om))))
-    n = np.stack(np.meshgrid(*[np.arange(6)] * 3, indexing="ij"), -1).reshape(-1, 3)
-    exact = np.sort((n + 0.5) @ nu)[:6]
+    exact = coupled_oscillator_levels(om, c, 6)
     assert np.allclose(res.energies, exact, rtol=1e-9)
     assert res.energy_unit == "cm-1"
     assert np.allclose(res.vectors.T @ res.vectors, np.eye(6), atol=1e-10)

@@ -16,6 +16,7 @@ Examples
 from vibmpo.operators.dvr import Grid, GridSpec, ho_grid, parse_grid_spec, sine_grid
 from vibmpo.operators.forcefield import (
     ForceField,
+    coupled_oscillator_levels,
     coupled_oscillators,
     henon_heiles,
     load_forcefield,
@@ -41,4 +42,5 @@ __all__ = [
     "grid_hamiltonian",
     "harmonic_analysis",
     "tt_bond_spectra",
+    "coupled_oscillator_levels",
 ]

@@ -53,6 +53,7 @@ __all__ = [
     "forcefield_from_dict",
     "henon_heiles",
     "coupled_oscillators",
+    "coupled_oscillator_levels",
 ]
 
 
@@ -336,3 +337,41 @@ def coupled_oscillators(omegas, coupling: float, *, energy_unit: str = "cm-1") -
     if c != 0.0:
         terms += [(c, {i: 1, j: 1}) for i in range(f) for j in range(i + 1, f)]
     return ForceField(terms=tuple(terms), kinetic=0.5 * om, energy_unit=energy_unit)
+
+
+def coupled_oscillator_levels(omegas, coupling: float, n_levels: int) -> np.ndarray:
+    r"""The lowest exact levels of :func:`coupled_oscillators`, ascending.
+
+    The normal frequencies :math:`\nu_k` are the square roots of the eigenvalues of
+    :math:`K_{ii} = \omega_i^2`, :math:`K_{ij} = c\sqrt{\omega_i\omega_j}`; the levels
+    :math:`\sum_k \nu_k (n_k + \tfrac12)` are enumerated in ascending order by a
+    priority queue over quantum-number vectors, so degenerate levels appear once each.
+
+    Examples
+    --------
+    >>> coupled_oscillator_levels([1.0, 1.0], 0.0, 4).tolist()
+    [1.0, 2.0, 2.0, 3.0]
+    """
+    import heapq
+
+    w = np.atleast_1d(np.asarray(omegas, dtype=np.float64))
+    if np.any(w <= 0):
+        raise ValueError(f"omegas must be positive, got {w}")
+    k = float(coupling) * np.sqrt(np.outer(w, w))
+    np.fill_diagonal(k, w**2)
+    ev = np.linalg.eigvalsh(k)
+    if ev.min() <= 0:
+        raise ValueError("the coupling makes the potential unbound (a normal frequency "
+                         "squared is not positive); use a smaller |coupling|")
+    nu = np.sqrt(ev)
+    start = (0,) * nu.size
+    heap, seen, out = [(0.0, start)], {start}, []
+    while len(out) < int(n_levels):
+        e, q = heapq.heappop(heap)
+        out.append(e)
+        for i in range(nu.size):
+            nq = q[:i] + (q[i] + 1,) + q[i + 1:]
+            if nq not in seen:
+                seen.add(nq)
+                heapq.heappush(heap, (e + nu[i], nq))
+    return 0.5 * nu.sum() + np.array(out)
