@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vibmpo._checks import atomic_write
+from vibmpo._checks import write_json
 from vibmpo.cli import main as cli_main
 from vibmpo.datasets import h2co_pompon_model_path
 
@@ -90,9 +90,7 @@ def main(argv=None) -> dict:
     print(f"DMRG wall {out['dmrg_wall_s_median']:.1f} s (median of {args.repeat}), exact "
           f"{t_exact:.1f} s, max |dE| = {out['max_abs_dev_cm1']:.2e} cm-1 "
           f"({'PASS' if out['passed'] else 'FAIL'})")
-    with atomic_write(args.out, "w") as fh:
-        json.dump(out, fh, indent=2)
-        fh.write("\n")
+    write_json(args.out, out)
     return out
 
 

@@ -19,7 +19,6 @@ writes ``benchmarks/results/dmrg_scaling.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import time
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vibmpo._checks import atomic_write
+from vibmpo._checks import write_json
 from vibmpo.operators.forcefield import coupled_oscillator_levels, coupled_oscillators
 from vibmpo.operators.hamiltonian import grid_hamiltonian
 from vibmpo.solvers.dmrg import DMRGConvergenceWarning, dmrg
@@ -99,9 +98,7 @@ def main(argv=None) -> dict:
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     print(f"log-log slopes (1 = linear): {fits}")
-    with atomic_write(args.out, "w") as fh:
-        json.dump(out, fh, indent=2)
-        fh.write("\n")
+    write_json(args.out, out)
     return out
 
 

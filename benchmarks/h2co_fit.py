@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np  # noqa: E402
 
-from vibmpo._checks import atomic_write
+from vibmpo._checks import write_json
 from vibmpo.datasets import h2co
 from vibmpo.potential.io import save_model
 from vibmpo.potential.train import fit
@@ -84,8 +84,7 @@ def main(argv=None) -> int:
     out = RESULTS / "h2co_fit.json"
     data = json.loads(out.read_text()) if out.exists() else {}
     data[a.profile] = entry
-    with atomic_write(out, "w") as fh:
-        json.dump(data, fh, indent=2)
+    write_json(out, data)
     default = "h2co_nnmpo.h5" if a.profile == "accurate" else f"h2co_nnmpo_{a.profile}.h5"
     model_out = a.model_out or RESULTS / default
     save_model(model_out, arrays, metadata={**res.metadata(), "profile": a.profile})

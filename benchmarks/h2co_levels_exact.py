@@ -123,7 +123,7 @@ def main(argv=None) -> int:
     if a.child:
         print(json.dumps(child(a.child)))
         return 0
-    from vibmpo._checks import atomic_write
+    from vibmpo._checks import write_json
 
     load0 = os.getloadavg()
     runs = [_run_child("vibmpo") for _ in range(a.repeats)]
@@ -180,9 +180,7 @@ def main(argv=None) -> int:
             "max_abs_excitation_diff_cm1": float(np.abs(d_exc).max()),
         }
         entry["loadavg_end"] = os.getloadavg()
-    with atomic_write(a.out, "w") as fh:
-        json.dump(entry, fh, indent=2)
-        fh.write("\n")
+    write_json(a.out, entry)
     print(json.dumps({k: entry[k] for k in ("vibmpo", "mpo_bond_dims")}, indent=2))
     if "speedup_vs_numpy" in entry:
         print(f"numpy baseline {entry['numpy_baseline']['seconds']:.1f} s, "

@@ -20,14 +20,13 @@ writes ``benchmarks/results/h2co_wavepacket.json``. ``--quick`` runs a 100 fs sm
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import time
 from pathlib import Path
 
 import numpy as np
 
-from vibmpo._checks import atomic_write
+from vibmpo._checks import write_json
 from vibmpo.datasets import h2co_pompon_model_path
 from vibmpo.operators.hamiltonian import grid_hamiltonian
 from vibmpo.potential.io import load_model
@@ -149,8 +148,7 @@ def main(argv=None) -> dict:
         "timings_s": timings,
     }
     name = "h2co_wavepacket_quick.json" if args.quick else "h2co_wavepacket.json"
-    with atomic_write(RESULTS / name, "w") as fh:
-        json.dump(out, fh, indent=1)
+    write_json(RESULTS / name, out)
     print(f"wrote {RESULTS / name}")
     return out
 

@@ -18,12 +18,11 @@ Examples
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from vibmpo._checks import atomic_write
+from vibmpo._checks import write_json
 from vibmpo.units import convert_energy, normalize_energy_unit
 
 __all__ = [
@@ -154,6 +153,4 @@ def format_level_table(energies, unit: str = "cm-1", labels=None) -> str:
 
 def write_levels_json(path, result: LevelsResult) -> None:
     """Write ``result.to_dict()`` as JSON, atomically."""
-    with atomic_write(path, "w") as fh:
-        json.dump(result.to_dict(), fh, indent=2)
-        fh.write("\n")
+    write_json(path, result.to_dict())

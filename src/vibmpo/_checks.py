@@ -19,6 +19,7 @@ __all__ = [
     "check_orthonormal_columns",
     "atomic_write",
     "atomic_path",
+    "write_json",
     "check_options",
 ]
 
@@ -171,6 +172,24 @@ def atomic_path(path) -> Iterator[Path]:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
+
+
+def write_json(path, data) -> Path:
+    """Write ``data`` as indented JSON to ``path``, atomically (see :func:`atomic_write`).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = write_json(pathlib.Path(tempfile.mkdtemp()) / "r.json", {"a": 1})
+    >>> p.read_text()
+    '{\\n  "a": 1\\n}\\n'
+    """
+    import json
+
+    with atomic_write(path, "w") as fh:
+        json.dump(data, fh, indent=2)
+        fh.write("\n")
+    return Path(path)
 
 
 def check_options(options: dict, allowed, where: str) -> None:

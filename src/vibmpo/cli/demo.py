@@ -132,7 +132,7 @@ def _levels_section(args):
 
 def run(args) -> int:
     """Runner of ``vibmpo demo``."""
-    from vibmpo._checks import atomic_write
+    from vibmpo._checks import write_json
     from vibmpo.cli import main
 
     t0 = time.perf_counter()
@@ -160,8 +160,7 @@ def run(args) -> int:
           + ", ".join(f"{e - e0:.1f}" for e in levels[:6]))
     summary["wavepacket"] = {"peaks_cm1": peaks, "result": str(out / "wavepacket")}
     summary["seconds"] = time.perf_counter() - t0
-    with atomic_write(out / "demo.json", "w") as fh:
-        json.dump(summary, fh, indent=1)
+    write_json(out / "demo.json", summary)
     print(f"\nwrote {out}/demo.json and {out}/wavepacket/ (spectrum.png, autocorrelation.png)"
           f" in {summary['seconds']:.0f} s")
     return 0

@@ -110,12 +110,11 @@ def _initial_state(spec, ham, H, dmrg_maxdim):
 
 def run(args) -> int:
     """Run ``vibmpo propagate`` (see the module docstring)."""
-    import json
     from pathlib import Path
 
     import numpy as np
 
-    from vibmpo._checks import atomic_write
+    from vibmpo._checks import write_json
     from vibmpo.cli._sources import load_source
     from vibmpo.operators.hamiltonian import grid_hamiltonian
     from vibmpo.plotting import plot_autocorrelation, plot_spectrum
@@ -203,10 +202,8 @@ def run(args) -> int:
                      "t_max": float(tt[-1]), "used_t2_trick": bool(tt[-1] > t[-1]),
                      "energy_range": [lo * e_scale, hi * e_scale]},
     }
-    with atomic_write(out / "spectrum.json", "w") as fh:
-        json.dump(summary["spectrum"] | {"energy_unit": e_unit}, fh, indent=1)
-    with atomic_write(out / "result.json", "w") as fh:
-        json.dump(summary, fh, indent=1)
+    write_json(out / "spectrum.json", summary["spectrum"] | {"energy_unit": e_unit})
+    write_json(out / "result.json", summary)
     plot_autocorrelation(tt, cc, out / "autocorrelation.png", time_unit=t_label,
                          title=f"{args.source}: {args.initial}")
     plot_spectrum(e_out, spec_res.intensity, out / "spectrum.png", peaks=peaks,
