@@ -14,7 +14,6 @@ and ``dT/dq_k`` replaces ``phi_k`` by its derivative. Contractions take ``xp`` (
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 
 __all__ = [
     "tt_value",
@@ -22,9 +21,6 @@ __all__ = [
     "left_orthogonalise",
     "right_orthogonalise",
     "one_body_cores",
-    "two_site_design",
-    "two_site_solve",
-    "split_two_site",
 ]
 
 
@@ -175,94 +171,3 @@ def _right_envs(cores, phi, dphi, downto):
         dv[:, i, :] = np.einsum("mab,mb->ma", da, v)
         v = np.einsum("mab,mb->ma", a, v)
     return v, dv
-
-
-def two_site_design(cores, phi, dphi, site: int, *, forces: bool):
-    """Factors of the design rows of the two-site block at ``(site, site+1)``.
-
-    Every row (an energy, or a latent gradient ``dT/dq_k``) is a Kronecker product
-    ``left (x) phi_site (x) phi_site+1 (x) right`` in which exactly one factor is
-    differentiated for gradient rows. Returns the four factor matrices with rows ordered
-    ``[energies (m), d/dq_0 (m), ..., d/dq_{f-1} (m)]`` (gradient rows only if ``forces``).
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(1)
-    >>> c = (rng.normal(size=(1, 3, 2)), rng.normal(size=(2, 3, 2)), rng.normal(size=(2, 3, 1)))
-    >>> phi, dphi = rng.normal(size=(5, 3, 3)), rng.normal(size=(5, 3, 3))
-    >>> L, A, B, R = two_site_design(c, phi, dphi, 1, forces=False)
-    >>> blk = np.einsum("anb,bpc->anpc", c[1], c[2])
-    >>> bool(np.allclose(np.einsum("ma,mn,mp,mc,anpc->m", L, A, B, R, blk), tt_value(c, phi)))
-    True
-    """
-    j = site + 1
-    L, dL = _left_envs(cores, phi, dphi, site)
-    R, dR = _right_envs(cores, phi, dphi, j)
-    fa, fb = [phi[:, site]], [phi[:, j]]
-    fl, fr = [L], [R]
-    if forces:
-        f = phi.shape[1]
-        for k in range(f):
-            fl.append(dL[:, k] if k < site else L)
-            fa.append(dphi[:, site] if k == site else phi[:, site])
-            fb.append(dphi[:, j] if k == j else phi[:, j])
-            fr.append(dR[:, k] if k > j else R)
-    return (np.concatenate(fl), np.concatenate(fa), np.concatenate(fb), np.concatenate(fr))
-
-
-def two_site_solve(factors, target, row_weights, ridge: float):
-    r"""Exact ridge least squares for a two-site block, in the dual (kernel) form.
-
-    Minimises :math:`\sum_r w_r (A_r \cdot B - t_r)^2 + \lambda \|B\|^2` where row
-    :math:`A_r` is the Kronecker product of the four factors. With the Gram matrix
-    :math:`K = A A^T` (a Hadamard product of four small Gram matrices),
-    :math:`B = A^T (K + \lambda W^{-1})^{-1} t`, which costs a Cholesky factorisation of
-    the number of rows instead of the (much larger) number of block entries.
-
-    Returns the block of shape (r_left, N, N, r_right).
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(2)
-    >>> fac = [rng.normal(size=(30, k)) for k in (1, 3, 3, 1)]
-    >>> B0 = rng.normal(size=(1, 3, 3, 1))
-    >>> t = np.einsum("ma,mn,mp,mc,anpc->m", *fac, B0)
-    >>> B = two_site_solve(fac, t, np.ones(30), 1e-10)
-    >>> bool(np.allclose(B, B0, atol=1e-6))
-    True
-    """
-    fl, fa, fb, fr = factors
-    K = fl @ fl.T
-    K *= fa @ fa.T
-    K *= fb @ fb.T
-    K *= fr @ fr.T
-    K[np.diag_indices_from(K)] += ridge / row_weights
-    try:
-        cf = scipy.linalg.cho_factor(K, lower=False, overwrite_a=True, check_finite=False)
-        alpha = scipy.linalg.cho_solve(cf, target, check_finite=False)
-    except np.linalg.LinAlgError:
-        alpha = scipy.linalg.lstsq(K, target)[0]
-    return np.einsum("m,ma,mn,mp,mc->anpc", alpha, fl, fa, fb, fr, optimize=True)
-
-
-def split_two_site(block, *, max_rank: int, cutoff: float, direction: str):
-    """Split a two-site block by SVD, keeping at most ``max_rank`` singular values above
-    ``cutoff`` times the largest. ``direction="right"`` returns (left-orthogonal core,
-    core carrying the weights); ``"left"`` the mirror image.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(3)
-    >>> blk = np.einsum("anb,bpc->anpc", rng.normal(size=(1, 3, 2)), rng.normal(size=(2, 3, 1)))
-    >>> a, b = split_two_site(blk, max_rank=5, cutoff=1e-12, direction="right")
-    >>> a.shape[2], bool(np.allclose(np.einsum("anb,bpc->anpc", a, b), blk))
-    (2, True)
-    """
-    ra, n1, n2, rb = block.shape
-    u, s, vt = np.linalg.svd(block.reshape(ra * n1, n2 * rb), full_matrices=False)
-    keep = int(np.sum(s > cutoff * s[0])) if s[0] > 0 else 1
-    keep = max(1, min(keep, max_rank))
-    u, s, vt = u[:, :keep], s[:keep], vt[:keep]
-    if direction == "right":
-        return u.reshape(ra, n1, keep), (s[:, None] * vt).reshape(keep, n2, rb)
-    return (u * s).reshape(ra, n1, keep), vt.reshape(keep, n2, rb)
