@@ -79,6 +79,17 @@ class ExactResult:
         Estimated peak memory of the solve.
     n_matvec : int
         Number of H*v products.
+
+    Examples
+    --------
+    Two uncoupled oscillators with :math:`\\omega = 1, 2` have the levels
+    :math:`n_1 + 2 n_2 + 3/2`:
+
+    >>> from vibmpo.operators.forcefield import coupled_oscillators
+    >>> from vibmpo.operators.hamiltonian import grid_hamiltonian
+    >>> res = exact_levels(grid_hamiltonian(coupled_oscillators([1.0, 2.0], 0.0), "ho:12"), 4)
+    >>> res.excitations.round(8).tolist(), res.method, res.vectors.shape
+    ([0.0, 1.0, 2.0, 2.0], 'dense', (144, 4))
     """
 
     energies: np.ndarray
@@ -238,6 +249,21 @@ def exact_levels(ham: GridHamiltonian, n_states: int, *, method: str = "auto",
         message says how large the request is.
     ValueError
         Bad ``n_states``/``method``.
+
+    Examples
+    --------
+    Bilinearly coupled oscillators,
+    :math:`H = \sum_i \tfrac{\omega_i}{2}(p_i^2 + q_i^2) + c\,q_1 q_2`, against their
+    normal-mode levels:
+
+    >>> from vibmpo.operators.forcefield import coupled_oscillator_levels, coupled_oscillators
+    >>> from vibmpo.operators.hamiltonian import grid_hamiltonian
+    >>> ham = grid_hamiltonian(coupled_oscillators([1.0, 1.5], 0.2), "ho:16")
+    >>> res = exact_levels(ham, 5, method="lanczos")
+    >>> bool(np.allclose(res.energies, coupled_oscillator_levels([1.0, 1.5], 0.2, 5)))
+    True
+    >>> bool(res.residuals.max() < 1e-6), res.dims
+    (True, (16, 16))
     """
     if not isinstance(ham, GridHamiltonian):
         raise TypeError(f"ham must be a GridHamiltonian, got {type(ham).__name__}; build one "

@@ -42,6 +42,18 @@ class KrylovInfo:
         :math:`\\lVert w - e^{\\tau H} v\\rVert / \\lVert w\\rVert`.
     converged : bool
         Whether ``error <= tol`` (or the Krylov space became invariant).
+
+    Examples
+    --------
+    On a 3-dimensional space the Krylov space becomes invariant after 3 steps, and the
+    result is exact:
+
+    >>> H = np.diag([0.0, 1.0, 2.0])
+    >>> w, info = expm_krylov(lambda x: H @ x, np.ones(3), -0.5j, return_info=True)
+    >>> info
+    KrylovInfo(n_matvec=3, error=0.0, converged=True)
+    >>> bool(np.allclose(w, np.exp(-0.5j * np.diag(H))))
+    True
     """
 
     n_matvec: int

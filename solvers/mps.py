@@ -179,6 +179,17 @@ def left_canonicalize(tensors, *, upto=None):
 
     The remainder is absorbed into site ``upto`` (default: the last site, which is
     then normalised and ``norm`` is the original norm). Input is not modified.
+
+    Examples
+    --------
+    >>> t = random_mps([2, 3, 2], 3, seed=0)
+    >>> t[0] = 2.0 * t[0]
+    >>> c, norm = left_canonicalize(t)
+    >>> a = c[0].reshape(-1, c[0].shape[2])  # left-orthonormal site: A^T A = 1
+    >>> round(norm, 12), bool(np.allclose(a.T @ a, np.eye(a.shape[1])))
+    (2.0, True)
+    >>> bool(np.allclose(norm * mps_to_dense(c), mps_to_dense(t)))
+    True
     """
     t = [np.asarray(a) for a in tensors]
     n = len(t)
@@ -199,6 +210,15 @@ def right_canonicalize(tensors, *, downto=0):
     """QR sweep making sites ``> downto`` right-orthonormal; returns ``(tensors, norm)``.
 
     If ``downto == 0`` the first site is normalised and ``norm`` is the original norm.
+
+    Examples
+    --------
+    >>> t = random_mps([2, 3, 2], 3, seed=0)
+    >>> t[0] = 2.0 * t[0]
+    >>> c, norm = right_canonicalize(t)
+    >>> b = c[2].reshape(c[2].shape[0], -1)  # right-orthonormal site: B B^T = 1
+    >>> round(norm, 12), bool(np.allclose(b @ b.T, np.eye(b.shape[0])))
+    (2.0, True)
     """
     t = [np.asarray(a) for a in tensors]
     n = len(t)
@@ -219,6 +239,20 @@ def left_env_step(L, A, W, B=None):
 
     :math:`L'_{b w' b'} = \\sum \\bar B_{a s b} L_{a w a'} W_{w w' s s'} A_{a' s' b'}`
     (``B`` defaults to ``A``: bra and ket the same state).
+
+    Examples
+    --------
+    Growing the environment over the whole chain gives :math:`\\langle\\psi|H|\\psi\\rangle`:
+
+    >>> import quimb.tensor as qtn
+    >>> W = mpo_arrays(qtn.MPO_rand_herm(3, 2, phys_dim=2, seed=0))
+    >>> t = random_mps([2, 2, 2], 2, seed=0)
+    >>> L = np.ones((1, 1, 1))
+    >>> for a, w in zip(t, W):
+    ...     L = left_env_step(L, a, w)
+    >>> v = mps_to_dense(t)
+    >>> bool(np.isclose(L[0, 0, 0], v @ mpo_to_dense(W) @ v))
+    True
     """
     B = A if B is None else B
     t = np.tensordot(L, A, axes=(2, 0))            # (a, w, s', b')
@@ -228,7 +262,19 @@ def left_env_step(L, A, W, B=None):
 
 
 def right_env_step(R, A, W, B=None):
-    """Extend a right environment by one site (mirror of :func:`left_env_step`)."""
+    """Extend a right environment by one site (mirror of :func:`left_env_step`).
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> W = mpo_arrays(qtn.MPO_rand_herm(3, 2, phys_dim=2, seed=0))
+    >>> t = random_mps([2, 2, 2], 2, seed=0)
+    >>> R = np.ones((1, 1, 1))
+    >>> for a, w in zip(t[::-1], W[::-1]):
+    ...     R = right_env_step(R, a, w)
+    >>> bool(np.isclose(R[0, 0, 0], mps_expectation(t, W)))
+    True
+    """
     B = A if B is None else B
     t = np.tensordot(A, R, axes=(2, 2))            # (a', s', b, w)
     t = np.tensordot(t, W, axes=((3, 1), (1, 3)))  # (a', b, w, s)
@@ -237,13 +283,33 @@ def right_env_step(R, A, W, B=None):
 
 
 def overlap_left_step(L, A, B):
-    """:math:`L'_{b b'} = \\sum \\bar B_{a s b} L_{a a'} A_{a' s b'}` (bra ``B``, ket ``A``)."""
+    """:math:`L'_{b b'} = \\sum \\bar B_{a s b} L_{a a'} A_{a' s b'}` (bra ``B``, ket ``A``).
+
+    Examples
+    --------
+    >>> a, b = random_mps([2, 3], 2, seed=0), random_mps([2, 3], 2, seed=1)
+    >>> E = np.ones((1, 1))
+    >>> for x, y in zip(a, b):
+    ...     E = overlap_left_step(E, x, y)
+    >>> bool(np.isclose(E[0, 0], mps_to_dense(b) @ mps_to_dense(a)))
+    True
+    >>> q, _ = left_canonicalize(a, upto=1)  # a left-orthonormal site maps 1 to 1
+    >>> bool(np.allclose(overlap_left_step(np.eye(1), q[0], q[0]), np.eye(2)))
+    True
+    """
     t = np.tensordot(L, A, axes=(1, 0))  # (a, s, b')
     return np.tensordot(B.conj(), t, axes=((0, 1), (0, 1)))
 
 
 def overlap_right_step(R, A, B):
-    """:math:`R'_{a a'} = \\sum \\bar B_{a s b} R_{b b'} A_{a' s b'}` (bra ``B``, ket ``A``)."""
+    """:math:`R'_{a a'} = \\sum \\bar B_{a s b} R_{b b'} A_{a' s b'}` (bra ``B``, ket ``A``).
+
+    Examples
+    --------
+    >>> t = random_mps([2, 3, 2], 3, seed=0)  # right-canonical: each site maps 1 to 1
+    >>> bool(np.allclose(overlap_right_step(np.eye(1), t[2], t[2]), np.eye(2)))
+    True
+    """
     t = np.tensordot(A, R, axes=(2, 1))  # (a', s, b)
     return np.tensordot(B.conj(), t, axes=((1, 2), (1, 2)))
 
@@ -285,7 +351,17 @@ def mps_expectation(tensors, mpo, bra=None):
 
 
 def mps_to_dense(tensors) -> np.ndarray:
-    """Full state vector (small systems only; for tests)."""
+    """Full state vector (small systems only; for tests).
+
+    Examples
+    --------
+    The Bell state :math:`(|00\\rangle + |11\\rangle)/\\sqrt{2}` with bond dimension 2:
+
+    >>> a = np.eye(2).reshape(1, 2, 2)
+    >>> b = np.eye(2).reshape(2, 2, 1) / np.sqrt(2)
+    >>> mps_to_dense([a, b]).round(4).tolist()
+    [0.7071, 0.0, 0.0, 0.7071]
+    """
     v = np.ones((1, 1))
     for a in tensors:
         v = np.tensordot(v, a, axes=(1, 0)).reshape(-1, a.shape[2])
@@ -293,7 +369,19 @@ def mps_to_dense(tensors) -> np.ndarray:
 
 
 def mpo_to_dense(mpo) -> np.ndarray:
-    """Full matrix ``H[s_out, s_in]`` of an array MPO (small systems only; for tests)."""
+    """Full matrix ``H[s_out, s_in]`` of an array MPO (small systems only; for tests).
+
+    Examples
+    --------
+    :math:`H = Z \\otimes 1 + 1 \\otimes Z` as an MPO of bond dimension 2:
+
+    >>> Z, I = np.diag([1.0, -1.0]), np.eye(2)
+    >>> W = [np.stack([Z, I])[None], np.stack([I, Z])[:, None]]
+    >>> [w.shape for w in W]
+    [(1, 2, 2, 2), (2, 1, 2, 2)]
+    >>> np.diag(mpo_to_dense(W)).tolist()
+    [2.0, 0.0, 0.0, -2.0]
+    """
     m = np.ones((1, 1, 1))  # (out, in, w)
     for w in mpo:
         t = np.tensordot(m, w, axes=(2, 0))  # (out, in, w', s, s')

@@ -63,6 +63,14 @@ class ExactPropagation:
     energy : float
         :math:`\\langle\\psi(0)|H|\\psi(0)\\rangle`.
     method : str
+
+    Examples
+    --------
+    An oscillator's ground state only picks up its phase, :math:`C(t) = e^{-i t/2}`:
+
+    >>> r = propagate_exact(np.diag([0.5, 1.5]), [1.0, 0.0], 2.0, dt=1.0)
+    >>> bool(np.allclose(r.autocorrelation, np.exp(-0.5j * r.times))), r.energy, r.method
+    (True, 0.5, 'eigh')
     """
 
     times: np.ndarray

@@ -72,6 +72,13 @@ class LevelsResult:
         Method-specific JSON-serialisable details (residuals, memory, sweeps, ...).
     labels : list of str
         Optional assignment label per level (e.g. ``"v1+v3"``), same order.
+
+    Examples
+    --------
+    >>> r = levels_result([0.5, 1.5, 2.5], "hbar*omega", method="exact",
+    ...                   labels=["0", "v1", "2v1"])
+    >>> r.excitations.tolist(), r.unit, r.to_dict()["assignments"]
+    ([0.0, 1.0, 2.0], 'hbar*omega', ['0', 'v1', '2v1'])
     """
 
     energies: np.ndarray
@@ -152,5 +159,17 @@ def format_level_table(energies, unit: str = "cm-1", labels=None) -> str:
 
 
 def write_levels_json(path, result: LevelsResult) -> None:
-    """Write ``result.to_dict()`` as JSON, atomically."""
+    """Write ``result.to_dict()`` as JSON, atomically.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> r = levels_result([0.01, 0.02], "hartree", method="exact")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp) / "levels.json"
+    ...     write_levels_json(path, r)
+    ...     data = json.loads(path.read_text())
+    >>> [round(x, 2) for x in data["excitations_cm1"]], data["energy_unit"]
+    ([0.0, 2194.75], 'cm-1')
+    """
     write_json(path, result.to_dict())

@@ -69,6 +69,15 @@ class Spectrum:
         Window used.
     unit : str
         Label of the energy unit (for output only).
+
+    Examples
+    --------
+    One line at :math:`E = 1.5` from :math:`C(t) = e^{-1.5 i t}` over :math:`T = 200`:
+
+    >>> t = np.arange(0.0, 200.0, 0.1)
+    >>> s = spectrum(t, np.exp(-1.5j * t), emax=3.0)
+    >>> s.peaks.round(3).tolist(), round(s.resolution, 4), s.window
+    ([1.5], 0.0314, 'hann')
     """
 
     energies: np.ndarray
@@ -87,7 +96,7 @@ class Spectrum:
         --------
         >>> import numpy as np
         >>> t = np.linspace(0, 200, 2001)
-        >>> sorted(spectrum(t, np.exp(-1j * t)).to_dict())[:3]
+        >>> sorted(spectrum(t, np.exp(-1j * t), emax=3.0).to_dict())[:3]
         ['energies', 'heights', 'intensity']
         """
         return {

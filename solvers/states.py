@@ -55,6 +55,7 @@ __all__ = [
     "INITIAL_SPEC_HELP",
 ]
 
+#: Help text of the initial-state spec accepted by :func:`parse_initial_spec`.
 INITIAL_SPEC_HELP = (
     "initial-state spec: 'gauss[:displace=M:D,...][;squeeze=M:S,...][;momentum=M:P,...]' "
     "(D in oscillator lengths, S multiplies the grid omega), 'ground', 'eigen:N', or "
@@ -310,6 +311,14 @@ class InitialSpec:
     operators : tuple of int
         Modes whose :math:`q` is applied, innermost last (``"q0*q1*ground"`` applies q1
         then q0).
+
+    Examples
+    --------
+    >>> spec = parse_initial_spec("q1*gauss:displace=0:1.0")
+    >>> spec
+    InitialSpec(kind='gauss', displace={0: 1.0}, squeeze={}, momentum={}, eigen=0, operators=(1,))
+    >>> spec.needs_dmrg(), parse_initial_spec("ground").needs_dmrg()
+    (False, True)
     """
 
     kind: str

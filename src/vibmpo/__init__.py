@@ -10,6 +10,7 @@ first use of their subpackage.
 
 from vibmpo.units import EV_TO_CM1, HARTREE_TO_CM1, HARTREE_TO_EV, convert_energy
 
+#: Version of the package.
 __version__ = "0.1.0"
 
 __all__ = ["EV_TO_CM1", "HARTREE_TO_CM1", "HARTREE_TO_EV", "convert_energy", "__version__"]

@@ -47,7 +47,13 @@ def main(argv: list[str] | None = None) -> int:
 
     Examples
     --------
-    >>> main(["--version"])  # doctest: +SKIP
+    Without a command it prints the help and returns 2:
+
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()) as out:
+    ...     status = main([])
+    >>> status, out.getvalue().split()[:2]
+    (2, ['usage:', 'vibmpo'])
     """
     parser = build_parser()
     args = parser.parse_args(argv)
