@@ -49,6 +49,50 @@ def test_sweeps_recover_exact_tensor_train(rng, random_arrays):
     assert np.abs(tt.tt_value(c, phi) - v).max() / np.abs(v).max() < 1e-6
 
 
+@pytest.mark.parametrize("m,rank", [(50, 3), (10, 5)])  # primal and dual (kernel) form
+def test_local_solve_is_the_ridge_solution_in_either_form(rng, m, rank):
+    """The local core update solves min |W^1/2 (A B - t)|^2 + lam |B|^2 with
+    lam = ridge * mean diag(A^T W A), whichever of its two forms is cheaper."""
+    from vibmpo.potential.train import _one_site_solve
+
+    f, n = 3, 4
+    phi, dphi = rng.normal(size=(m, f, n)), rng.normal(size=(m, f, n))
+    cores = [rng.normal(size=s) for s in ((1, n, rank), (rank, n, rank), (rank, n, 1))]
+    t, w = rng.normal(size=m * (1 + f)), rng.uniform(0.5, 2.0, size=m * (1 + f))
+    got = _one_site_solve(cores, phi, dphi, 1, t, w, 1e-3).ravel()
+    # explicit design matrix: energy rows, then d/dq_k rows for k = 0, 1, 2
+    L, dL = tt._left_envs(cores, phi, dphi, 1)
+    R, dR = tt._right_envs(cores, phi, dphi, 1)
+    blocks = [(L, phi[:, 1], R), (dL[:, 0], phi[:, 1], R), (L, dphi[:, 1], R),
+              (L, phi[:, 1], dR[:, 2])]
+    A = np.concatenate([np.einsum("ma,mn,mc->manc", *b).reshape(m, -1) for b in blocks])
+    G = A.T @ (w[:, None] * A)
+    want = np.linalg.solve(G + 1e-3 * np.mean(np.diag(G)) * np.eye(len(G)), A.T @ (w * t))
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9 * np.abs(want).max())
+
+
+def test_half_sweeps_recover_exact_tensor_train(rng):
+    """Alternating half sweeps (the ``sweep="half"`` schedule) converge to the same exact
+    fit as full sweeps, and SVD truncation then finds the target's ranks."""
+    # generic basis values, so the fitted tensor is unique (random NN bases can be
+    # nearly linearly dependent, which leaves null directions in the cores)
+    phi = np.concatenate([np.ones((300, 3, 1)), rng.normal(size=(300, 3, 3))], 2)
+    dphi = np.zeros_like(phi)
+    target = [rng.normal(size=s) for s in ((1, 4, 2), (2, 4, 3), (3, 4, 1))]
+    v = tt.tt_value(target, phi)
+    c = tt.one_body_cores(np.zeros((3, 4)))
+    for k in range(60):
+        c = sweep_cores(c, phi, dphi, v, np.ones(300), ridge=1e-15, max_rank=4,
+                        direction=("right", "left")[k % 2])
+    assert np.abs(tt.tt_value(c, phi) - v).max() / np.abs(v).max() < 1e-6
+    assert tuple(k.shape[2] for k in c[:-1]) == (4, 4)  # padded beyond the target's ranks
+    t = tt.truncate(c, cutoff=1e-6)
+    assert tuple(k.shape[2] for k in t[:-1]) == (2, 3)
+    assert np.abs(tt.tt_value(t, phi) - v).max() / np.abs(v).max() < 1e-5
+    with pytest.raises(ValueError, match="unknown sweep direction"):
+        sweep_cores(c, phi, dphi, v, np.ones(300), ridge=0.0, max_rank=4, direction="up")
+
+
 @pytest.mark.parametrize("method", RETRACTIONS)
 def test_retractions_keep_orthonormal_columns(rng, method):
     U, _ = np.linalg.qr(rng.normal(size=(5, 3)))
@@ -99,6 +143,20 @@ def test_fit_small_problem_with_forces_and_validation(rng):
     assert a.energy_unit == "eV"
 
 
+def test_fit_half_sweeps_adaptive_ranks_and_callback(rng):
+    """``sweep="half"`` with ``rank_cutoff`` fits the toy surface; the callback sees every
+    iteration and can stop the fit early."""
+    x, y, f = toy_data(rng, m=80)
+    seen = []
+    res = fit(x, y, f, profile="test", basis_size=6, seed=3, n_sweeps=6, grad_steps=0,
+              max_rank=4, sweep="half", rank_cutoff=1e-9,
+              callback=lambda h: seen.append(h) or h["iteration"] == 3)
+    assert [h["iteration"] for h in seen] == [0, 1, 2, 3]
+    assert len(res.history["iteration"]) == 4 and res.options["sweep"] == "half"
+    assert res.history["train_rmse"][-1] < 0.01 * np.std(y)
+    assert max(res.model.ranks) <= 4
+
+
 def test_fit_rejects_bad_inputs(rng, random_arrays):
     x, y, f = toy_data(rng, m=20)
     bad = x.copy()
@@ -115,6 +173,12 @@ def test_fit_rejects_bad_inputs(rng, random_arrays):
         fit(x, y, x_val=np.zeros((3, 3)), y_val=np.zeros(3), profile="test")
     with pytest.raises(ValueError, match="unknown activation"):
         fit(x, y, activations=("relu",) * 20, profile="test")
+    with pytest.raises(ValueError, match="unknown sweep"):
+        fit(x, y, sweep="diagonal", profile="test")
+    with pytest.raises(ValueError, match="rank_cutoff must be in"):
+        fit(x, y, rank_cutoff=-1.0, profile="test")
+    with pytest.raises(TypeError, match="callback must be callable"):
+        fit(x, y, callback=3, profile="test")
     with pytest.raises(ValueError, match="unknown profile"):
         fit(x, y, profile="fastest")
     with pytest.raises(ValueError, match="not orthogonal"):

@@ -33,12 +33,19 @@ def register(subparsers) -> None:
                    help="default schedule (default: quick)")
     p.add_argument("--max-rank", default=None,
                    help="maximum TT rank, or a comma-separated growth schedule (e.g. 4,8,12)")
-    p.add_argument("--basis-size", type=int, default=21,
-                   help="basis functions per mode, including the constant (default 21)")
+    p.add_argument("--basis-size", type=int, default=None,
+                   help="basis functions per mode, including the constant (default from the "
+                        "profile: quick 13, accurate 21)")
     p.add_argument("--sweeps", type=int, default=None, help="outer iterations")
     p.add_argument("--grad-steps", type=int, default=None,
                    help="gradient steps on U and the basis per iteration")
     p.add_argument("--ridge", type=float, default=None, help="relative ridge strength")
+    p.add_argument("--sweep", choices=("full", "half"), default=None,
+                   help="core sweeps per iteration: full (both directions) or half "
+                        "(alternating; default from the profile)")
+    p.add_argument("--rank-cutoff", type=float, default=None,
+                   help="adaptive ranks: SVD-truncate bonds to singular values above this "
+                        "fraction of the largest after each sweep (default: keep all)")
     p.add_argument("--force-weight", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--energy-unit", default="eV", help="unit of the energies (default eV)")
@@ -62,6 +69,7 @@ def run(args) -> int:
               max_rank=None if args.max_rank is None else _ranks(args.max_rank),
               basis_size=args.basis_size, n_sweeps=args.sweeps, grad_steps=args.grad_steps,
               ridge=args.ridge, force_weight=args.force_weight, seed=args.seed,
+              sweep=args.sweep, rank_cutoff=args.rank_cutoff,
               time_budget=args.time_budget, profile=args.profile,
               energy_unit=tr.energy_unit, progress=not args.no_progress)
     arrays = res.model.to_arrays()

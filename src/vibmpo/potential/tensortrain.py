@@ -21,6 +21,7 @@ __all__ = [
     "left_orthogonalise",
     "right_orthogonalise",
     "one_body_cores",
+    "truncate",
 ]
 
 
@@ -109,10 +110,44 @@ def right_orthogonalise(cores, downto: int):
     return tuple(cores)
 
 
-def one_body_cores(coeffs, constant: float = 0.0):
-    r"""Rank-2 cores representing ``constant + sum_i phi_i . coeffs[i]`` exactly.
+def truncate(cores, *, max_rank: int | None = None, cutoff: float = 0.0):
+    r"""SVD truncation of every bond: keep singular values ``s_k > cutoff * s_0`` (at most
+    ``max_rank`` of them).
 
-    Core ``i`` is ``[[phi_i . e0, phi_i . c_i], [0, phi_i . e0]]`` (``e0`` picks the
+    The cores are left-orthogonalised, then bonds are truncated from right to left, so
+    each bond's singular values are those of the whole tensor split there and the
+    discarded weight is optimal per bond. The first core carries the norm on return.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.normal(size=(2, 1, 4, 1)), rng.normal(size=(2, 1, 4, 1))
+    >>> c = (np.concatenate([a[0], a[1]], 2), np.concatenate([b[0], b[1]], 0))
+    >>> t = truncate(c + (np.ones((1, 4, 1)),), cutoff=1e-12)  # rank-2 bond stays
+    >>> [k.shape[2] for k in t[:-1]]
+    [2, 1]
+    >>> phi = rng.normal(size=(5, 3, 4))
+    >>> bool(np.allclose(tt_value(t, phi), tt_value(c + (np.ones((1, 4, 1)),), phi)))
+    True
+    >>> [k.shape[2] for k in truncate(c, max_rank=1)[:-1]]
+    [1]
+    """
+    cores = list(left_orthogonalise(cores, len(cores) - 1))
+    for i in range(len(cores) - 1, 0, -1):
+        a, n, b = cores[i].shape
+        u, sv, vt = np.linalg.svd(cores[i].reshape(a, n * b), full_matrices=False)
+        keep = max(1, int(np.count_nonzero(sv > cutoff * sv[0]))) if sv[0] > 0 else 1
+        if max_rank is not None:
+            keep = min(keep, int(max_rank))
+        cores[i] = vt[:keep].reshape(keep, n, b)
+        cores[i - 1] = np.einsum("anb,bk->ank", cores[i - 1], u[:, :keep] * sv[:keep])
+    return tuple(cores)
+
+
+def one_body_cores(coeffs, constant: float = 0.0):
+    r"""Rank-2 cores representing ``constant + sum_i phi_i @ coeffs[i]`` exactly.
+
+    Core ``i`` is ``[[phi_i @ e0, phi_i @ c_i], [0, phi_i @ e0]]`` (``e0`` picks the
     constant function), so the product accumulates a sum of one-body terms.
 
     Examples

@@ -12,13 +12,17 @@ with latent gradient targets ``g = -F U`` (for orthonormal ``U`` this equals the
 loss up to a constant). One outer iteration does
 
 (b) a sweep over the cores: ``V`` is linear in each core, so every local problem is an
-    exact ridge least-squares problem over stacked energy and gradient rows, solved in
-    its dual form ``B = A^T (A A^T + \lambda D^{-1})^{-1} t`` by Cholesky (``A A^T`` is a
-    Hadamard product of small Gram matrices). Bases are whitened per mode on the training
-    points first, cores are kept in mixed-canonical form (so the ridge acts on the
-    coefficients of the whole tensor), and ranks grow by padding bonds with small
-    orthogonal directions up to the rank schedule; the fit starts from the exact
-    one-body (rank-2) least-squares solution.
+    exact ridge least-squares problem over stacked energy and gradient rows, solved by
+    Cholesky in whichever form is cheaper: the normal equations
+    ``(A^T W A + \lambda) B = A^T W t`` or the dual form
+    ``B = A^T (A A^T + \lambda W^{-1})^{-1} t`` (``A A^T`` is a Hadamard product of small
+    Gram matrices, so its cost hardly grows with the ranks). Bases are whitened per mode
+    on the training points first, cores are kept in mixed-canonical form (so the ridge
+    acts on the coefficients of the whole tensor), and ranks grow by padding bonds with
+    small orthogonal directions up to the rank schedule, optionally SVD-truncated after
+    each sweep (``rank_cutoff``); the fit starts from the exact one-body (rank-2)
+    least-squares solution. ``sweep="half"`` sweeps in one direction per iteration.
+
 (a) ``grad_steps`` Adam steps on ``U`` (Riemannian gradient, QR/polar/Cayley
     retraction) and the basis parameters with the cores fixed, by one jitted pure step
     function (:func:`make_step`). The phase keeps its lowest-loss iterate and adapts the
@@ -26,7 +30,9 @@ loss up to a constant). One outer iteration does
     training loss.
 
 The basis starts broad, centred on quantiles of each latent coordinate
-(``basis_init="quantile"``); with it a small ridge (1e-7) generalises best.
+(``basis_init="quantile"``). On the H2CO data a ridge of 1e-7 generalises best for the
+quick profile (13 functions per mode, ranks <= 12); the accurate profile (21 functions,
+ranks <= 14) needs 1e-6.
 
 Validation data only monitor the fit and select the returned model.
 """
@@ -46,14 +52,16 @@ from vibmpo.potential.basis import basis_values, check_activations
 from vibmpo.potential.coordinator import RETRACTIONS, project_tangent, retract
 from vibmpo.units import normalize_energy_unit
 
-__all__ = ["BASIS_INITS", "PROFILES", "FitResult", "fit", "make_step", "sweep_cores", "trace_count"]
+__all__ = ["BASIS_INITS", "PROFILES", "SWEEPS", "FitResult", "fit", "make_step", "sweep_cores",
+           "trace_count"]
 
 #: Training profiles; explicit arguments of :func:`fit` override their entries.
 PROFILES = {
     "quick": dict(max_rank=(4, 6, 8, 10, 12), basis_size=13, n_sweeps=200, grad_steps=40,
                   learning_rate=3e-4, ridge=1e-7, time_budget=540.0),
-    "accurate": dict(max_rank=(4, 6, 8, 10, 12, 14), basis_size=21, n_sweeps=2000,
-                     grad_steps=40, learning_rate=3e-4, ridge=1e-7, time_budget=6600.0),
+    "accurate": dict(max_rank=(4, 6, 8, 10, 12, 14), basis_size=21, n_sweeps=100000,
+                     grad_steps=40, learning_rate=3e-4, ridge=1e-6, sweep="half",
+                     time_budget=6600.0),
     "test": dict(max_rank=(2, 3), basis_size=21, n_sweeps=2, grad_steps=3, learning_rate=1e-4,
                  ridge=1e-8, time_budget=60.0),
 }
@@ -92,6 +100,12 @@ class FitResult:
         Index into the history of :attr:`model`.
     options : dict
         The resolved training options.
+
+    Examples
+    --------
+    >>> r = FitResult(None, None, {"train_rmse": [3.0, 1.0, 2.0]}, 2.0, best_iteration=1)
+    >>> r.metadata()["best"]
+    {'train_rmse': 1.0}
     """
 
     model: object
@@ -220,7 +234,11 @@ def _one_site_solve(cores, phi, dphi, site, target, row_w, ridge):
     fl, fp, fr = (np.concatenate(a) for a in (fl, fp, fr))
     rows = fl.shape[0]
     n_unknown = fl.shape[1] * fp.shape[1] * fr.shape[1]
-    if n_unknown <= rows:  # primal normal equations
+    # the same ridge problem min |W^1/2 (A B - t)|^2 + lam |B|^2, lam = ridge * mean diagonal
+    # of A^T W A, in whichever form is cheaper (flop estimates of Gram + Cholesky)
+    primal_cost = rows * n_unknown**2 + n_unknown**3 / 3
+    dual_cost = rows**2 * (fl.shape[1] + fp.shape[1] + fr.shape[1]) + rows**3 / 3
+    if primal_cost <= dual_cost:  # primal normal equations
         A = np.einsum("ma,mn,mc->manc", fl, fp, fr).reshape(rows, n_unknown)
         G = A.T @ (row_w[:, None] * A)
         G[np.diag_indices_from(G)] += ridge * float(np.mean(np.diag(G))) + 1e-300
@@ -230,7 +248,7 @@ def _one_site_solve(cores, phi, dphi, site, target, row_w, ridge):
     K = fl @ fl.T  # dual (kernel) form: B = A^T (A A^T + lam W^-1)^-1 t
     K *= fp @ fp.T
     K *= fr @ fr.T
-    lam = ridge * float(np.mean(np.diag(K)))
+    lam = ridge * float(row_w @ np.diag(K)) / n_unknown  # = ridge * mean diag(A^T W A)
     K[np.diag_indices_from(K)] += lam / row_w + 1e-300
     alpha = _spd_solve(K, target)
     return np.einsum("m,ma,mn,mc->anc", alpha, fl, fp, fr, optimize=True)
@@ -260,8 +278,15 @@ def _pad_ranks(cores, max_rank, rng):
     return tuple(cores)
 
 
+#: Core sweep schedules of :func:`fit`: ``"full"`` (left-to-right and back in every outer
+#: iteration) or ``"half"`` (one direction per outer iteration, alternating: half the cost,
+#: more frequent gradient steps).
+SWEEPS = ("full", "half")
+_DIRECTIONS = ("both", "right", "left")
+
+
 def sweep_cores(cores, phi, dphi, target, row_weights, *, ridge: float, max_rank: int,
-                rng=None, n_sweeps: int = 1):
+                rng=None, n_sweeps: int = 1, direction: str = "both"):
     """Exact ridge least-squares sweeps over the cores for fixed basis values.
 
     Parameters
@@ -278,6 +303,11 @@ def sweep_cores(cores, phi, dphi, target, row_weights, *, ridge: float, max_rank
         Ridge strength relative to the mean diagonal of the local Gram matrix.
     max_rank : int
         Bonds are padded up to this rank before sweeping (never truncated).
+    n_sweeps : int
+        Number of sweeps.
+    direction : {"both", "right", "left"}
+        ``"both"``: left to right and back (a full sweep); ``"right"`` / ``"left"``: one
+        half sweep that ends on the last / first core.
 
     Returns
     -------
@@ -294,18 +324,29 @@ def sweep_cores(cores, phi, dphi, target, row_weights, *, ridge: float, max_rank
     >>> bool(np.allclose(tt.tt_value(c, phi), t, atol=1e-6))
     True
     """
+    if direction not in _DIRECTIONS:
+        raise ValueError(f"unknown sweep direction {direction!r}; choose from {_DIRECTIONS}")
     rng = np.random.default_rng(0) if rng is None else rng
     f = len(cores)
     cores = _pad_ranks(cores, max_rank, rng)
+
+    def solve(i):
+        cores[i] = _one_site_solve(cores, phi, dphi, i, target, row_weights, ridge)
+
     for _ in range(n_sweeps):
-        cores = list(tt.right_orthogonalise(cores, 0))
-        for i in range(f - 1):
-            cores[i] = _one_site_solve(cores, phi, dphi, i, target, row_weights, ridge)
-            cores = list(tt.left_orthogonalise(cores, i + 1)) if i < f - 1 else cores
-        for i in range(f - 1, 0, -1):
-            cores[i] = _one_site_solve(cores, phi, dphi, i, target, row_weights, ridge)
-            cores = list(tt.right_orthogonalise(cores, i - 1))
-        cores[0] = _one_site_solve(cores, phi, dphi, 0, target, row_weights, ridge)
+        if direction in ("both", "right"):
+            cores = list(tt.right_orthogonalise(cores, 0))
+            for i in range(f - 1):
+                solve(i)
+                cores = list(tt.left_orthogonalise(cores, i + 1))
+            if direction == "right":
+                solve(f - 1)
+        if direction in ("both", "left"):
+            cores = list(tt.left_orthogonalise(cores, f - 1))
+            for i in range(f - 1, 0, -1):
+                solve(i)
+                cores = list(tt.right_orthogonalise(cores, i - 1))
+            solve(0)
     return tuple(cores)
 
 
@@ -418,7 +459,8 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
         basis_size=None, activations=None, ridge=None, force_weight: float = 1.0,
         n_sweeps=None, grad_steps=None, learning_rate=None, retraction: str = "qr",
         seed: int = 0, time_budget=None, profile: str = "quick", energy_unit: str = "eV",
-        basis_init: str = "quantile", progress: bool = False) -> FitResult:
+        basis_init: str = "quantile", sweep=None, rank_cutoff=None, progress: bool = False,
+        callback=None) -> FitResult:
     """Fit an NN-MPO potential ``V(x)`` to energies ``y`` (and forces ``f = -dV/dx``).
 
     Parameters
@@ -457,8 +499,19 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
         centres over the quantiles of each latent coordinate with broad functions
         (widths 1.7-7 standard deviations), which generalises much better than
         ``"sample"`` (random training points and random widths).
+    sweep : {"full", "half"}, optional
+        Core sweeps per outer iteration (see :data:`SWEEPS`; profile default).
+    rank_cutoff : float, optional
+        Adaptive ranks: after each sweep every bond is SVD-truncated to the singular values
+        above ``rank_cutoff`` times its largest (in the whitened basis), so ``max_rank``
+        caps ranks the data support and bonds that need fewer keep fewer (the next sweep
+        pads them again and the data decide anew). ``0`` keeps all (profile default).
     progress : bool
         Show a tqdm progress bar with train and validation RMSE.
+    callback : callable, optional
+        Called after every outer iteration with a dict of that iteration's history
+        entries (``iteration``, ``time``, ``ranks``, ``train_rmse``, ...); returning
+        ``True`` stops the fit (the best model so far is returned).
 
     Returns
     -------
@@ -482,7 +535,7 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
         raise ValueError(f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")
     opts = dict(PROFILES[profile])
     for k, v in dict(max_rank=max_rank, basis_size=basis_size, ridge=ridge, n_sweeps=n_sweeps,
-                     grad_steps=grad_steps,
+                     grad_steps=grad_steps, sweep=sweep, rank_cutoff=rank_cutoff,
                      learning_rate=learning_rate, time_budget=time_budget).items():
         if v is not None:
             opts[k] = v
@@ -510,6 +563,14 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
                          f"got {len(activations)}")
     if retraction not in RETRACTIONS:
         raise ValueError(f"unknown retraction {retraction!r}; choose from {RETRACTIONS}")
+    opts.setdefault("sweep", "full")
+    opts.setdefault("rank_cutoff", 0.0)
+    if not 0.0 <= float(opts["rank_cutoff"]) < 1.0:
+        raise ValueError(f"rank_cutoff must be in [0, 1), got {opts['rank_cutoff']}")
+    if opts["sweep"] not in SWEEPS:
+        raise ValueError(f"unknown sweep {opts['sweep']!r}; choose from {SWEEPS}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     if basis_init not in BASIS_INITS:
         raise ValueError(f"unknown basis_init {basis_init!r}; choose from {BASIS_INITS}")
     ranks_sched = opts["max_rank"]
@@ -586,7 +647,11 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
             dphw = np.einsum("mir,irs->mis", dphi, M)
             cw = sweep_cores(cw, phw, dphw, targets(U), row_w,
                              ridge=float(_schedule(opts["ridge"], it)),
-                             max_rank=int(_schedule(ranks_sched, it)), rng=rng)
+                             max_rank=int(_schedule(ranks_sched, it)), rng=rng,
+                             direction="both" if opts["sweep"] == "full"
+                             else ("right", "left")[it % 2])
+            if float(opts["rank_cutoff"]) > 0:
+                cw = tt.truncate(cw, cutoff=float(opts["rank_cutoff"]))
             cores = tuple(np.einsum("rs,asb->arb", M[i], c) for i, c in enumerate(cw))
             model = build(model.U, model.centres, model.w, model.b, cores)
             # (a) gradient steps on U and the basis, cores fixed
@@ -631,6 +696,8 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
                     post["val_rmse"] = f"{va[0]:.3g}"
                 bar.set_postfix(post)
                 bar.update(1)
+            if callback is not None and callback({k: v[-1] for k, v in history.items()}):
+                break
     finally:
         if bar is not None:
             bar.close()
