@@ -175,6 +175,18 @@ class Assignment:
         Leading harmonic configurations and their weights.
     label : str
         Label of the leading configuration (e.g. ``"v2+v4"``).
+
+    Examples
+    --------
+    The product state with two quanta in mode 1 and one in mode 2:
+
+    >>> from vibmpo.operators.dvr import ho_grid
+    >>> from vibmpo.solvers.mps import product_mps
+    >>> ops = ho_number_operators([ho_grid(6, 1.0), ho_grid(6, 1.0)])
+    >>> u = np.linalg.eigh(ops[0])[1]
+    >>> a = assign_states([product_mps([u[:, 2], u[:, 1]])], ops)[0]
+    >>> a.label, np.round(a.mean_quanta, 6).tolist(), a.leading[0][0]
+    ('2v1+v2', [2.0, 1.0], (2, 1))
     """
 
     mean_quanta: np.ndarray

@@ -19,12 +19,20 @@ solved by a block Davidson method to a tight residual. Excited states:
     \langle\psi_m|` (penalty projection onto the orthogonal complement of the states
     already found); cheaper per state, bond dimension per state. Every state starts
     from an eigenvector of a small configuration interaction in the VSCF modal basis
-    (``initial="configurations"``), :math:`\mu` follows the CI estimate of the level
-    spread (a too small one is detected and the state redone), and since sweeps can
-    settle on a higher eigenstate in a dense spectrum (a stationary point they cannot
-    leave), a state that comes out below one found before it triggers further states
-    until one lies above all kept ones; the lowest ``n_states`` are returned, sorted,
-    and a :class:`DMRGConvergenceWarning` is issued if that could not be confirmed.
+    (``initial="configurations"``) or from a root of a state-averaged warm-up
+    (``initial="state-average"``: the robust choice for a dense band of
+    near-degenerate levels, where penalty sweeps on one state at a time converge slowly
+    and can settle on the wrong member of the band). :math:`\mu` follows the CI (or
+    warm-up) estimate of the level spread (a too small one is detected and the state
+    redone). Sweeps can settle on a higher eigenstate (a stationary point they cannot
+    leave); two checks catch this. (1) Run ``n`` minimises over the complement of
+    ``n`` states, so its exact answer lies at or below :math:`E_n`, which lies below
+    the ``n``-th Ritz value of any subspace (the CI space, the warm-up roots): a state
+    above that bound *landed high* and is redone from a state-averaged warm-up root
+    (the warm-up is computed then if it was not). (2) A state that comes out below one
+    found before it reveals a skipped eigenstate and triggers further states until one
+    lies above all kept ones. The lowest ``n_states`` are returned, sorted, and a
+    :class:`DMRGConvergenceWarning` is issued if that could not be confirmed.
 
 Two-site sweeps (bond growth) can be followed by cheaper one-site sweeps with subspace
 expansion (schedule ``nsites=(2, 2, 2, 1)``). All schedules accept a scalar or a
@@ -58,11 +66,24 @@ from .sweep import (
 __all__ = ["DMRGResult", "dmrg", "davidson", "residual_norm", "DMRGConvergenceWarning"]
 
 METHODS = ("state-average", "sequential")
-INITIALS = ("auto", "configurations", "random")
+INITIALS = ("auto", "configurations", "state-average", "random")
 
 
 class DMRGConvergenceWarning(UserWarning):
-    """Issued when some DMRG state did not converge within ``nsweeps``."""
+    """Issued when some DMRG state did not converge within ``nsweeps``.
+
+    Examples
+    --------
+    One sweep at bond dimension 1 cannot confirm convergence:
+
+    >>> import warnings, quimb.tensor as qtn
+    >>> H = qtn.MPO_rand_herm(4, 3, phys_dim=2, seed=1)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     r = dmrg(H, maxdim=1, nsweeps=1)
+    >>> r.all_converged, [w.category.__name__ for w in caught]
+    (False, ['DMRGConvergenceWarning'])
+    """
 
 
 @dataclass(frozen=True)
@@ -93,6 +114,16 @@ class DMRGResult:
     method : str
     info : dict
         Settings used (schedules, tolerances, number of roots, seed).
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> H = qtn.MPO_rand_herm(4, 3, phys_dim=2, seed=1)
+    >>> r = dmrg(H, n_states=2, maxdim=8)
+    >>> bool(np.allclose(r.energies, np.linalg.eigvalsh(H.to_dense())[:2]))
+    True
+    >>> r.all_converged, len(r.states), bool(r.residuals.max() < 1e-6), r.method
+    (True, 2, True, 'state-average')
     """
 
     energies: np.ndarray
@@ -284,7 +315,20 @@ def _variance(tensors, mpo):
 
 def residual_norm(tensors, mpo, energy) -> float:
     r""":math:`\lVert (H - E)\psi\rVert` of a normalised array MPS (accuracy about
-    :math:`\sqrt{\epsilon}\,\lVert H - E\rVert`)."""
+    :math:`\sqrt{\epsilon}\,\lVert H - E\rVert`).
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> from vibmpo.solvers.mps import mpo_arrays, mpo_to_dense, mps_expectation
+    >>> from vibmpo.solvers.mps import mps_to_dense, random_mps
+    >>> W = mpo_arrays(qtn.MPO_rand_herm(3, 2, phys_dim=2, seed=0))
+    >>> t = random_mps([2, 2, 2], 4, seed=0)
+    >>> e = mps_expectation(t, W)
+    >>> H, v = mpo_to_dense(W), mps_to_dense(t)
+    >>> bool(np.isclose(residual_norm(t, W, e), np.linalg.norm(H @ v - e * v)))
+    True
+    """
     return float(np.sqrt(max(_variance(tensors, mpo_identity_shift(mpo, energy)), 0.0)))
 
 
@@ -524,11 +568,205 @@ def _run(mpo, tensors, k, *, maxdim, cutoff, nsites, expansion, nsweeps, tol, lo
     return st, energies, conv, np.array(hist), np.array(trunc), np.array(bonds), np.array(times)
 
 
+WARMUP_GUARD = 2  # extra warm-up roots above the requested ones (near-degenerate partners)
+
+
+def _warmup(mpo, k, sched, warmup_maxdim, common, seed, dtype):
+    r"""State-averaged warm-up for sequential DMRG: ``k`` roots in one MPS.
+
+    One-site sweeps with subspace expansion from a random MPS; the shared bond basis
+    holds every root, so in a dense band (many near-degenerate fundamentals) the local
+    problems see all of them and the roots come out in the right order, which penalty
+    sweeps on one state at a time cannot guarantee (the block-TT argument of Dolgov et
+    al., arXiv:1306.2269). Converged loosely (the refinement that follows is tight).
+    Returns the roots (array MPS, shared bond dimension), their Ritz energies
+    (ascending; upper bounds to the exact levels) and statistics.
+    """
+    dims = [w.shape[2] for w in mpo]
+    k = int(min(k, np.prod(np.asarray(dims, dtype=float))))
+    if warmup_maxdim is None:
+        top = max(int(v) for v in sched["maxdim"]) if None not in sched["maxdim"] else 64
+        big = max(2 * top, 4 * k)
+        wmd = [max(big // 3, k, 2), max(2 * big // 3, k, 2), big]
+    else:
+        wmd = _schedule(warmup_maxdim, "warmup_maxdim", int)
+    opts = {**common, "maxdim": wmd, "nsites": [1], "cutoff": sched["cutoff"][-1:],
+            "expansion": [max(float(sched["expansion"][-1]), 1e-3)],
+            "tol": max(100.0 * common["tol"], 1e-7)}
+    t0 = random_mps(dims, int(max(k, min(wmd[0], 16), 2)), seed=seed, dtype=dtype)
+    tic = time.perf_counter()
+    # one-site local spaces (Dl d Dr) must hold k roots; in very small systems they may
+    # not (d^2 at the chain ends): use two-site sweeps there
+    if any(a.size < k for a in t0):
+        opts["nsites"] = [2]
+    try:
+        st, e, c, h, tr, b, tm = _run(mpo, t0, k, projections=(), seed=seed,
+                                      label="warm-up", **opts)
+    except ValueError:
+        if opts["nsites"] == [2]:
+            raise
+        opts["nsites"] = [2]  # a bond shrank below what k roots need
+        st, e, c, h, tr, b, tm = _run(mpo, t0, k, projections=(), seed=seed,
+                                      label="warm-up", **opts)
+    order = np.argsort(e)
+    return {"roots": [root_tensors(st, int(j)) for j in order], "energies": e[order],
+            "converged": c[order], "n_sweeps": len(tm), "max_bond": int(b[-1]),
+            "time": time.perf_counter() - tic}
+
+
+def _sequential(mpo, *, n_states, n_extra, max_states, sched, common, psi0, seed, dtype,
+                penalty, initial, n_configs, warmup_maxdim, notes):
+    """Sequential (penalty-projected) states with landed-high and skipped-state checks.
+
+    Returns per computed state (all of them, unsorted): tensors, energies, converged
+    flags, histories, truncations, bond dimensions, sweep times; appends to ``notes``.
+    """
+    tol = common["tol"]
+    dims = [w.shape[2] for w in mpo]
+    n_target = n_states + n_extra
+    budget = n_target + (n_states if max_states is None else max(0, max_states - n_target))
+    guesses, bound = [], None
+    if n_target > 1:
+        # CI in the VSCF modal basis: starting states and, whatever the initial states,
+        # upper bounds to the levels (Ritz values of a subspace) for the landed-high check
+        ci_m = n_configs or max(4 * budget, budget + 30)
+        ci_states, bound = _configuration_guesses(mpo, budget, ci_m)
+        if initial in ("configurations", "state-average") or (initial == "auto"
+                                                               and psi0 is None):
+            guesses = [("ci", g) for g in ci_states]
+    warm = {"done": False}
+
+    def warm_up(reason):
+        """State-averaged warm-up; its roots replace the first guesses."""
+        nonlocal guesses, bound
+        w = _warmup(mpo, n_target + WARMUP_GUARD, sched, warmup_maxdim, common, seed, dtype)
+        k = len(w["roots"])
+        guesses = [("warm", r) for r in w["roots"]] + guesses[k:]
+        e_w = np.asarray(w["energies"], dtype=float)
+        if bound is not None:
+            m = min(k, len(bound))
+            e_w[:m] = np.minimum(e_w[:m], bound[:m])  # both are upper bounds
+            e_w = np.concatenate([e_w, bound[k:]])
+        bound = e_w
+        warm["done"] = True
+        notes.append(f"state-average warm-up ({reason}): {k} roots, {w['n_sweeps']} sweeps, "
+                     f"{w['time']:.1f} s, max bond {w['max_bond']}")
+
+    if initial == "state-average" and n_target > 1:
+        warm_up("initial='state-average'")
+
+    def start(n, bigger=False, retry=False):
+        """Initial MPS and run options for state ``n``."""
+        if (psi0 is not None and isinstance(psi0, (list, tuple)) and n < len(psi0)
+                and not retry):
+            return mps_arrays(psi0[n]), common
+        if n < len(guesses) and not (n == 0 and psi0 is not None):
+            kind, g = guesses[n]
+            if kind == "warm":
+                # refine a converged warm-up root: start at the final schedule values
+                opts = {**common, **{key: v[-1:] for key, v in sched.items()}}
+                md = sched["maxdim"][-1]
+                if bigger:
+                    md = None if md is None else 2 * md
+                    opts["maxdim"] = [md]
+                return _compress(g, md, sched["cutoff"][-1]), opts
+            return _compress(g, max(int(sched["maxdim"][0] or 16), 2)), common
+        t0, _ = _initial(dims, 1, sched["maxdim"][0], psi0 if n == 0 else None,
+                         _sub_seed(seed, n), dtype)
+        return t0, common
+
+    def solve(n, t0, opts, found):
+        mu = penalty
+        if found and mu is None:
+            mu = _auto_penalty([f[1] for f in found], bound, n)
+        for _attempt in range(4):
+            projs = [Projection(list(f[0]), float(mu)) for f in found]
+            out = _run(mpo, t0, 1, projections=projs, seed=_sub_seed(seed, n),
+                       label=f"state {n}", **opts)
+            e_new = float(out[1][0])
+            # a state at or above E_min + mu may be a penalised copy of a found one
+            if not found or e_new < min(f[1] for f in found) + 0.999 * mu:
+                break
+            if penalty is not None:
+                warnings.warn(
+                    f"sequential DMRG: state {n} (E = {e_new:.10g}) lies above the "
+                    f"penalty shift {mu:.4g}; it may be a penalised copy of a lower "
+                    "state. Pass a larger penalty= or leave it automatic.",
+                    DMRGConvergenceWarning, stacklevel=4)
+                break
+            mu = 4.0 * mu  # automatic penalty too small: redo with a larger one
+        return out, e_new
+
+    def landed_high(n, e_new):
+        # run n minimises over the complement of n found states, which holds a vector of
+        # the lowest n + 1 eigenstates: its exact answer is <= E_n <= bound[n] (Ritz
+        # values of a subspace bound the levels from above, Poincare separation)
+        if bound is None or n >= len(bound):
+            return False
+        return e_new > bound[n] + max(100.0 * tol, 1e-9 * max(1.0, abs(e_new)))
+
+    found, suspicious, out_lists = [], [], tuple([] for _ in range(7))
+    n = 0
+    while n < budget:
+        t0, opts = start(n)
+        out, e_new = solve(n, t0, opts, found)
+        if landed_high(n, e_new):
+            # a stationary point above the target (dense spectrum): redo the state from a
+            # state-averaged root (computing the warm-up now if it was not done), with a
+            # doubled bond dimension if the warm-up root itself led here
+            e_bad = e_new
+            bigger = n < len(guesses) and guesses[n][0] == "warm"
+            if not warm["done"]:
+                warm_up(f"state {n} landed high")
+            t0, opts = start(n, bigger=bigger, retry=True)
+            out2, e2 = solve(n, t0, opts, found)
+            if e2 < e_new:
+                out, e_new = out2, e2
+            fixed = not landed_high(n, e_new)
+            notes.append(f"state {n} landed above the bound {bound[n]:.10g} "
+                         f"(E = {e_bad:.10g}); redone: E = {e_new:.10g}"
+                         + ("" if fixed else " (still above; more states computed)"))
+            if not fixed:
+                suspicious.append(n)
+        st, e, c, h, tr, b, tm = out
+        tens = root_tensors(st, 0)
+        # a state below one found earlier means that state was not the lowest of its
+        # complement: some eigenstate was skipped. Keep going until a new state comes
+        # out above everything kept (or the budget is spent).
+        order_tol = max(100.0 * tol, 1e-9 * max(1.0, abs(e_new)))
+        if found and e_new < max(f[1] for f in found) - order_tol and n not in suspicious:
+            suspicious.append(n)
+        found.append((tens, e_new))
+        for lst, val in zip(out_lists, (tens, e_new, bool(c[0]), h[:, 0], tr, b, tm),
+                            strict=True):
+            lst.append(val)
+        n += 1
+        if n >= n_target:
+            kept = np.sort(out_lists[1])[n_states - 1]
+            if not suspicious or e_new > kept + order_tol:
+                break
+    energies = out_lists[1]
+    if suspicious:
+        kept = np.sort(energies)[n_states - 1]
+        last_ok = energies[-1] > kept + max(100.0 * tol, 1e-9 * max(1.0, abs(kept)))
+        msg = (f"sequential DMRG: state(s) {suspicious} came out out of order (skipped "
+               f"eigenstates or a state above its bound); computed {len(energies)} states "
+               f"and kept the lowest {n_states}")
+        if last_ok:
+            notes.append(msg + "; the last one lies above all kept states")
+        else:
+            warnings.warn(
+                msg + ", but the last one still falls among the kept ones: levels may be "
+                "missing. Increase max_states or maxdim, or use initial='state-average'.",
+                DMRGConvergenceWarning, stacklevel=3)
+    return out_lists
+
+
 def dmrg(H, *, n_states: int = 1, method: str = "state-average", maxdim=(16, 32, 64),
          cutoff=1e-12, nsweeps: int = 30, tol: float = 1e-10, nsites=2, expansion=1e-4,
          psi0=None, seed=0, local_tol: float = 1e-10, n_extra: int = 0, penalty=None,
          initial: str = "auto", n_configs: int | None = None, max_states: int | None = None,
-         residuals: bool = True, verbose: bool = False) -> DMRGResult:
+         warmup_maxdim=None, residuals: bool = True, verbose: bool = False) -> DMRGResult:
     r"""Lowest ``n_states`` eigenpairs of an MPO Hamiltonian by DMRG.
 
     Parameters
@@ -561,13 +799,17 @@ def dmrg(H, *, n_states: int = 1, method: str = "state-average", maxdim=(16, 32,
     penalty : float, optional
         Sequential: weight :math:`\mu` of the projector penalties (default: automatic,
         larger than the spread of the levels found so far plus :math:`|E_0|`).
-    initial : {"auto", "configurations", "random"}
+    initial : {"auto", "configurations", "state-average", "random"}
         Sequential: initial state of every state. ``"configurations"``: eigenvectors of
         a small configuration interaction in the VSCF (mean-field) modal basis over the
         ``n_configs`` lowest Hartree-product configurations, so each state starts next
-        to its eigenstate even in a dense spectrum (many near-degenerate
-        fundamentals); ``"random"``: random MPS from ``seed``; ``"auto"``:
-        configurations unless ``psi0`` is given.
+        to its eigenstate when the CI orders the levels right; ``"state-average"``: the
+        roots of a loosely converged state-averaged run (``n_states + n_extra + 2``
+        roots in one MPS, one-site sweeps with subspace expansion, bond dimensions
+        ``warmup_maxdim``), each then refined on its own starting at the final values
+        of the schedules -- for a dense band of near-degenerate levels (gaps far below
+        the CI error), where the CI order is unreliable; ``"random"``: random MPS from
+        ``seed``; ``"auto"``: configurations unless ``psi0`` is given.
     n_configs : int, optional
         Size of that configuration space (default ``max(4 m, m + 30)`` for ``m`` states).
     max_states : int, optional
@@ -575,6 +817,9 @@ def dmrg(H, *, n_states: int = 1, method: str = "state-average", maxdim=(16, 32,
         before it (an eigenstate was skipped), further states are computed until one
         lies above all kept ones (default budget: ``2 n_states + n_extra``); if the
         budget runs out a :class:`DMRGConvergenceWarning` says levels may be missing.
+    warmup_maxdim : int or sequence, optional
+        Bond-dimension schedule of the state-averaged warm-up (default
+        ``(D/3, 2D/3, D)`` with ``D = max(2 max(maxdim), 4 k)`` for ``k`` roots).
     residuals : bool
         Compute :math:`\lVert (H-E)\psi\rVert` for every state.
     verbose : bool
@@ -652,78 +897,11 @@ def dmrg(H, *, n_states: int = 1, method: str = "state-average", maxdim=(16, 32,
         times.append(tm)
         energies_all = list(e)
     else:
-        n_target = n_states + n_extra
-        budget = n_target + (n_states if max_states is None else max(0, max_states - n_target))
-        guesses, e_ci = [], None
-        use_ci = initial == "configurations" or (initial == "auto" and psi0 is None)
-        if use_ci and n_target > 1:
-            ci_m = n_configs or max(4 * budget, budget + 30)
-            guesses, e_ci = _configuration_guesses(mpo, budget, ci_m)
-        found = []
-        suspicious = []
-        n = 0
-        while n < budget:
-            if psi0 is not None and isinstance(psi0, (list, tuple)) and n < len(psi0):
-                t0 = mps_arrays(psi0[n])
-            elif n < len(guesses) and not (n == 0 and psi0 is not None):
-                t0 = _compress(guesses[n], max(int(sched["maxdim"][0] or 16), 2))
-            else:
-                t0, _ = _initial(dims, 1, sched["maxdim"][0],
-                                 psi0 if n == 0 else None, _sub_seed(seed, n), dtype)
-            mu = penalty
-            if found and mu is None:
-                mu = _auto_penalty([f[1] for f in found], e_ci, n)
-            for _attempt in range(4):
-                projs = [Projection(list(f[0]), float(mu)) for f in found]
-                st, e, c, h, tr, b, tm = _run(mpo, t0, 1, projections=projs,
-                                              seed=_sub_seed(seed, n), label=f"state {n}",
-                                              **common)
-                tens = root_tensors(st, 0)
-                e_new = float(e[0])
-                # a state at or above E_min + mu may be a penalised copy of a found one
-                if not found or e_new < min(f[1] for f in found) + 0.999 * mu:
-                    break
-                if penalty is not None:
-                    warnings.warn(
-                        f"sequential DMRG: state {n} (E = {e_new:.10g}) lies above the "
-                        f"penalty shift {mu:.4g}; it may be a penalised copy of a lower "
-                        "state. Pass a larger penalty= or leave it automatic.",
-                        DMRGConvergenceWarning, stacklevel=2)
-                    break
-                mu = 4.0 * mu  # automatic penalty too small: redo with a larger one
-            # a state below one found earlier means that state was not the lowest of its
-            # complement: some eigenstate was skipped. Keep going until a new state comes
-            # out above everything kept (or the budget is spent).
-            order_tol = max(100.0 * tol, 1e-9 * max(1.0, abs(e_new)))
-            skipped = bool(found) and e_new < max(f[1] for f in found) - order_tol
-            if skipped:
-                suspicious.append(n)
-            found.append((tens, e_new))
-            states.append(tens)
-            energies.append(e_new)
-            conv.append(bool(c[0]))
-            hist.append(h[:, 0])
-            trunc.append(tr)
-            bonds.append(b)
-            times.append(tm)
-            n += 1
-            if n >= n_target:
-                kept = np.sort(energies)[n_states - 1]
-                if not suspicious or e_new > kept + order_tol:
-                    break
-        if suspicious:
-            kept = np.sort(energies)[n_states - 1]
-            last_ok = energies[-1] > kept + max(100.0 * tol, 1e-9 * max(1.0, abs(kept)))
-            msg = (f"sequential DMRG: state(s) {suspicious} came out below states found "
-                   f"before them (skipped eigenstates); computed {len(energies)} states and "
-                   f"kept the lowest {n_states}")
-            if last_ok:
-                info_msgs.append(msg + "; the last one lies above all kept states")
-            else:
-                warnings.warn(
-                    msg + ", but the last one still falls among the kept ones: levels may be "
-                    "missing. Increase max_states or maxdim, or use method='state-average'.",
-                    DMRGConvergenceWarning, stacklevel=2)
+        states, energies, conv, hist, trunc, bonds, times = _sequential(
+            mpo, n_states=n_states, n_extra=n_extra, max_states=max_states, sched=sched,
+            common=common, psi0=psi0, seed=seed, dtype=dtype, penalty=penalty,
+            initial=initial, n_configs=n_configs, warmup_maxdim=warmup_maxdim,
+            notes=info_msgs)
         energies_all = list(energies)
         order = np.argsort(energies, kind="stable")[:n_states]
         states = [states[j] for j in order]

@@ -157,6 +157,27 @@ class Projection:
     Used by sequential (penalty-projected) excited-state DMRG. The engine keeps the
     overlap environments ``left[i]`` (sites < i, shape ``(D_phi, D_psi)``) and
     ``right[i]`` current as the centre moves.
+
+    Examples
+    --------
+    Penalising the ground state turns the lowest-eigenvector step into a search for the
+    first excited state:
+
+    >>> import quimb.tensor as qtn
+    >>> from vibmpo.solvers.mps import mpo_arrays, mpo_to_dense, mps_expectation, random_mps
+    >>> W = mpo_arrays(qtn.MPO_rand_herm(4, 3, phys_dim=2, seed=0))
+    >>> def lowest(theta, op, info):  # the DMRG local step: lowest eigenvector
+    ...     return np.linalg.eigh(op.dense())[1][:, 0].reshape(theta.shape)
+    >>> e = np.linalg.eigvalsh(mpo_to_dense(W))
+    >>> st = make_state(random_mps([2] * 4, 4, seed=0), W)
+    >>> for direction in ("lr", "rl"):
+    ...     _ = sweep_two_site(st, lowest, direction=direction)
+    >>> penalty = Projection(root_tensors(st), weight=10.0 * float(e[-1] - e[0]))
+    >>> st = make_state(random_mps([2] * 4, 4, seed=1), W, projections=[penalty])
+    >>> for direction in ("lr", "rl"):
+    ...     _ = sweep_two_site(st, lowest, direction=direction)
+    >>> bool(np.isclose(mps_expectation(root_tensors(st), W), e[1]))
+    True
     """
 
     tensors: list
@@ -167,7 +188,23 @@ class Projection:
 
 @dataclass
 class StepInfo:
-    """What the local step is told: the sites of the centre, the direction, the sweep."""
+    """What the local step is told: the sites of the centre, the direction, the sweep.
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> from vibmpo.solvers.mps import mpo_arrays, random_mps
+    >>> W = mpo_arrays(qtn.MPO_rand_herm(3, 2, phys_dim=2, seed=0))
+    >>> seen = []
+    >>> def spy(theta, op, info):  # a local step that only records what it is told
+    ...     seen.append(info)
+    ...     return theta
+    >>> _ = sweep_two_site(make_state(random_mps([2] * 3, 2, seed=0), W), spy, direction="lr")
+    >>> seen[0]
+    StepInfo(sites=(0, 1), direction='lr', sweep=0)
+    >>> [info.sites for info in seen]
+    [(0, 1), (1, 2)]
+    """
 
     sites: tuple
     direction: str
@@ -176,7 +213,20 @@ class StepInfo:
 
 @dataclass
 class StepRecord:
-    """What the engine records after each split: bond, new bond dimension, discarded weight."""
+    """What the engine records after each split: bond, new bond dimension, discarded weight.
+
+    Examples
+    --------
+    Truncating a random state to bond dimension 1 discards weight at every bond:
+
+    >>> import quimb.tensor as qtn
+    >>> from vibmpo.solvers.mps import mpo_arrays, random_mps
+    >>> W = mpo_arrays(qtn.MPO_rand_herm(3, 2, phys_dim=2, seed=0))
+    >>> st = make_state(random_mps([2] * 3, 2, seed=0), W)
+    >>> records = sweep_two_site(st, lambda theta, op, info: theta, direction="lr", maxdim=1)
+    >>> [(r.bond, r.bond_dim, round(r.discarded, 3)) for r in records]
+    [(0, 1, 0.036), (1, 1, 0.004)]
+    """
 
     sites: tuple
     bond: int
@@ -192,6 +242,17 @@ class SweepState:
     ``(k, Dl, d, Dr)`` (``k`` roots). Sites left of the centre are left-orthonormal,
     sites right of it right-orthonormal. ``left[i]`` is valid for ``i <= center``,
     ``right[i]`` for ``i >= center``.
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> from vibmpo.solvers.mps import mpo_arrays, random_mps
+    >>> W = mpo_arrays(qtn.MPO_rand_herm(4, 3, phys_dim=2, seed=0))
+    >>> st = make_state(random_mps([2] * 4, 4, seed=0), W, center=2)
+    >>> st.n_sites, st.center, st.n_roots, st.bond_dims()
+    (4, 2, 1, [2, 4, 2])
+    >>> [x.shape for x in st.left[:3]], st.left[3] is None
+    ([(1, 1, 1), (2, 3, 2), (4, 3, 4)], True)
     """
 
     tensors: list
@@ -305,7 +366,19 @@ def _init_projection(st: SweepState, p: Projection):
 
 
 def root_tensors(st: SweepState, root: int = 0) -> list[np.ndarray]:
-    """The MPS of one root as a list of ``(Dl, d, Dr)`` arrays (copies of the centre only)."""
+    """The MPS of one root as a list of ``(Dl, d, Dr)`` arrays (copies of the centre only).
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> from vibmpo.solvers.mps import mpo_arrays, mps_overlap, random_mps
+    >>> W = mpo_arrays(qtn.MPO_rand_herm(3, 2, phys_dim=2, seed=0))
+    >>> st = make_state(random_mps([2] * 3, 2, seed=0), W, center=1)
+    >>> st.tensors[1].shape, root_tensors(st)[1].shape
+    ((1, 2, 2, 2), (2, 2, 2))
+    >>> round(mps_overlap(root_tensors(st), root_tensors(st)), 12)
+    1.0
+    """
     t = list(st.tensors)
     t[st.center] = np.array(t[st.center][root])
     return t
@@ -405,6 +478,24 @@ def sweep_two_site(st: SweepState, step: LocalStep, *, direction: str, maxdim=No
     environments are updated. If ``site_step`` is given it is applied to the new
     one-site centre after every split except the last (two-site TDVP: backward one-site
     step). Returns one :class:`StepRecord` per split.
+
+    Examples
+    --------
+    A minimal two-site DMRG (exact here: bonds up to 4 hold any 4-site state of qubits):
+
+    >>> import quimb.tensor as qtn
+    >>> from vibmpo.solvers.mps import mpo_arrays, mpo_to_dense, mps_expectation, random_mps
+    >>> W = mpo_arrays(qtn.MPO_rand_herm(4, 3, phys_dim=2, seed=0))
+    >>> def lowest(theta, op, info):  # the DMRG local step: lowest eigenvector
+    ...     return np.linalg.eigh(op.dense())[1][:, 0].reshape(theta.shape)
+    >>> st = make_state(random_mps([2] * 4, 4, seed=0), W, center=0)
+    >>> for direction in ("lr", "rl"):
+    ...     records = sweep_two_site(st, lowest, direction=direction, maxdim=4)
+    >>> [(r.bond, r.bond_dim) for r in records]
+    [(2, 2), (1, 4), (0, 2)]
+    >>> e = mps_expectation(root_tensors(st), W)
+    >>> bool(np.isclose(e, np.linalg.eigvalsh(mpo_to_dense(W))[0]))
+    True
     """
     _check_direction(direction, st, 2)
     n = st.n_sites
@@ -459,6 +550,22 @@ def sweep_one_site(st: SweepState, step: LocalStep, *, direction: str, maxdim=No
     :math:`\alpha\,(L W \theta)` (normalised to the norm of :math:`\theta`) before the
     SVD (subspace expansion / density-matrix perturbation), so that one-site DMRG can
     still grow bonds and escape local minima.
+
+    Examples
+    --------
+    One-site DMRG at fixed bond dimensions reaches the ground state of a small MPO:
+
+    >>> import quimb.tensor as qtn
+    >>> from vibmpo.solvers.mps import mpo_arrays, mpo_to_dense, mps_expectation, random_mps
+    >>> W = mpo_arrays(qtn.MPO_rand_herm(4, 3, phys_dim=2, seed=0))
+    >>> def lowest(theta, op, info):  # the DMRG local step: lowest eigenvector
+    ...     return np.linalg.eigh(op.dense())[1][:, 0].reshape(theta.shape)
+    >>> st = make_state(random_mps([2] * 4, 4, seed=0), W, center=0)
+    >>> for direction in ("lr", "rl") * 3:
+    ...     _ = sweep_one_site(st, lowest, direction=direction)
+    >>> e = mps_expectation(root_tensors(st), W)
+    >>> bool(np.isclose(e, np.linalg.eigvalsh(mpo_to_dense(W))[0]))
+    True
     """
     _check_direction(direction, st, 1)
     n = st.n_sites
