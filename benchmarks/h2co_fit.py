@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 from vibmpo._checks import write_json
 from vibmpo.datasets import h2co
 from vibmpo.potential.io import save_model
-from vibmpo.potential.train import fit
+from vibmpo.potential.train import SWEEPS, fit
 from vibmpo.units import EV_TO_CM1
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     p.add_argument("--model-out", default=None,
                    help="model file (default: results/h2co_nnmpo.h5 for accurate, "
                         "results/h2co_nnmpo_<profile>.h5 otherwise; overwritten)")
-    p.add_argument("--sweep", choices=("full", "half"), default=None)
+    p.add_argument("--sweep", choices=SWEEPS, default=None)
     p.add_argument("--label", default=None,
                    help="key of the entry in h2co_fit.json (default: the profile name)")
     p.add_argument("--json", default=str(RESULTS / "h2co_fit.json"),

@@ -697,13 +697,17 @@ def _sequential(mpo, *, n_states, n_extra, max_states, sched, common, psi0, seed
             mu = 4.0 * mu  # automatic penalty too small: redo with a larger one
         return out, e_new
 
+    def resolution(e):
+        """Energy difference the ordering checks resolve at energy ``e``."""
+        return max(100.0 * tol, 1e-9 * max(1.0, abs(e)))
+
     def landed_high(n, e_new):
         # run n minimises over the complement of n found states, which holds a vector of
         # the lowest n + 1 eigenstates: its exact answer is <= E_n <= bound[n] (Ritz
         # values of a subspace bound the levels from above, Poincare separation)
         if bound is None or n >= len(bound):
             return False
-        return e_new > bound[n] + max(100.0 * tol, 1e-9 * max(1.0, abs(e_new)))
+        return e_new > bound[n] + resolution(e_new)
 
     found, suspicious, out_lists = [], [], tuple([] for _ in range(7))
     n = 0
@@ -733,7 +737,7 @@ def _sequential(mpo, *, n_states, n_extra, max_states, sched, common, psi0, seed
         # a state below one found earlier means that state was not the lowest of its
         # complement: some eigenstate was skipped. Keep going until a new state comes
         # out above everything kept (or the budget is spent).
-        order_tol = max(100.0 * tol, 1e-9 * max(1.0, abs(e_new)))
+        order_tol = resolution(e_new)
         if found and e_new < max(f[1] for f in found) - order_tol and n not in suspicious:
             suspicious.append(n)
         found.append((tens, e_new))
@@ -748,7 +752,7 @@ def _sequential(mpo, *, n_states, n_extra, max_states, sched, common, psi0, seed
     energies = out_lists[1]
     if suspicious:
         kept = np.sort(energies)[n_states - 1]
-        last_ok = energies[-1] > kept + max(100.0 * tol, 1e-9 * max(1.0, abs(kept)))
+        last_ok = energies[-1] > kept + resolution(kept)
         msg = (f"sequential DMRG: state(s) {suspicious} came out out of order (skipped "
                f"eigenstates or a state above its bound); computed {len(energies)} states "
                f"and kept the lowest {n_states}")

@@ -81,10 +81,11 @@ def test_one_site_final_sweeps_keep_accuracy():
     assert np.allclose(r.energies, coupled_oscillator_levels(w, c, 4), atol=1e-8, rtol=0)
 
 
-def test_henon_heiles_small_matches_dense():
-    ham = grid_hamiltonian(henon_heiles(3), "ho:8")
+@pytest.mark.parametrize("f,grid,maxdim", [(3, "ho:8", (16, 32)), (4, "ho:6", (16, 36))])
+def test_henon_heiles_small_matches_dense(f, grid, maxdim):
+    ham = grid_hamiltonian(henon_heiles(f), grid)
     want = np.linalg.eigvalsh(ham.dense())[:6]
-    r = dmrg(ham.to_mpo(), n_states=6, maxdim=(16, 32), seed=0)
+    r = dmrg(ham.to_mpo(), n_states=6, maxdim=maxdim, seed=0)
     assert np.allclose(r.energies, want, atol=1e-8, rtol=0)
 
 
@@ -260,13 +261,6 @@ def test_state_landing_high_is_detected_and_redone(initial):
     assert np.allclose(trapped.energies, want[:2], atol=1e-8, rtol=0)
     assert any("landed above the bound" in m for m in trapped.info["notes"])
     assert trapped.info["n_computed"] == 2
-
-
-def test_henon_heiles_four_modes_matches_dense():
-    ham = grid_hamiltonian(henon_heiles(4), "ho:6")
-    want = np.linalg.eigvalsh(ham.dense())[:6]
-    r = dmrg(ham.to_mpo(), n_states=6, maxdim=(16, 36), seed=0)
-    assert np.allclose(r.energies, want, atol=1e-8, rtol=0)
 
 
 def test_assignment_labels_fundamentals_overtones_combinations():

@@ -342,7 +342,8 @@ def sweep_cores(cores, phi, dphi, target, row_weights, *, ridge: float, max_rank
             if direction == "right":
                 solve(f - 1)
         if direction in ("both", "left"):
-            cores = list(tt.left_orthogonalise(cores, f - 1))
+            if direction == "left":  # after the right-going half the gauge is already set
+                cores = list(tt.left_orthogonalise(cores, f - 1))
             for i in range(f - 1, 0, -1):
                 solve(i)
                 cores = list(tt.right_orthogonalise(cores, i - 1))
