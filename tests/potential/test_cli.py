@@ -17,10 +17,13 @@ def test_fit_then_predict(tmp_path, rng):
     np.savez(data, x_train=x, y_train=y, f_train=f, x_validation=x[:10], y_validation=y[:10])
     model = tmp_path / "m.h5"
     rc = main(["fit", str(data), "--out", str(model), "--profile", "test", "--basis-size", "5",
-               "--max-rank", "2,3", "--no-progress", "--energy-unit", "cm-1"])
+               "--max-rank", "2,3", "--no-progress", "--energy-unit", "cm-1",
+               "--subsample", "0.9", "--force-weight", "0.5"])
     assert rc == 0
     a = load_model(model)
-    assert a.energy_unit == "cm-1" and load_metadata(model)["options"]["n_train"] == 50
+    opts = load_metadata(model)["options"]
+    assert a.energy_unit == "cm-1" and opts["n_train"] == 50
+    assert opts["subsample"] == 0.9 and opts["force_weight"] == 0.5
     np.save(tmp_path / "x.npy", x)
     out = tmp_path / "y.npy"
     assert main(["predict", str(model), str(tmp_path / "x.npy"), "--out", str(out)]) == 0

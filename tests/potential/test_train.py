@@ -157,6 +157,30 @@ def test_fit_half_sweeps_adaptive_ranks_and_callback(rng):
     assert max(res.model.ranks) <= 4
 
 
+def test_fit_subsample_schedule_draws_whole_points_reproducibly(rng, monkeypatch):
+    """``subsample`` sweeps fit random halves of the points (energy and force rows together),
+    drawn from the seed, then all of them once the schedule reaches 1."""
+    import vibmpo.potential.train as train
+
+    x, y, f = toy_data(rng, m=80)
+    seen = []
+    real = train.sweep_cores
+
+    def spy(cores, phi, dphi, target, row_weights, **kw):
+        seen.append((phi.shape[0], target.shape[0], row_weights.shape[0]))
+        return real(cores, phi, dphi, target, row_weights, **kw)
+
+    monkeypatch.setattr(train, "sweep_cores", spy)
+    kw = dict(profile="test", basis_size=6, seed=3, n_sweeps=4, grad_steps=0, max_rank=4)
+    res = fit(x, y, f, subsample=(0.5, 0.5, 1.0), **kw)
+    assert seen == [(40, 120, 120)] * 2 + [(80, 240, 240)] * 2
+    again = fit(x, y, f, subsample=(0.5, 0.5, 1.0), **kw)
+    assert again.history["train_rmse"] == res.history["train_rmse"]
+    full = fit(x, y, f, **kw)
+    assert full.history["train_rmse"][1] != res.history["train_rmse"][1]
+    assert res.history["train_rmse"][-1] < 0.01 * np.std(y)
+
+
 def test_fit_rejects_bad_inputs(rng, random_arrays):
     x, y, f = toy_data(rng, m=20)
     bad = x.copy()
@@ -177,6 +201,11 @@ def test_fit_rejects_bad_inputs(rng, random_arrays):
         fit(x, y, sweep="diagonal", profile="test")
     with pytest.raises(ValueError, match="rank_cutoff must be in"):
         fit(x, y, rank_cutoff=-1.0, profile="test")
+    with pytest.raises(ValueError, match="force_weight must be a finite number > 0"):
+        fit(x, y, f, force_weight=0.0, profile="test")
+    for bad_fraction in (0.0, 1.5, (0.5, -1.0)):
+        with pytest.raises(ValueError, match="subsample must be a fraction"):
+            fit(x, y, subsample=bad_fraction, profile="test")
     with pytest.raises(TypeError, match="callback must be callable"):
         fit(x, y, callback=3, profile="test")
     with pytest.raises(ValueError, match="unknown profile"):

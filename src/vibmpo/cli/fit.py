@@ -46,7 +46,11 @@ def register(subparsers) -> None:
     p.add_argument("--rank-cutoff", type=float, default=None,
                    help="adaptive ranks: SVD-truncate bonds to singular values above this "
                         "fraction of the largest after each sweep (default: keep all)")
-    p.add_argument("--force-weight", type=float, default=1.0)
+    p.add_argument("--force-weight", type=float, default=1.0,
+                   help="weight of force rows relative to energy rows (default 1)")
+    p.add_argument("--subsample", type=float, default=None,
+                   help="fraction of the training points each core sweep fits, drawn anew "
+                        "every iteration (default 1: all)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--energy-unit", default="eV", help="unit of the energies (default eV)")
     p.add_argument("--time-budget", type=float, default=None,
@@ -69,7 +73,7 @@ def run(args) -> int:
               max_rank=None if args.max_rank is None else _ranks(args.max_rank),
               basis_size=args.basis_size, n_sweeps=args.sweeps, grad_steps=args.grad_steps,
               ridge=args.ridge, force_weight=args.force_weight, seed=args.seed,
-              sweep=args.sweep, rank_cutoff=args.rank_cutoff,
+              sweep=args.sweep, rank_cutoff=args.rank_cutoff, subsample=args.subsample,
               time_budget=args.time_budget, profile=args.profile,
               energy_unit=tr.energy_unit, progress=not args.no_progress)
     arrays = res.model.to_arrays()

@@ -157,6 +157,23 @@ def _schedule(value, i):
     return seq[min(i, len(seq) - 1)]
 
 
+def _subsample_rows(m, n_blocks, fraction, rng):
+    """A random subset of ``round(fraction * m)`` points and their rows in every block.
+
+    The targets of a sweep are stacked in ``n_blocks`` blocks of ``m`` rows (energies, then
+    one block of force components per mode); a point keeps or loses all its rows together.
+
+    Examples
+    --------
+    >>> idx, rows = _subsample_rows(5, 2, 0.6, np.random.default_rng(0))
+    >>> len(idx), bool(np.all(rows[3:] == idx + 5))
+    (3, True)
+    """
+    k = max(1, int(round(float(fraction) * m)))
+    idx = np.sort(rng.choice(m, size=k, replace=False))
+    return idx, np.concatenate([idx + j * m for j in range(n_blocks)])
+
+
 # -------------------------------------------------------------------------------------
 # basis initialisation
 
@@ -460,8 +477,8 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
         basis_size=None, activations=None, ridge=None, force_weight: float = 1.0,
         n_sweeps=None, grad_steps=None, learning_rate=None, retraction: str = "qr",
         seed: int = 0, time_budget=None, profile: str = "quick", energy_unit: str = "eV",
-        basis_init: str = "quantile", sweep=None, rank_cutoff=None, progress: bool = False,
-        callback=None) -> FitResult:
+        basis_init: str = "quantile", sweep=None, rank_cutoff=None, subsample=None,
+        progress: bool = False, callback=None) -> FitResult:
     """Fit an NN-MPO potential ``V(x)`` to energies ``y`` (and forces ``f = -dV/dx``).
 
     Parameters
@@ -483,6 +500,9 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
         ``N-1`` activation names; default half ``"moderate"``, half ``"silu"``.
     ridge : float or sequence
         Ridge strength relative to the mean diagonal of each local Gram matrix.
+    force_weight : float
+        Weight of every force-component row relative to an energy row, both in normalised
+        units.
     n_sweeps, grad_steps, learning_rate : optional
         Outer iterations, gradient steps per iteration, Adam learning rate.
     retraction : {"qr", "polar", "cayley"}
@@ -507,6 +527,12 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
         above ``rank_cutoff`` times its largest (in the whitened basis), so ``max_rank``
         caps ranks the data support and bonds that need fewer keep fewer (the next sweep
         pads them again and the data decide anew). ``0`` keeps all (profile default).
+    subsample : float or sequence of float, optional
+        Fraction of the training points (with their force rows) that each core sweep
+        fits, drawn afresh for every outer iteration from ``seed``; a schedule like
+        ``max_rank``. Sweeps on random subsets (stochastic alternating least squares)
+        move the cores between nearby minima; end with full-data sweeps, e.g.
+        ``(0.8,) * 50 + (1.0,)``. ``1`` fits all points in every sweep (default).
     progress : bool
         Show a tqdm progress bar with train and validation RMSE.
     callback : callable, optional
@@ -537,7 +563,8 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
     opts = dict(PROFILES[profile])
     for k, v in dict(max_rank=max_rank, basis_size=basis_size, ridge=ridge, n_sweeps=n_sweeps,
                      grad_steps=grad_steps, sweep=sweep, rank_cutoff=rank_cutoff,
-                     learning_rate=learning_rate, time_budget=time_budget).items():
+                     learning_rate=learning_rate, time_budget=time_budget,
+                     subsample=subsample).items():
         if v is not None:
             opts[k] = v
     x, y, f = _check_data(x, y, f, "")
@@ -566,6 +593,15 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
         raise ValueError(f"unknown retraction {retraction!r}; choose from {RETRACTIONS}")
     opts.setdefault("sweep", "full")
     opts.setdefault("rank_cutoff", 0.0)
+    opts.setdefault("subsample", 1.0)
+    force_weight = float(force_weight)
+    if not np.isfinite(force_weight) or force_weight <= 0:
+        raise ValueError(f"force_weight must be a finite number > 0, got {force_weight} "
+                         "(to fit energies only, leave out the forces f)")
+    fractions = np.atleast_1d(np.asarray(opts["subsample"], dtype=float))
+    if fractions.ndim != 1 or not np.all((fractions > 0) & (fractions <= 1)):
+        raise ValueError(f"subsample must be a fraction in (0, 1] or a sequence of them, "
+                         f"got {opts['subsample']}")
     if not 0.0 <= float(opts["rank_cutoff"]) < 1.0:
         raise ValueError(f"rank_cutoff must be in [0, 1), got {opts['rank_cutoff']}")
     if opts["sweep"] not in SWEEPS:
@@ -646,7 +682,13 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
             cw = tuple(np.einsum("rs,asb->arb", Minv[i], c) for i, c in enumerate(model.cores))
             phw = np.einsum("mir,irs->mis", phi, M)
             dphw = np.einsum("mir,irs->mis", dphi, M)
-            cw = sweep_cores(cw, phw, dphw, targets(U), row_w,
+            target = targets(U)
+            sub_w = row_w
+            frac = float(_schedule(opts["subsample"], it))
+            if frac < 1.0:
+                idx, rows = _subsample_rows(m, target.shape[0] // m, frac, rng)
+                phw, dphw, target, sub_w = phw[idx], dphw[idx], target[rows], row_w[rows]
+            cw = sweep_cores(cw, phw, dphw, target, sub_w,
                              ridge=float(_schedule(opts["ridge"], it)),
                              max_rank=int(_schedule(ranks_sched, it)), rng=rng,
                              direction="both" if opts["sweep"] == "full"
