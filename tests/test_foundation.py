@@ -117,3 +117,48 @@ def test_layers_import_cleanly():
         "assert not jax.config.jax_enable_x64, 'x64 flipped on import'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_cli_threads_cap_reaches_blas():
+    """``vibmpo --threads 1`` is applied before NumPy loads: OpenBLAS runs on one thread."""
+    import subprocess
+    import sys
+
+    code = (
+        "import ctypes, contextlib, io, os, sys\n"
+        "import vibmpo.cli as cli\n"
+        "assert 'numpy' not in sys.modules, 'importing vibmpo.cli loaded NumPy'\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        cli.main(['--threads', '1', '--version'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "import numpy\n"
+        "n = -1\n"
+        "maps = open('/proc/self/maps').read() if os.path.exists('/proc/self/maps') else ''\n"
+        "libs = {l.split()[-1] for l in maps.splitlines() if 'openblas' in l.lower()}\n"
+        "for path in libs:\n"
+        "    lib = ctypes.CDLL(path)\n"
+        "    for name in ('scipy_openblas_get_num_threads64_', 'openblas_get_num_threads'):\n"
+        "        if hasattr(lib, name):\n"
+        "            n = getattr(lib, name)()\n"
+        "print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['NUMBA_NUM_THREADS'], n)\n"
+    )
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True, env=env)
+    assert "warning" not in out.stderr, out.stderr
+    blas, numba_threads, n = out.stdout.split()
+    assert (blas, numba_threads) == ("1", "1")
+    if n == "-1":
+        pytest.skip("cannot query the OpenBLAS thread count here (no OpenBLAS symbols)")
+    assert n == "1"
+
+
+def test_cli_threads_rejects_bad_counts(capsys):
+    from vibmpo.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["--threads", "0", "demo"])
+    assert "expected a whole number >= 1" in capsys.readouterr().err

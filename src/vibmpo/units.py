@@ -15,8 +15,6 @@ Examples
 
 from __future__ import annotations
 
-import numpy as np
-
 __all__ = [
     "EV_TO_CM1",
     "HARTREE_TO_CM1",
@@ -118,9 +116,12 @@ def convert_energy(value, from_unit: str, to_unit: str):
 
     Examples
     --------
+    >>> import numpy as np
     >>> convert_energy(np.array([0.5, 1.0]), "hartree", "cm-1").round(2).tolist()
     [109737.32, 219474.63]
     """
+    import numpy as np  # here, not at module level: ``vibmpo --threads`` needs NumPy unloaded
+
     return np.asarray(value) * energy_factor(from_unit, to_unit) if np.ndim(value) else (
         float(value) * energy_factor(from_unit, to_unit)
     )

@@ -3,15 +3,21 @@
 Each command lives in its own module of this package, which defines
 ``register(subparsers)`` (adds its parser, with ``func`` set to its runner). Heavy
 imports happen inside the runners, so ``vibmpo --help`` is fast.
+
+``vibmpo --threads N COMMAND ...`` caps the worker threads of the numerical libraries
+(OpenBLAS/MKL/OpenMP behind NumPy and SciPy, Numba; with ``N = 1`` also XLA's CPU
+thread pool). Those libraries read their thread counts when they are first loaded, so
+the cap is applied before anything imports NumPy.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "limit_threads"]
 
 #: Command modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = ("demo", "fit", "predict", "levels", "propagate")
@@ -36,10 +42,65 @@ def build_parser() -> argparse.ArgumentParser:
     from vibmpo import __version__
 
     parser.add_argument("--version", action="version", version=f"vibmpo {__version__}")
+    parser.add_argument("--threads", type=_positive_int, metavar="N", default=None,
+                        help="cap the threads of BLAS/OpenMP, Numba (and, for N=1, XLA); "
+                             "default: the libraries' own choice (usually all cores)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"vibmpo.cli.{name}").register(sub)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return n
+
+
+#: Libraries whose thread counts :func:`limit_threads` caps, read when they load.
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                     "NUMBA_NUM_THREADS")
+
+
+def limit_threads(n: int) -> list[str]:
+    """Cap the worker threads of the numerical libraries at ``n`` for this process.
+
+    Sets ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` and
+    ``NUMBA_NUM_THREADS`` (at most the number of cores, as Numba requires) and, for
+    ``n = 1``, turns off XLA's multi-threaded CPU kernels. The libraries read these when
+    they are first imported, so call it before NumPy, Numba or JAX are loaded.
+
+    Returns
+    -------
+    list of str
+        The libraries already loaded, which the cap does not reach (empty when it was
+        applied in time).
+
+    Examples
+    --------
+    >>> import os
+    >>> saved = {k: os.environ.get(k) for k in _THREAD_VARIABLES + ("XLA_FLAGS",)}
+    >>> late = limit_threads(1)  # NumPy is loaded in this doctest session
+    >>> os.environ["OPENBLAS_NUM_THREADS"], "numpy" in late
+    ('1', True)
+    >>> for k, v in saved.items():
+    ...     _ = os.environ.pop(k, None) if v is None else os.environ.update({k: v})
+    """
+    n = int(n)
+    if n < 1:
+        raise ValueError(f"the thread count must be >= 1, got {n}")
+    late = [name for name in ("numpy", "scipy", "numba", "jax") if name in sys.modules]
+    for var in _THREAD_VARIABLES:
+        os.environ[var] = str(min(n, os.cpu_count() or n) if var.startswith("NUMBA") else n)
+    if n == 1:
+        flags = os.environ.get("XLA_FLAGS", "")
+        if "xla_cpu_multi_thread_eigen" not in flags:
+            os.environ["XLA_FLAGS"] = f"{flags} --xla_cpu_multi_thread_eigen=false".strip()
+    return late
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,6 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     >>> status, out.getvalue().split()[:2]
     (2, ['usage:', 'vibmpo'])
     """
+    # the thread cap must be in place before building the parser imports NumPy
+    pre = argparse.ArgumentParser(prog="vibmpo", add_help=False)
+    pre.add_argument("--threads", type=_positive_int, default=None)
+    known, _ = pre.parse_known_args(argv)
+    if known.threads is not None:
+        late = limit_threads(known.threads)
+        if late:
+            print(f"vibmpo: warning: --threads does not reach {', '.join(late)}, already "
+                  "loaded in this process; set OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and "
+                  "NUMBA_NUM_THREADS before starting Python instead", file=sys.stderr)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
