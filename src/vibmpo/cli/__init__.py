@@ -42,13 +42,18 @@ def build_parser() -> argparse.ArgumentParser:
     from vibmpo import __version__
 
     parser.add_argument("--version", action="version", version=f"vibmpo {__version__}")
-    parser.add_argument("--threads", type=_positive_int, metavar="N", default=None,
-                        help="cap the threads of BLAS/OpenMP, Numba (and, for N=1, XLA); "
-                             "default: the libraries' own choice (usually all cores)")
+    _add_threads_option(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"vibmpo.cli.{name}").register(sub)
     return parser
+
+
+def _add_threads_option(parser: argparse.ArgumentParser) -> None:
+    # one definition for the full parser and the pre-parser that main() runs first
+    parser.add_argument("--threads", type=_positive_int, metavar="N", default=None,
+                        help="cap the threads of BLAS/OpenMP, Numba (and, for N=1, XLA); "
+                             "default: the libraries' own choice (usually all cores)")
 
 
 def _positive_int(text: str) -> int:
@@ -118,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     # the thread cap must be in place before building the parser imports NumPy
     pre = argparse.ArgumentParser(prog="vibmpo", add_help=False)
-    pre.add_argument("--threads", type=_positive_int, default=None)
+    _add_threads_option(pre)
     known, _ = pre.parse_known_args(argv)
     if known.threads is not None:
         late = limit_threads(known.threads)
