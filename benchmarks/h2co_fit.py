@@ -40,10 +40,22 @@ TARGETS = {"quick": {"val_mae_cm1": 9.5, "val_rmse_cm1": 1e300, "wall_time_s": 6
 
 def _log(h) -> None:
     """One line per outer iteration for logs (the tqdm bar needs a terminal)."""
-    print(f"it {h['iteration']:4d}  {h['time']:7.0f} s  ranks {h['ranks']}  "
+    who = f"member {h['member']}  " if "member" in h else ""
+    print(f"{who}it {h['iteration']:4d}  {h['time']:7.0f} s  ranks {h['ranks']}  "
           f"train RMSE {h['train_rmse'] * EV_TO_CM1:7.2f}  "
           f"val RMSE {h['val_rmse'] * EV_TO_CM1:7.2f}"
           f"  val MAE {h['val_mae'] * EV_TO_CM1:6.2f} cm-1", flush=True)
+
+
+def _member(res) -> dict:
+    """An ensemble member's own errors and learning curve (cm-1)."""
+    h, i = res.history, res.best_iteration
+    return {"seed": res.options["seed"], "val_rmse_cm1": h["val_rmse"][i] * EV_TO_CM1,
+            "val_mae_cm1": h["val_mae"][i] * EV_TO_CM1, "best_iteration": i,
+            "iterations": len(h["iteration"]), "wall_time_s": res.wall_time,
+            "history_val_rmse_cm1": [v * EV_TO_CM1 for v in h["val_rmse"]],
+            "history_val_mae_cm1": [v * EV_TO_CM1 for v in h["val_mae"]],
+            "history_time_s": h["time"]}
 
 
 def main(argv=None) -> int:
@@ -59,6 +71,10 @@ def main(argv=None) -> int:
                    help="model file (default: results/h2co_nnmpo.h5 for accurate, "
                         "results/h2co_nnmpo_<profile>.h5 otherwise; overwritten)")
     p.add_argument("--sweep", choices=SWEEPS, default=None)
+    p.add_argument("--members", type=int, default=None,
+                   help="ensemble size (profile default: accurate 4)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="processes fitting members in parallel (default: one per core)")
     p.add_argument("--label", default=None,
                    help="key of the entry in h2co_fit.json (default: the profile name)")
     p.add_argument("--json", default=str(RESULTS / "h2co_fit.json"),
@@ -70,8 +86,8 @@ def main(argv=None) -> int:
     ranks = None if a.max_rank is None else tuple(int(v) for v in a.max_rank.split(","))
     res = fit(tr.x, tr.y, tr.f, x_val=va.x, y_val=va.y, profile=a.profile, seed=a.seed,
               time_budget=a.time_budget, ridge=a.ridge, max_rank=ranks, grad_steps=a.grad_steps,
-              learning_rate=a.learning_rate, sweep=a.sweep,
-              energy_unit="eV",
+              learning_rate=a.learning_rate, sweep=a.sweep, members=a.members,
+              workers=a.workers, energy_unit="eV",
               progress=not a.no_progress, callback=None if sys.stderr.isatty() else _log)
     wall = time.perf_counter() - t0
     arrays = res.model.to_arrays()
@@ -89,6 +105,7 @@ def main(argv=None) -> int:
         "history_val_rmse_cm1": [v * EV_TO_CM1 for v in res.history["val_rmse"]],
         "history_val_mae_cm1": [v * EV_TO_CM1 for v in res.history["val_mae"]],
         "history_time_s": res.history["time"],
+        "members": [_member(r) for r in res.members],
         "options": res.options,
         "command": " ".join(["python", "benchmarks/h2co_fit.py", *(sys.argv[1:] if argv is None
                                                                  else argv)]),
@@ -105,7 +122,10 @@ def main(argv=None) -> int:
     model_out = a.model_out or RESULTS / default
     save_model(model_out, arrays, metadata={**res.metadata(), "profile": a.profile})
     print(json.dumps({k: v for k, v in entry.items() if not k.startswith("history")
-                      and k != "options"}, indent=1))
+                      and k not in ("options", "members")}, indent=1))
+    for k, m in enumerate(entry["members"]):
+        print(f"member {k} (seed {m['seed']}): validation RMSE {m['val_rmse_cm1']:.2f}, "
+              f"MAE {m['val_mae_cm1']:.2f} cm-1 at iteration {m['best_iteration']}")
     return 0
 
 

@@ -32,6 +32,23 @@ def test_fit_then_predict(tmp_path, rng):
     assert np.sqrt(np.mean((np.load(out) - y) ** 2)) < 0.25 * np.std(y)
 
 
+def test_fit_ensemble_saves_the_mean_model(tmp_path, rng, capsys):
+    x = rng.normal(size=(40, 2))
+    y = x[:, 0] ** 2 + 0.5 * x[:, 1] ** 2
+    data = tmp_path / "d.npz"
+    np.savez(data, x_train=x, y_train=y, x_validation=x[:10], y_validation=y[:10])
+    model = tmp_path / "m.h5"
+    assert main(["fit", str(data), "--out", str(model), "--profile", "test", "--basis-size",
+                 "4", "--max-rank", "2", "--members", "2", "--workers", "1",
+                 "--no-progress"]) == 0
+    assert "ensemble of 2 members" in capsys.readouterr().out
+    opts = load_metadata(model)["options"]
+    assert opts["members"] == 2 and opts["coordinator"] == "fixed"
+    a = load_model(model)
+    assert a.basis_size == 1 + 2 * 3 and np.array_equal(a.U, np.eye(2))
+    assert (tmp_path / "m_fit.png").stat().st_size > 0
+
+
 def test_predict_pompon_reproduces_validation_rmse(tmp_path, capsys):
     va = h2co("validation")
     np.save(tmp_path / "x.npy", va.x)

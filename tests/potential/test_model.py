@@ -67,3 +67,30 @@ def test_bad_inputs_rejected(model_and_arrays):
         m.energy(np.array([[0.0, np.nan, 0.0]]))
     with pytest.raises(ValueError, match="unknown method"):
         m.energy_and_forces(np.zeros((1, 3)), method="magic")
+
+
+def test_average_is_an_exact_nnmpo_of_the_weighted_mean(rng, random_arrays):
+    """Members with one U, different bases and ranks merge into a single NN-MPO whose
+    energies are the weighted mean; merging needs a shared U and one unit."""
+    import dataclasses
+
+    from vibmpo.potential.arrays import average
+
+    a = random_arrays(rng, nb=4, ranks=(2, 3))
+    b = dataclasses.replace(random_arrays(rng, nb=3, ranks=(4, 1)), U=a.U, scale=0.7,
+                            offset=2.0)
+    x = rng.normal(size=(20, 3))
+    m = average([a, b], weights=[0.25, 0.75])
+    np.testing.assert_allclose(m.energy(x), 0.25 * a.energy(x) + 0.75 * b.energy(x),
+                               rtol=1e-12, atol=1e-12)
+    assert (m.basis_size, m.ranks) == (1 + 3 + 2, (6, 4))
+    np.testing.assert_allclose(average([a, a, b]).energy(x),
+                               (2 * a.energy(x) + b.energy(x)) / 3, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="different coordinator U"):
+        average([a, random_arrays(rng)])
+    with pytest.raises(ValueError, match="convert them to one unit"):
+        average([a, dataclasses.replace(b, energy_unit="eV")])
+    with pytest.raises(TypeError, match="non-empty sequence of NNMPOArrays"):
+        average([])
+    with pytest.raises(ValueError, match="weights"):
+        average([a, b], weights=[1.0])

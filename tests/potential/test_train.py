@@ -210,6 +210,15 @@ def test_fit_rejects_bad_inputs(rng, random_arrays):
         fit(x, y, callback=3, profile="test")
     with pytest.raises(ValueError, match="unknown profile"):
         fit(x, y, profile="fastest")
+    with pytest.raises(ValueError, match="unknown coordinator"):
+        fit(x, y, coordinator="frozen", profile="test")
+    with pytest.raises(ValueError, match="needs coordinator='fixed'"):
+        fit(x, y, members=2, coordinator="trained", profile="test")
+    for bad_count in (0, 1.5, True):
+        with pytest.raises(ValueError, match="members must be a whole number"):
+            fit(x, y, members=bad_count, profile="test")
+    with pytest.raises(ValueError, match="workers must be a whole number"):
+        fit(x, y, members=2, workers=0, profile="test")
     with pytest.raises(ValueError, match="not orthogonal"):
         a = random_arrays(rng)
         type(a)(U=2 * a.U, centres=a.centres, w=a.w, b=a.b, activations=a.activations,
@@ -250,3 +259,47 @@ def test_gradient_phase_never_worsens_the_training_loss(rng):
     ref = fit(x, y, f, grad_steps=0, **kw).history["train_rmse"][-1]
     wild = fit(x, y, f, grad_steps=4, learning_rate=1e3, **kw).history["train_rmse"][-1]
     assert np.isfinite(wild) and wild <= 1.05 * ref
+
+
+def test_fixed_coordinator_keeps_u_while_the_basis_trains(rng):
+    """``coordinator="fixed"``: the gradient steps move the basis as with a trained
+    coordinator, and U stays exactly the identity."""
+    x, y, f = toy_data(rng, m=60)
+    kw = dict(profile="test", basis_size=6, seed=3, n_sweeps=2, ridge=1e-3,
+              learning_rate=1e-3)
+    start = fit(x, y, f, grad_steps=0, **kw).model
+    fixed = fit(x, y, f, grad_steps=5, coordinator="fixed", **kw)
+    trained = fit(x, y, f, grad_steps=5, **kw).model
+    assert np.array_equal(np.asarray(fixed.model.U), np.eye(2))
+    assert np.abs(np.asarray(trained.U) - np.eye(2)).max() > 1e-3
+    for m in (fixed.model, trained):
+        assert np.abs(np.asarray(m.w) - np.asarray(start.w)).max() > 1e-3
+    assert fixed.options["coordinator"] == "fixed"
+
+
+@pytest.mark.parametrize("workers", [1, 2])  # in this process, and in spawned workers
+def test_ensemble_is_the_exact_mean_of_its_members(rng, workers):
+    """``members=3`` fits three seeds with U fixed and returns one NN-MPO that predicts
+    their mean exactly (bases side by side, ranks added); in parallel workers it is the
+    same fit."""
+    x, y, f = toy_data(rng, m=60)
+    xv, yv, _ = toy_data(rng, m=30)
+    seen = []
+    res = fit(x, y, f, x_val=xv, y_val=yv, profile="test", basis_size=6, seed=3,
+              n_sweeps=2, grad_steps=2, members=3, workers=workers, callback=seen.append)
+    assert len(res.members) == 3 and res.options["members"] == 3
+    assert sorted({h["member"] for h in seen}) == [0, 1, 2]
+    assert [r.options["seed"] for r in res.members] == [3, 4, 5]
+    preds = [r.model.to_arrays().energy(xv) for r in res.members]
+    assert not np.allclose(preds[0], preds[1])  # different seeds, different members
+    a = res.model.to_arrays()
+    np.testing.assert_allclose(a.energy(xv), np.mean(preds, 0), rtol=1e-12, atol=1e-12)
+    assert a.basis_size == 1 + 3 * 5
+    assert a.ranks == tuple(np.sum([r.model.ranks for r in res.members], 0))
+    val_rmse = np.sqrt(np.mean((a.energy(xv) - yv) ** 2))
+    assert res.history["val_rmse"] == [pytest.approx(val_rmse)]
+    if workers == 2:
+        serial = fit(x, y, f, x_val=xv, y_val=yv, profile="test", basis_size=6, seed=3,
+                     n_sweeps=2, grad_steps=2, members=3, workers=1)
+        np.testing.assert_allclose(serial.model.to_arrays().energy(xv), a.energy(xv),
+                                   rtol=1e-10, atol=1e-12)

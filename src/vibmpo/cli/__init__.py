@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
+
+from vibmpo._threads import limit_threads
 
 __all__ = ["main", "build_parser", "limit_threads"]
 
@@ -64,48 +65,6 @@ def _positive_int(text: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
     return n
-
-
-#: Libraries whose thread counts :func:`limit_threads` caps, read when they load.
-_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                     "NUMBA_NUM_THREADS")
-
-
-def limit_threads(n: int) -> list[str]:
-    """Cap the worker threads of the numerical libraries at ``n`` for this process.
-
-    Sets ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` and
-    ``NUMBA_NUM_THREADS`` (at most the number of cores, as Numba requires) and, for
-    ``n = 1``, turns off XLA's multi-threaded CPU kernels. The libraries read these when
-    they are first imported, so call it before NumPy, Numba or JAX are loaded.
-
-    Returns
-    -------
-    list of str
-        The libraries already loaded, which the cap does not reach (empty when it was
-        applied in time).
-
-    Examples
-    --------
-    >>> import os
-    >>> saved = {k: os.environ.get(k) for k in _THREAD_VARIABLES + ("XLA_FLAGS",)}
-    >>> late = limit_threads(1)  # NumPy is loaded in this doctest session
-    >>> os.environ["OPENBLAS_NUM_THREADS"], "numpy" in late
-    ('1', True)
-    >>> for k, v in saved.items():
-    ...     _ = os.environ.pop(k, None) if v is None else os.environ.update({k: v})
-    """
-    n = int(n)
-    if n < 1:
-        raise ValueError(f"the thread count must be >= 1, got {n}")
-    late = [name for name in ("numpy", "scipy", "numba", "jax") if name in sys.modules]
-    for var in _THREAD_VARIABLES:
-        os.environ[var] = str(min(n, os.cpu_count() or n) if var.startswith("NUMBA") else n)
-    if n == 1:
-        flags = os.environ.get("XLA_FLAGS", "")
-        if "xla_cpu_multi_thread_eigen" not in flags:
-            os.environ["XLA_FLAGS"] = f"{flags} --xla_cpu_multi_thread_eigen=false".strip()
-    return late
 
 
 def main(argv: list[str] | None = None) -> int:

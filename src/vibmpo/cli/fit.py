@@ -51,6 +51,15 @@ def register(subparsers) -> None:
     p.add_argument("--subsample", type=float, default=None,
                    help="fraction of the training points each core sweep fits, drawn anew "
                         "every iteration (default 1: all)")
+    p.add_argument("--coordinator", choices=("trained", "fixed"), default=None,
+                   help="train U or keep it at the identity (default: trained; fixed for "
+                        "ensembles)")
+    p.add_argument("--members", type=int, default=None,
+                   help="ensemble size: fit this many seeds with U fixed and save their "
+                        "mean, itself an NN-MPO (default from the profile: accurate 4)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="processes fitting ensemble members in parallel (default: one per "
+                        "core)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--energy-unit", default="eV", help="unit of the energies (default eV)")
     p.add_argument("--time-budget", type=float, default=None,
@@ -74,6 +83,7 @@ def run(args) -> int:
               basis_size=args.basis_size, n_sweeps=args.sweeps, grad_steps=args.grad_steps,
               ridge=args.ridge, force_weight=args.force_weight, seed=args.seed,
               sweep=args.sweep, rank_cutoff=args.rank_cutoff, subsample=args.subsample,
+              coordinator=args.coordinator, members=args.members, workers=args.workers,
               time_budget=args.time_budget, profile=args.profile,
               energy_unit=tr.energy_unit, progress=not args.no_progress)
     arrays = res.model.to_arrays()
@@ -85,6 +95,12 @@ def run(args) -> int:
     if h["val_rmse"][i] is not None:
         msg += f", validation RMSE {h['val_rmse'][i]:.4g} {arrays.energy_unit}"
     print(f"saved {args.out} (ranks {list(arrays.ranks)}, {res.wall_time:.1f} s): {msg}")
+    if res.members:
+        print(f"  ensemble of {len(res.members)} members; theirs: " + ", ".join(
+            f"{r.history['val_rmse' if va is not None else 'train_rmse'][r.best_iteration]:.4g}"
+            for r in res.members))
+        h = {f"member {k} {key}": r.history[key] for k, r in enumerate(res.members)
+             for key in ("train_rmse", "val_rmse")}
     _plot_history(h, args.out, arrays.energy_unit)
     return 0
 

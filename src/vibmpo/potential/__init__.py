@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import importlib
 
-from vibmpo.potential.arrays import ACTIVATIONS, NNMPOArrays, activation_numpy
+from vibmpo.potential.arrays import ACTIVATIONS, NNMPOArrays, activation_numpy, average
 from vibmpo.potential.io import load_metadata, load_model, save_model
 
 __all__ = [
     "ACTIVATIONS",
     "NNMPOArrays",
     "activation_numpy",
+    "average",
     "load_model",
     "load_metadata",
     "save_model",

@@ -29,7 +29,7 @@ import numpy as np
 from vibmpo._checks import as_finite_array, check_orthonormal_columns
 from vibmpo.units import normalize_energy_unit
 
-__all__ = ["ACTIVATIONS", "NNMPOArrays", "activation_numpy"]
+__all__ = ["ACTIVATIONS", "NNMPOArrays", "activation_numpy", "average"]
 
 #: Activation names; their integer code is the position in this tuple.
 ACTIVATIONS = ("moderate", "silu", "tanh", "sigmoid", "gaussian")
@@ -190,3 +190,82 @@ class NNMPOArrays:
         for i, core in enumerate(self.cores):
             v = np.einsum("ma,arb,mr->mb", v, core, self.basis(i, q[:, i]), optimize=True)
         return self.offset + self.scale * v[:, 0]
+
+
+def average(models, weights=None) -> NNMPOArrays:
+    r"""The weighted mean of NN-MPO potentials that share ``U``, as one exact NN-MPO.
+
+    .. math::
+
+        \bar V(x) = \sum_k c_k V_k(x) = \sum_k c_k V_{0,k}
+        + \sum_k c_k s_k\, W_k^1 \cdots W_k^f\, \phi_k \cdots \phi_k,
+
+    with ``c_k = 1/K`` by default. The basis of every mode is the constant plus the
+    union of the members' non-constant functions (``N = 1 + \sum_k (N_k - 1)``) and the
+    cores are the direct sums of the members' cores (bond ranks add), so the result
+    predicts exactly the weighted mean of the members. It is the form in which an
+    ensemble of fits stays an ordinary NN-MPO for the operator layer.
+
+    Parameters
+    ----------
+    models : sequence of NNMPOArrays
+        Members with the same ``U`` (to 1e-10) and energy unit.
+    weights : sequence of float, optional
+        ``c_k``; default equal weights ``1/K``.
+
+    Returns
+    -------
+    NNMPOArrays
+
+    Examples
+    --------
+    >>> def one(c):
+    ...     return NNMPOArrays(U=np.eye(1), centres=np.zeros((1, 1)), w=np.ones((1, 1)),
+    ...                        b=np.zeros((1, 1)), activations=("gaussian",),
+    ...                        cores=(np.array([[[0.0], [c]]]),), offset=c)
+    >>> m = average([one(1.0), one(3.0)])
+    >>> m.basis_size, m.energy([[0.0]]).tolist()
+    (3, [4.0])
+    """
+    models = list(models)
+    if not models or not all(isinstance(m, NNMPOArrays) for m in models):
+        raise TypeError("average needs a non-empty sequence of NNMPOArrays")
+    first = models[0]
+    for k, m in enumerate(models[1:], 1):
+        if m.U.shape != first.U.shape or not np.allclose(m.U, first.U, rtol=0, atol=1e-10):
+            raise ValueError(f"models[{k}] has a different coordinator U from models[0]; "
+                             "only potentials with the same U can be merged exactly (fit "
+                             "the members with the coordinator held fixed)")
+        if m.energy_unit != first.energy_unit:
+            raise ValueError(f"models[{k}] answers in {m.energy_unit}, models[0] in "
+                             f"{first.energy_unit}; convert them to one unit first")
+    if weights is None:
+        c = np.full(len(models), 1.0 / len(models))
+    else:
+        c = as_finite_array(weights, "weights", shape=(len(models),))
+    f = first.n_modes
+    sizes = [m.basis_size - 1 for m in models]
+    starts = np.concatenate([[1], 1 + np.cumsum(sizes)])
+    nb = int(starts[-1])
+    cores = []
+    for i in range(f):
+        left = [m.cores[i].shape[0] for m in models] if i > 0 else [1] * len(models)
+        right = [m.cores[i].shape[2] for m in models] if i < f - 1 else [1] * len(models)
+        core = np.zeros((1 if i == 0 else sum(left), nb, 1 if i == f - 1 else sum(right)))
+        a0 = b0 = 0
+        for k, m in enumerate(models):
+            blk = m.cores[i] * (c[k] * m.scale / first.scale if i == 0 else 1.0)
+            sa = slice(0, 1) if i == 0 else slice(a0, a0 + left[k])
+            sb = slice(0, 1) if i == f - 1 else slice(b0, b0 + right[k])
+            core[sa, 0:1, sb] += blk[:, :1]
+            core[sa, starts[k]:starts[k + 1], sb] += blk[:, 1:]
+            a0, b0 = a0 + left[k], b0 + right[k]
+        cores.append(core)
+    return NNMPOArrays(
+        U=first.U, cores=tuple(cores),
+        centres=np.concatenate([m.centres for m in models], 1),
+        w=np.concatenate([m.w for m in models], 1),
+        b=np.concatenate([m.b for m in models], 1),
+        activations=sum((m.activations for m in models), ()),
+        scale=first.scale, offset=float(sum(ck * m.offset for ck, m in zip(c, models))),
+        energy_unit=first.energy_unit)

@@ -88,7 +88,8 @@ def save_model(path, arrays: NNMPOArrays, *, metadata: dict | None = None) -> Pa
             g = h.create_group("cores")
             g.attrs["n_cores"] = len(arrays.cores)
             for i, core in enumerate(arrays.cores):
-                g.create_dataset(f"core_{i}", data=core)
+                # gzip: ensemble cores are block-diagonal and mostly zeros
+                g.create_dataset(f"core_{i}", data=core, compression="gzip")
     return path
 
 

@@ -35,7 +35,11 @@ quick profile (13 functions per mode, ranks <= 12); the accurate profile (21 fun
 ranks <= 14) needs 1e-6 to reach a good region without overfitting (the validation error
 bottoms out after about 180 iterations) and then, from there, a ridge of 1e-7 lowers the
 training and validation errors further (continuation; lowering the ridge early, or
-starting with it, overfits).
+starting with it, overfits). Fits from different seeds (basis initialisation, rank
+padding) land in different minima whose validation errors are only partly correlated,
+so the accurate profile averages an ensemble of them (``members``) with the coordinator
+held fixed: the mean is again an exact NN-MPO, with the members' bases side by side and
+their ranks added (:func:`vibmpo.potential.arrays.average`).
 
 Validation data only monitor the fit and select the returned model.
 """
@@ -55,8 +59,8 @@ from vibmpo.potential.basis import basis_values, check_activations
 from vibmpo.potential.coordinator import RETRACTIONS, project_tangent, retract
 from vibmpo.units import normalize_energy_unit
 
-__all__ = ["BASIS_INITS", "PROFILES", "SWEEPS", "FitResult", "fit", "make_step", "sweep_cores",
-           "trace_count"]
+__all__ = ["BASIS_INITS", "COORDINATORS", "PROFILES", "SWEEPS", "FitResult", "fit", "make_step",
+           "sweep_cores", "trace_count"]
 
 #: Training profiles; explicit arguments of :func:`fit` override their entries.
 PROFILES = {
@@ -64,7 +68,7 @@ PROFILES = {
                   learning_rate=3e-4, ridge=1e-7, time_budget=540.0),
     "accurate": dict(max_rank=(4, 6, 8, 10, 12, 14), basis_size=21, n_sweeps=100000,
                      grad_steps=40, learning_rate=3e-4, ridge=(1e-6,) * 182 + (1e-7,),
-                     sweep="half", time_budget=3600.0),
+                     sweep="half", members=4, time_budget=4000.0),
     "test": dict(max_rank=(2, 3), basis_size=21, n_sweeps=2, grad_steps=3, learning_rate=1e-4,
                  ridge=1e-8, time_budget=60.0),
 }
@@ -103,6 +107,9 @@ class FitResult:
         Index into the history of :attr:`model`.
     options : dict
         The resolved training options.
+    members : tuple of FitResult
+        The members' own results for an ensemble (``members > 1``; the history then has
+        one entry, the ensemble's errors), else empty.
 
     Examples
     --------
@@ -117,6 +124,7 @@ class FitResult:
     wall_time: float
     best_iteration: int
     options: dict = field(default_factory=dict)
+    members: tuple = ()
 
     def metadata(self) -> dict:
         """JSON-ready summary (options, final metrics) for model files.
@@ -395,24 +403,32 @@ def _one_body(phi, dphi, target, row_w, ridge):
 # (a) gradient steps on U and the basis (JAX)
 
 
-def _trainable_spec(model):
+#: What the gradient steps of :func:`fit` do with the coordinator ``U``: ``"trained"``
+#: (Riemannian Adam on the Stiefel manifold) or ``"fixed"`` (``U`` stays the identity;
+#: required for ensembles, whose members must share ``U`` to merge exactly).
+COORDINATORS = ("trained", "fixed")
+
+
+def _trainable_spec(model, coordinator="trained"):
     import equinox as eqx
     import jax
 
     spec = jax.tree_util.tree_map(lambda _: False, model)
     return eqx.tree_at(lambda m: (m.U, m.centres, m.w, m.b), spec,
-                       replace=(True, True, True, True))
+                       replace=(coordinator == "trained", True, True, True))
 
 
-def make_step(optimizer, *, force_weight: float = 1.0, retraction: str = "qr"):
+def make_step(optimizer, *, force_weight: float = 1.0, retraction: str = "qr",
+              coordinator: str = "trained"):
     """Build the jitted pure training step ``step(model, opt_state, batch)``.
 
     The step updates ``U`` (Riemannian gradient through ``optimizer``, tangent
-    projection, retraction) and the basis parameters with the cores fixed, and returns
-    ``(model, opt_state, loss)``. ``batch = (x, y, forces_or_None)`` in physical units;
-    the loss is the normalised energy MSE plus ``force_weight`` times the normalised
-    force MSE. Call it inside :func:`vibmpo.potential.model.x64`. Use
-    :func:`init_opt_state` for the optimiser state.
+    projection, retraction; not with ``coordinator="fixed"``) and the basis parameters
+    with the cores fixed, and returns ``(model, opt_state, loss)``.
+    ``batch = (x, y, forces_or_None)`` in physical units; the loss is the normalised
+    energy MSE plus ``force_weight`` times the normalised force MSE. Call it inside
+    :func:`vibmpo.potential.model.x64`. Use :func:`init_opt_state` (with the same
+    ``coordinator``) for the optimiser state.
 
     Examples
     --------
@@ -428,6 +444,9 @@ def make_step(optimizer, *, force_weight: float = 1.0, retraction: str = "qr"):
 
     if retraction not in RETRACTIONS:
         raise ValueError(f"unknown retraction {retraction!r}; choose from {RETRACTIONS}")
+    if coordinator not in COORDINATORS:
+        raise ValueError(f"unknown coordinator {coordinator!r}; choose from {COORDINATORS}")
+    trained_u = coordinator == "trained"
 
     def loss_fn(diff, static, batch):
         model = eqx.combine(diff, static)
@@ -443,25 +462,26 @@ def make_step(optimizer, *, force_weight: float = 1.0, retraction: str = "qr"):
     @eqx.filter_jit
     def step(model, opt_state, batch):
         _TRACES["step"] += 1  # runs only while tracing
-        diff, static = eqx.partition(model, _trainable_spec(model))
+        diff, static = eqx.partition(model, _trainable_spec(model, coordinator))
         loss, grads = jax.value_and_grad(loss_fn)(diff, static, batch)
-        grads = eqx.tree_at(lambda m: m.U, grads,
-                            project_tangent(diff.U, grads.U, jnp))
+        if trained_u:
+            grads = eqx.tree_at(lambda m: m.U, grads,
+                                project_tangent(diff.U, grads.U, jnp))
         updates, opt_state = optimizer.update(grads, opt_state, diff)
-        dU = project_tangent(diff.U, updates.U, jnp)
-        new_U = retract(diff.U, dU, retraction, jnp)
         new = optax.apply_updates(diff, updates)
-        new = eqx.tree_at(lambda m: m.U, new, new_U)
+        if trained_u:
+            dU = project_tangent(diff.U, updates.U, jnp)
+            new = eqx.tree_at(lambda m: m.U, new, retract(diff.U, dU, retraction, jnp))
         return eqx.combine(new, static), opt_state, loss
 
     return step
 
 
-def init_opt_state(optimizer, model):
+def init_opt_state(optimizer, model, coordinator: str = "trained"):
     """Optimiser state for the trainable part of ``model`` (see :func:`make_step`)."""
     import equinox as eqx
 
-    diff, _ = eqx.partition(model, _trainable_spec(model))
+    diff, _ = eqx.partition(model, _trainable_spec(model, coordinator))
     return optimizer.init(diff)
 
 
@@ -481,7 +501,8 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
         n_sweeps=None, grad_steps=None, learning_rate=None, retraction: str = "qr",
         seed: int = 0, time_budget=None, profile: str = "quick", energy_unit: str = "eV",
         basis_init: str = "quantile", sweep=None, rank_cutoff=None, subsample=None,
-        progress: bool = False, callback=None) -> FitResult:
+        coordinator=None, members=None, workers=None, progress: bool = False,
+        callback=None) -> FitResult:
     """Fit an NN-MPO potential ``V(x)`` to energies ``y`` (and forces ``f = -dV/dx``).
 
     Parameters
@@ -536,12 +557,31 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
         ``max_rank``. Sweeps on random subsets (stochastic alternating least squares)
         move the cores between nearby minima; end with full-data sweeps, e.g.
         ``(0.8,) * 50 + (1.0,)``. ``1`` fits all points in every sweep (default).
+    coordinator : {"trained", "fixed"}, optional
+        Whether the gradient steps also train ``U`` (see :data:`COORDINATORS`); default
+        ``"trained"`` for one fit, ``"fixed"`` (required) for ensembles.
+    members : int, optional
+        Ensemble size ``K`` (profile default; accurate 4). ``K > 1`` fits ``K`` members
+        with seeds ``seed, ..., seed + K - 1`` (each selected on the validation data),
+        all with ``U`` fixed, and returns their mean, which is again an exact NN-MPO
+        (:func:`vibmpo.potential.arrays.average`: bases side by side, ranks add).
+        Members differ in their basis initialisation and rank padding, so their errors
+        are only partly correlated and the mean generalises better than any member.
+    workers : int, optional
+        Processes that fit members in parallel (default: one per core, at most ``K``);
+        the cores are shared among them through the BLAS/OpenMP thread caps, and the
+        time budget is split evenly over the ``ceil(K / workers)`` rounds of members.
+        The workers are spawned processes, so a script that fits an ensemble with
+        ``workers > 1`` must keep its top level under ``if __name__ == "__main__":``.
     progress : bool
-        Show a tqdm progress bar with train and validation RMSE.
+        Show a tqdm progress bar with train and validation RMSE (ensembles: finished
+        members).
     callback : callable, optional
         Called after every outer iteration with a dict of that iteration's history
         entries (``iteration``, ``time``, ``ranks``, ``train_rmse``, ...); returning
-        ``True`` stops the fit (the best model so far is returned).
+        ``True`` stops the fit (the best model so far is returned). Ensembles add the
+        member's index (``member``) to the entries; with ``workers > 1`` the members'
+        entries reach it as they come, and its return value is ignored.
 
     Returns
     -------
@@ -555,6 +595,7 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
     >>> res.history["train_rmse"][-1] < 0.05
     True
     """
+    call = dict(locals())  # the arguments, for ensemble members
     import jax.numpy as jnp
     import optax
 
@@ -567,7 +608,7 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
     for k, v in dict(max_rank=max_rank, basis_size=basis_size, ridge=ridge, n_sweeps=n_sweeps,
                      grad_steps=grad_steps, sweep=sweep, rank_cutoff=rank_cutoff,
                      learning_rate=learning_rate, time_budget=time_budget,
-                     subsample=subsample).items():
+                     subsample=subsample, members=members).items():
         if v is not None:
             opts[k] = v
     x, y, f = _check_data(x, y, f, "")
@@ -597,6 +638,21 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
     opts.setdefault("sweep", "full")
     opts.setdefault("rank_cutoff", 0.0)
     opts.setdefault("subsample", 1.0)
+    opts.setdefault("members", 1)
+    n_members = opts["members"]
+    if isinstance(n_members, bool) or not isinstance(n_members, (int, np.integer)) \
+            or n_members < 1:
+        raise ValueError(f"members must be a whole number >= 1, got {n_members!r}")
+    if coordinator is None:
+        coordinator = "trained" if n_members == 1 else "fixed"
+    if coordinator not in COORDINATORS:
+        raise ValueError(f"unknown coordinator {coordinator!r}; choose from {COORDINATORS}")
+    if n_members > 1 and coordinator != "fixed":
+        raise ValueError("an ensemble (members > 1) needs coordinator='fixed': its members "
+                         "must share U to average into one NN-MPO")
+    if workers is not None and (isinstance(workers, bool) or int(workers) != workers
+                                or workers < 1):
+        raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
     force_weight = float(force_weight)
     if not np.isfinite(force_weight) or force_weight <= 0:
         raise ValueError(f"force_weight must be a finite number > 0, got {force_weight} "
@@ -619,9 +675,11 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
     energy_unit = normalize_energy_unit(energy_unit)
     opts.update(basis_size=basis_size, activations=list(activations), seed=int(seed),
                 force_weight=float(force_weight), retraction=retraction, profile=profile,
-                basis_init=basis_init,
+                basis_init=basis_init, coordinator=coordinator, members=int(n_members),
                 energy_unit=energy_unit, n_train=m, n_val=None if x_val is None else len(x_val),
                 forces=f is not None)
+    if n_members > 1:
+        return _fit_ensemble(call, opts, workers, t_start)
     rng = np.random.default_rng(seed)
 
     # normalisation
@@ -656,7 +714,8 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
     model = build(U, centres, w, b, cores)
     optimizer = optax.inject_hyperparams(optax.adam)(learning_rate=float(opts["learning_rate"]))
     lr_now = float(opts["learning_rate"])
-    step = make_step(optimizer, force_weight=float(force_weight), retraction=retraction)
+    step = make_step(optimizer, force_weight=float(force_weight), retraction=retraction,
+                     coordinator=coordinator)
     history = {k: [] for k in ("iteration", "time", "ranks", "train_rmse", "train_mae",
                                "val_rmse", "val_mae")}
     best, best_score, best_it = model, np.inf, 0
@@ -705,7 +764,7 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
                 with x64():
                     jm = build(model.U, model.centres, model.w, model.b, cores)
                     jm = _to_jax(jm)
-                    opt_state = init_opt_state(optimizer, jm)
+                    opt_state = init_opt_state(optimizer, jm, coordinator)
                     opt_state.hyperparams["learning_rate"] = jnp.asarray(lr_now)
                     batch = (jnp.asarray(x), jnp.asarray(y),
                              None if f is None else jnp.asarray(f))
@@ -750,6 +809,95 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
     return FitResult(model=best, last_model=model, history=history,
                      wall_time=time.perf_counter() - t_start, best_iteration=best_it,
                      options=opts)
+
+
+def _fit_member(kwargs, queue=None, k=0):
+    """One ensemble member in a worker process; its history entries go to ``queue``."""
+    if queue is not None:
+        kwargs = dict(kwargs, callback=lambda h: queue.put({"member": k, **h}))
+    return fit(**kwargs)
+
+
+def _fit_ensemble(call, opts, workers, t_start):
+    """Fit ``opts["members"]`` members (in worker processes when ``workers > 1``) and
+    return their exact mean as one NN-MPO (see :func:`fit`, ``members``)."""
+    import concurrent.futures as cf
+    import math
+    import multiprocessing
+    import queue as queue_module
+
+    from vibmpo._threads import thread_env
+    from vibmpo.potential.arrays import average
+    from vibmpo.potential.model import NNMPO
+
+    k_members = int(opts["members"])
+    n_workers = min(k_members, int(workers or os.cpu_count() or 1))
+    budget = opts["time_budget"]
+    if budget is not None:
+        rounds = math.ceil(k_members / n_workers)
+        budget = max(float(budget) - (time.perf_counter() - t_start), 0.0) / rounds
+    base = dict(call, members=1, coordinator="fixed", workers=None, progress=False,
+                callback=None, time_budget=budget)
+    jobs = [dict(base, seed=int(call["seed"]) + k) for k in range(k_members)]
+    callback = call["callback"]
+    bar = None
+    if call["progress"]:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=k_members, desc="ensemble", unit="member", disable=None)
+    results = [None] * k_members
+    try:
+        if n_workers == 1:
+            for k, job in enumerate(jobs):
+                if callback is not None:
+                    job["callback"] = lambda h, k=k: callback({"member": k, **h})
+                results[k] = fit(**job)
+                if bar is not None:
+                    bar.update(1)
+        else:
+            ctx = multiprocessing.get_context("spawn")
+            # spawned workers start with their share of the cores
+            with thread_env(max(1, (os.cpu_count() or 1) // n_workers)):
+                manager = ctx.Manager() if callback is not None else None
+                entries = manager.Queue() if manager is not None else None
+                pool = cf.ProcessPoolExecutor(n_workers, mp_context=ctx)
+                futures = {pool.submit(_fit_member, job, entries, k): k
+                           for k, job in enumerate(jobs)}
+            try:
+                with pool:
+                    pending = set(futures)
+                    while pending:
+                        finished, pending = cf.wait(pending, timeout=0.5,
+                                                    return_when=cf.FIRST_COMPLETED)
+                        while entries is not None:  # the members' progress, as it comes
+                            try:
+                                callback(entries.get_nowait())
+                            except queue_module.Empty:
+                                break
+                        for fut in finished:
+                            results[futures[fut]] = fut.result()
+                            if bar is not None:
+                                bar.update(1)
+            finally:
+                if manager is not None:
+                    manager.shutdown()
+    finally:
+        if bar is not None:
+            bar.close()
+    x_scale = results[0].model.x_scale
+    model = NNMPO.from_arrays(average([r.model.to_arrays() for r in results]),
+                              x_scale=x_scale)
+    last = NNMPO.from_arrays(average([r.last_model.to_arrays() for r in results]),
+                             x_scale=x_scale)
+    arrays = model.to_arrays()
+    tr = _errors(arrays, call["x"], call["y"])
+    va = _errors(arrays, call["x_val"], call["y_val"])
+    wall = time.perf_counter() - t_start
+    history = {"iteration": [max(r.history["iteration"][-1] for r in results)],
+               "time": [wall], "ranks": [list(model.ranks)], "train_rmse": [tr[0]],
+               "train_mae": [tr[1]], "val_rmse": [va[0]], "val_mae": [va[1]]}
+    return FitResult(model=model, last_model=last, history=history, wall_time=wall,
+                     best_iteration=0, options=opts, members=tuple(results))
 
 
 def _to_jax(model):
