@@ -821,12 +821,8 @@ def _fit_member(kwargs, queue=None, k=0):
 def _fit_ensemble(call, opts, workers, t_start):
     """Fit ``opts["members"]`` members (in worker processes when ``workers > 1``) and
     return their exact mean as one NN-MPO (see :func:`fit`, ``members``)."""
-    import concurrent.futures as cf
     import math
-    import multiprocessing
-    import queue as queue_module
 
-    from vibmpo._threads import thread_env
     from vibmpo.potential.arrays import average
     from vibmpo.potential.model import NNMPO
 
@@ -839,48 +835,14 @@ def _fit_ensemble(call, opts, workers, t_start):
     base = dict(call, members=1, coordinator="fixed", workers=None, progress=False,
                 callback=None, time_budget=budget)
     jobs = [dict(base, seed=int(call["seed"]) + k) for k in range(k_members)]
-    callback = call["callback"]
     bar = None
     if call["progress"]:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=k_members, desc="ensemble", unit="member", disable=None)
-    results = [None] * k_members
     try:
-        if n_workers == 1:
-            for k, job in enumerate(jobs):
-                if callback is not None:
-                    job["callback"] = lambda h, k=k: callback({"member": k, **h})
-                results[k] = fit(**job)
-                if bar is not None:
-                    bar.update(1)
-        else:
-            ctx = multiprocessing.get_context("spawn")
-            # spawned workers start with their share of the cores
-            with thread_env(max(1, (os.cpu_count() or 1) // n_workers)):
-                manager = ctx.Manager() if callback is not None else None
-                entries = manager.Queue() if manager is not None else None
-                pool = cf.ProcessPoolExecutor(n_workers, mp_context=ctx)
-                futures = {pool.submit(_fit_member, job, entries, k): k
-                           for k, job in enumerate(jobs)}
-            try:
-                with pool:
-                    pending = set(futures)
-                    while pending:
-                        finished, pending = cf.wait(pending, timeout=0.5,
-                                                    return_when=cf.FIRST_COMPLETED)
-                        while entries is not None:  # the members' progress, as it comes
-                            try:
-                                callback(entries.get_nowait())
-                            except queue_module.Empty:
-                                break
-                        for fut in finished:
-                            results[futures[fut]] = fut.result()
-                            if bar is not None:
-                                bar.update(1)
-            finally:
-                if manager is not None:
-                    manager.shutdown()
+        results = _run_members(jobs, n_workers, call["callback"],
+                               None if bar is None else lambda: bar.update(1))
     finally:
         if bar is not None:
             bar.close()
@@ -898,6 +860,52 @@ def _fit_ensemble(call, opts, workers, t_start):
                "train_mae": [tr[1]], "val_rmse": [va[0]], "val_mae": [va[1]]}
     return FitResult(model=model, last_model=last, history=history, wall_time=wall,
                      best_iteration=0, options=opts, members=tuple(results))
+
+
+def _run_members(jobs, n_workers, callback, on_done):
+    """``[fit(**job) for job in jobs]``, in ``n_workers`` spawned processes when more
+    than one; ``callback`` gets every member's history entries (with ``member``) as they
+    come, ``on_done()`` is called as each member finishes."""
+    import concurrent.futures as cf
+    import multiprocessing
+    import queue as queue_module
+
+    from vibmpo._threads import thread_env
+
+    results = [None] * len(jobs)
+    if n_workers == 1:
+        for k, job in enumerate(jobs):
+            if callback is not None:
+                job = dict(job, callback=lambda h, k=k: callback({"member": k, **h}))
+            results[k] = fit(**job)
+            if on_done is not None:
+                on_done()
+        return results
+    ctx = multiprocessing.get_context("spawn")
+    with thread_env(max(1, (os.cpu_count() or 1) // n_workers)):  # the workers' share
+        manager = ctx.Manager() if callback is not None else None
+        entries = manager.Queue() if manager is not None else None
+        pool = cf.ProcessPoolExecutor(n_workers, mp_context=ctx)
+        futures = {pool.submit(_fit_member, job, entries, k): k for k, job in enumerate(jobs)}
+    try:
+        with pool:
+            pending = set(futures)
+            while pending:
+                finished, pending = cf.wait(pending, timeout=0.5,
+                                            return_when=cf.FIRST_COMPLETED)
+                while entries is not None:  # the members' progress, as it comes
+                    try:
+                        callback(entries.get_nowait())
+                    except queue_module.Empty:
+                        break
+                for fut in finished:
+                    results[futures[fut]] = fut.result()
+                    if on_done is not None:
+                        on_done()
+    finally:
+        if manager is not None:
+            manager.shutdown()
+    return results
 
 
 def _to_jax(model):
