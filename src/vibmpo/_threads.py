@@ -13,9 +13,11 @@ import sys
 
 __all__ = ["THREAD_VARIABLES", "limit_threads", "thread_env"]
 
-#: Libraries whose thread counts :func:`limit_threads` caps, read when they load.
+#: Thread counts that :func:`limit_threads` sets, read by the libraries when they load.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                    "NUMBA_NUM_THREADS", "XLA_FLAGS")
+                    "NUMBA_NUM_THREADS")
+#: Everything :func:`limit_threads` may change (``XLA_FLAGS`` too, for one thread).
+_CHANGED = THREAD_VARIABLES + ("XLA_FLAGS",)
 
 
 def limit_threads(n: int) -> list[str]:
@@ -36,7 +38,7 @@ def limit_threads(n: int) -> list[str]:
     Examples
     --------
     >>> import os
-    >>> saved = {k: os.environ.get(k) for k in THREAD_VARIABLES}
+    >>> saved = {k: os.environ.get(k) for k in _CHANGED}
     >>> import numpy  # already loaded: the cap comes too late for it
     >>> late = limit_threads(1)
     >>> os.environ["OPENBLAS_NUM_THREADS"], "numpy" in late
@@ -48,7 +50,7 @@ def limit_threads(n: int) -> list[str]:
     if n < 1:
         raise ValueError(f"the thread count must be >= 1, got {n}")
     late = [name for name in ("numpy", "scipy", "numba", "jax") if name in sys.modules]
-    for var in THREAD_VARIABLES[:-1]:
+    for var in THREAD_VARIABLES:
         os.environ[var] = str(min(n, os.cpu_count() or n) if var.startswith("NUMBA") else n)
     if n == 1:
         flags = os.environ.get("XLA_FLAGS", "")
@@ -71,7 +73,7 @@ def thread_env(n: int):
     >>> os.environ.get("OPENBLAS_NUM_THREADS") == before
     True
     """
-    saved = {k: os.environ.get(k) for k in THREAD_VARIABLES}
+    saved = {k: os.environ.get(k) for k in _CHANGED}
     try:
         limit_threads(n)
         yield

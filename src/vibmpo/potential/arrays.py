@@ -267,5 +267,6 @@ def average(models, weights=None) -> NNMPOArrays:
         w=np.concatenate([m.w for m in models], 1),
         b=np.concatenate([m.b for m in models], 1),
         activations=sum((m.activations for m in models), ()),
-        scale=first.scale, offset=float(sum(ck * m.offset for ck, m in zip(c, models))),
+        scale=first.scale,
+        offset=float(sum(ck * m.offset for ck, m in zip(c, models, strict=True))),
         energy_unit=first.energy_unit)

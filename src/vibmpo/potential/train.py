@@ -74,6 +74,8 @@ PROFILES = {
 }
 
 _TRACES = {"step": 0}
+#: Per-iteration entries of :attr:`FitResult.history`.
+_HISTORY_KEYS = ("iteration", "time", "ranks", "train_rmse", "train_mae", "val_rmse", "val_mae")
 
 
 def trace_count() -> int:
@@ -159,6 +161,12 @@ def _check_data(x, y, f, which: str):
             raise ValueError(f"forces f{which} must have the shape of x{which} {x.shape} "
                              f"(one -dE/dx per coordinate), got {f.shape}")
     return x, y, f
+
+
+def _check_count(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+    return int(value)
 
 
 def _schedule(value, i):
@@ -639,10 +647,7 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
     opts.setdefault("rank_cutoff", 0.0)
     opts.setdefault("subsample", 1.0)
     opts.setdefault("members", 1)
-    n_members = opts["members"]
-    if isinstance(n_members, bool) or not isinstance(n_members, (int, np.integer)) \
-            or n_members < 1:
-        raise ValueError(f"members must be a whole number >= 1, got {n_members!r}")
+    n_members = _check_count(opts["members"], "members")
     if coordinator is None:
         coordinator = "trained" if n_members == 1 else "fixed"
     if coordinator not in COORDINATORS:
@@ -650,9 +655,8 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
     if n_members > 1 and coordinator != "fixed":
         raise ValueError("an ensemble (members > 1) needs coordinator='fixed': its members "
                          "must share U to average into one NN-MPO")
-    if workers is not None and (isinstance(workers, bool) or int(workers) != workers
-                                or workers < 1):
-        raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
+    if workers is not None:
+        workers = _check_count(workers, "workers")
     force_weight = float(force_weight)
     if not np.isfinite(force_weight) or force_weight <= 0:
         raise ValueError(f"force_weight must be a finite number > 0, got {force_weight} "
@@ -716,8 +720,7 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
     lr_now = float(opts["learning_rate"])
     step = make_step(optimizer, force_weight=float(force_weight), retraction=retraction,
                      coordinator=coordinator)
-    history = {k: [] for k in ("iteration", "time", "ranks", "train_rmse", "train_mae",
-                               "val_rmse", "val_mae")}
+    history = {k: [] for k in _HISTORY_KEYS}
     best, best_score, best_it = model, np.inf, 0
     n_it = int(opts["n_sweeps"])
     bar = None
@@ -855,9 +858,9 @@ def _fit_ensemble(call, opts, workers, t_start):
     tr = _errors(arrays, call["x"], call["y"])
     va = _errors(arrays, call["x_val"], call["y_val"])
     wall = time.perf_counter() - t_start
-    history = {"iteration": [max(r.history["iteration"][-1] for r in results)],
-               "time": [wall], "ranks": [list(model.ranks)], "train_rmse": [tr[0]],
-               "train_mae": [tr[1]], "val_rmse": [va[0]], "val_mae": [va[1]]}
+    entry = (max(r.history["iteration"][-1] for r in results), wall, list(model.ranks),
+             *tr, *va)
+    history = {k: [v] for k, v in zip(_HISTORY_KEYS, entry, strict=True)}
     return FitResult(model=model, last_model=last, history=history, wall_time=wall,
                      best_iteration=0, options=opts, members=tuple(results))
 
