@@ -68,7 +68,7 @@ PROFILES = {
                   learning_rate=3e-4, ridge=1e-7, time_budget=540.0),
     "accurate": dict(max_rank=(4, 6, 8, 10, 12, 14), basis_size=21, n_sweeps=100000,
                      grad_steps=40, learning_rate=3e-4, ridge=(1e-6,) * 182 + (1e-7,),
-                     sweep="half", members=4, time_budget=4000.0),
+                     sweep="half", members=4, time_budget=6000.0),
     "test": dict(max_rank=(2, 3), basis_size=21, n_sweeps=2, grad_steps=3, learning_rate=1e-4,
                  ridge=1e-8, time_budget=60.0),
 }
