@@ -47,7 +47,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vibmpo.operators.hamiltonian import GridHamiltonian, available_memory
+from vibmpo.linalg.memory import check_memory
+from vibmpo.operators.hamiltonian import GridHamiltonian
 
 __all__ = ["ExactResult", "exact_levels", "EXACT_METHODS"]
 
@@ -106,14 +107,6 @@ class ExactResult:
     def excitations(self) -> np.ndarray:
         """Energies relative to the lowest one."""
         return self.energies - self.energies[0]
-
-
-def _fmt(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if n < 1024 or unit == "PiB":
-            return f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} PiB"  # pragma: no cover
 
 
 def _separable_levels(ham: GridHamiltonian, n: int) -> np.ndarray:
@@ -288,12 +281,8 @@ def exact_levels(ham: GridHamiltonian, n_states: int, *, method: str = "auto",
         mem = 8.0 * n * (ncv + 3 * k + 10)
         what = (f"Lanczos on the {'x'.join(map(str, ham.dims))} = {n:,} point grid "
                 f"({ncv} basis vectors + {k} eigenvectors)")
-    limit = 0.9 * available_memory() if max_memory is None else float(max_memory)
-    if mem > limit:
-        raise MemoryError(
-            f"{what} needs about {_fmt(mem)} but only {_fmt(limit)} is available; "
-            "use fewer grid points per mode or an MPO method (DMRG)"
-        )
+    check_memory(mem, what, max_memory=max_memory,
+                 advice="use fewer grid points per mode or an MPO method (DMRG)")
     t0 = time.perf_counter()
     if method == "dense":
         w, v = np.linalg.eigh(ham.dense())

@@ -42,6 +42,7 @@ _ORDER = (
     "vibmpo",
     "vibmpo.units",
     "vibmpo.datasets",
+    "vibmpo.linalg",
     "vibmpo.potential",
     "vibmpo.operators",
     "vibmpo.solvers",

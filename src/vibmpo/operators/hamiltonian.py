@@ -37,11 +37,12 @@ Examples
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from vibmpo.linalg import tt as _tt
+from vibmpo.linalg.memory import available_memory, check_memory
 from vibmpo.operators import _kernels as K
 from vibmpo.operators.dvr import Grid, GridSpec, ho_grid, parse_grid_spec
 from vibmpo.operators.forcefield import ForceField
@@ -56,51 +57,6 @@ __all__ = [
     "available_memory",
     "check_memory",
 ]
-
-
-def available_memory() -> int:
-    """Bytes of memory available to new allocations (``MemAvailable``; fallback: free pages).
-
-    Examples
-    --------
-    >>> available_memory() > 0
-    True
-    """
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):  # pragma: no cover
-        return 8 * 1024**3
-
-
-def _fmt_bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TiB"  # pragma: no cover
-
-
-def check_memory(nbytes: float, what: str, *, max_memory: float | None = None) -> None:
-    """Raise ``MemoryError`` if ``nbytes`` exceed ``max_memory`` (default: 90 % of the
-    available memory), saying how large the request is.
-
-    Examples
-    --------
-    >>> check_memory(1024, "a vector")
-    """
-    limit = 0.9 * available_memory() if max_memory is None else float(max_memory)
-    if nbytes > limit:
-        raise MemoryError(
-            f"{what} needs about {_fmt_bytes(nbytes)} but only {_fmt_bytes(limit)} is "
-            "available; use fewer grid points per mode (e.g. ho:7) or an MPO method (DMRG)"
-        )
 
 
 # --------------------------------------------------------------------------------------
@@ -194,21 +150,7 @@ def _terms_tt(terms, pmax):
 
 def _tt_add(a, b):
     """Direct sum of two TTs with equal physical dimensions (the TT of their sum)."""
-    f = len(a)
-    if f == 1:
-        return [a[0] + b[0]]
-    out = []
-    for i, (x, y) in enumerate(zip(a, b, strict=True)):
-        if i == 0:
-            out.append(np.concatenate([x, y], axis=2))
-        elif i == f - 1:
-            out.append(np.concatenate([x, y], axis=0))
-        else:
-            z = np.zeros((x.shape[0] + y.shape[0], x.shape[1], x.shape[2] + y.shape[2]))
-            z[:x.shape[0], :, :x.shape[2]] = x
-            z[x.shape[0]:, :, x.shape[2]:] = y
-            out.append(z)
-    return out
+    return list(_tt.direct_sum(a, b))
 
 
 def _forcefield_function_tt(ff: ForceField, *, chunk: int = 32) -> _FunctionTT:
@@ -245,24 +187,7 @@ def _forcefield_function_tt(ff: ForceField, *, chunk: int = 32) -> _FunctionTT:
 
 def _round_tt(cores, tol):
     """SVD-round a TT (cores (r, d, r')) so the Frobenius change is <= tol."""
-    cores = [np.array(c, dtype=np.float64) for c in cores]
-    f = len(cores)
-    if f == 1:
-        return cores
-    for i in range(f - 1):  # left-orthogonalise
-        ra, d, rb = cores[i].shape
-        qm, rm = np.linalg.qr(cores[i].reshape(ra * d, rb))
-        cores[i] = qm.reshape(ra, d, -1)
-        cores[i + 1] = np.einsum("ab,bsc->asc", rm, cores[i + 1])
-    eps = tol / math.sqrt(f - 1)
-    for i in range(f - 1, 0, -1):  # right-to-left truncation
-        ra, d, rb = cores[i].shape
-        u, s, vt = np.linalg.svd(cores[i].reshape(ra, d * rb), full_matrices=False)
-        tail = np.sqrt(np.cumsum((s**2)[::-1]))[::-1]  # tail[k] = ||s[k:]||
-        keep = max(1, int(np.sum(tail > eps)))
-        cores[i] = vt[:keep].reshape(keep, d, rb)
-        cores[i - 1] = np.einsum("asb,bc->asc", cores[i - 1], u[:, :keep] * s[:keep])
-    return cores
+    return list(_tt.truncate(cores, max_error=tol))
 
 
 def tt_bond_spectra(cores) -> list[np.ndarray]:
@@ -280,22 +205,7 @@ def tt_bond_spectra(cores) -> list[np.ndarray]:
     >>> [len(s) for s in tt_bond_spectra([a, a, a])]  # a product: one value per bond
     [1, 1]
     """
-    cores = [np.array(c, dtype=np.float64) for c in cores]
-    f = len(cores)
-    for i in range(f - 1):
-        ra, d, rb = cores[i].shape
-        qm, rm = np.linalg.qr(cores[i].reshape(ra * d, rb))
-        cores[i] = qm.reshape(ra, d, -1)
-        cores[i + 1] = np.einsum("ab,bsc->asc", rm, cores[i + 1])
-    out = []
-    for i in range(f - 1, 0, -1):
-        ra, d, rb = cores[i].shape
-        u, sv, vt = np.linalg.svd(cores[i].reshape(ra, d * rb), full_matrices=False)
-        keep = max(1, int(np.sum(sv > sv[0] * 1e-14)))
-        out.append(sv[:keep])
-        cores[i] = vt[:keep].reshape(keep, d, rb)
-        cores[i - 1] = np.einsum("asb,bc->asc", cores[i - 1], u[:, :keep] * sv[:keep])
-    return out[::-1]
+    return _tt.bond_spectra(cores, rel_cutoff=1e-14)
 
 
 # --------------------------------------------------------------------------------------
