@@ -29,6 +29,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from vibmpo.potential.activations import ACTIVATIONS
+
 __all__ = [
     "ACTIVATION_CODES",
     "pack_matrices",
@@ -42,8 +44,9 @@ __all__ = [
     "one_mode_densities",
 ]
 
-#: Integer code of each activation (position in ``vibmpo.potential.ACTIVATIONS``).
-ACTIVATION_CODES = {"moderate": 0, "silu": 1, "tanh": 2, "sigmoid": 3, "gaussian": 4}
+#: Integer code of each activation: its position in the one table,
+#: :data:`vibmpo.potential.activations.ACTIVATIONS` (``_act`` below branches on it).
+ACTIVATION_CODES = {name: code for code, name in enumerate(ACTIVATIONS)}
 
 
 def pack_tt(cores):

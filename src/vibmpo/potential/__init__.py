@@ -22,15 +22,19 @@ __all__ = [
     "load_metadata",
     "save_model",
     "NNMPO",
+    "FitConfig",
     "FitResult",
+    "Piecewise",
     "fit",
     "make_step",
     "PROFILES",
 ]
 
 _LAZY = {"NNMPO": "vibmpo.potential.model", "FitResult": "vibmpo.potential.train",
-         "fit": "vibmpo.potential.train", "make_step": "vibmpo.potential.train",
-         "PROFILES": "vibmpo.potential.train"}
+         "fit": "vibmpo.potential.train", "FitConfig": "vibmpo.potential.train",
+         "make_step": "vibmpo.potential.step",
+         "PROFILES": "vibmpo.potential.train",
+         "Piecewise": "vibmpo.potential.schedule"}
 
 
 def __getattr__(name):

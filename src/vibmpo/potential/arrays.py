@@ -27,39 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from vibmpo._checks import as_finite_array, check_orthonormal_columns
+from vibmpo.linalg.tt import direct_sum
+from vibmpo.potential.activations import ACTIVATIONS, activation_numpy
 from vibmpo.units import normalize_energy_unit
 
 __all__ = ["ACTIVATIONS", "NNMPOArrays", "activation_numpy", "average"]
-
-#: Activation names; their integer code is the position in this tuple.
-ACTIVATIONS = ("moderate", "silu", "tanh", "sigmoid", "gaussian")
-
-
-def activation_numpy(name: str, z):
-    r"""Evaluate a basis activation with NumPy (the reference for JAX and Numba versions).
-
-    ``moderate``: :math:`1 - e^{-z^2} + 0.05 z^2`; ``silu``: :math:`z / (1 + e^{-z})`;
-    ``tanh``: :math:`\tanh z`; ``sigmoid``: :math:`1 / (1 + e^{-z})`;
-    ``gaussian``: :math:`e^{-z^2}`.
-
-    Examples
-    --------
-    >>> float(activation_numpy("moderate", 0.0)), float(activation_numpy("silu", 0.0))
-    (0.0, 0.0)
-    """
-    z = np.asarray(z, dtype=np.float64)
-    if name == "moderate":
-        return 1.0 - np.exp(-z * z) + 0.05 * z * z
-    if name == "silu":
-        return z / (1.0 + np.exp(-z))
-    if name == "tanh":
-        return np.tanh(z)
-    if name == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-z))
-    if name == "gaussian":
-        return np.exp(-z * z)
-    raise ValueError(f"unknown activation {name!r}; choose from {ACTIVATIONS}")
-
 
 @dataclass(frozen=True)
 class NNMPOArrays:
@@ -243,24 +215,20 @@ def average(models, weights=None) -> NNMPOArrays:
         c = np.full(len(models), 1.0 / len(models))
     else:
         c = as_finite_array(weights, "weights", shape=(len(models),))
-    f = first.n_modes
     sizes = [m.basis_size - 1 for m in models]
     starts = np.concatenate([[1], 1 + np.cumsum(sizes)])
-    nb = int(starts[-1])
-    cores = []
-    for i in range(f):
-        left = [m.cores[i].shape[0] for m in models] if i > 0 else [1] * len(models)
-        right = [m.cores[i].shape[2] for m in models] if i < f - 1 else [1] * len(models)
-        core = np.zeros((1 if i == 0 else sum(left), nb, 1 if i == f - 1 else sum(right)))
-        a0 = b0 = 0
-        for k, m in enumerate(models):
-            blk = m.cores[i] * (c[k] * m.scale / first.scale if i == 0 else 1.0)
-            sa = slice(0, 1) if i == 0 else slice(a0, a0 + left[k])
-            sb = slice(0, 1) if i == f - 1 else slice(b0, b0 + right[k])
-            core[sa, 0:1, sb] += blk[:, :1]
-            core[sa, starts[k]:starts[k + 1], sb] += blk[:, 1:]
-            a0, b0 = a0 + left[k], b0 + right[k]
-        cores.append(core)
+    cores = None
+    for k, m in enumerate(models):
+        # member k's cores on the joint basis (its functions at starts[k]:starts[k+1]),
+        # weighted on the first core, then the direct sum over the members (ranks add)
+        member = []
+        for i, core in enumerate(m.cores):
+            blk = core * (c[k] * m.scale / first.scale) if i == 0 else core
+            wide = np.zeros((blk.shape[0], int(starts[-1]), blk.shape[2]))
+            wide[:, 0] = blk[:, 0]
+            wide[:, starts[k]:starts[k + 1]] = blk[:, 1:]
+            member.append(wide)
+        cores = member if cores is None else direct_sum(cores, member)
     return NNMPOArrays(
         U=first.U, cores=tuple(cores),
         centres=np.concatenate([m.centres for m in models], 1),

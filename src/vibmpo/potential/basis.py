@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vibmpo.potential.arrays import ACTIVATIONS
+from vibmpo.potential.activations import ACTIVATIONS, activation_and_derivative
 
 __all__ = ["activation_and_derivative", "basis_values", "check_activations"]
 
@@ -39,33 +39,6 @@ def check_activations(activations) -> tuple[str, ...]:
         if a not in ACTIVATIONS:
             raise ValueError(f"unknown activation {a!r}; choose from {ACTIVATIONS}")
     return acts
-
-
-def activation_and_derivative(name: str, z, xp=np):
-    r"""Value and derivative ``(a(z), a'(z))`` of the activation ``name``.
-
-    Examples
-    --------
-    >>> v, d = activation_and_derivative("moderate", np.array([1.0]))
-    >>> bool(np.isclose(v[0], 1 - np.exp(-1) + 0.05)), bool(np.isclose(d[0], 2 * np.exp(-1) + 0.1))
-    (True, True)
-    """
-    if name == "moderate":
-        e = xp.exp(-z * z)
-        return 1.0 - e + 0.05 * z * z, 2.0 * z * e + 0.1 * z
-    if name == "silu":
-        s = 1.0 / (1.0 + xp.exp(-z))
-        return z * s, s + z * s * (1.0 - s)
-    if name == "tanh":
-        t = xp.tanh(z)
-        return t, 1.0 - t * t
-    if name == "sigmoid":
-        s = 1.0 / (1.0 + xp.exp(-z))
-        return s, s * (1.0 - s)
-    if name == "gaussian":
-        e = xp.exp(-z * z)
-        return e, -2.0 * z * e
-    raise ValueError(f"unknown activation {name!r}; choose from {ACTIVATIONS}")
 
 
 def basis_values(q, centres, w, b, activations, xp=np, derivative: bool = False):

@@ -1,5 +1,5 @@
 r"""Tensor-train (MPO) part of the NN-MPO: contraction with basis values, latent
-gradients, canonical forms and the exact local least-squares step of the core sweeps.
+gradients, the exact one-body start and the environments of the core sweeps.
 
 With basis values ``phi[m, i, :]`` the tensor train is
 
@@ -8,12 +8,15 @@ With basis values ``phi[m, i, :]`` the tensor train is
     T(q_m) = \sum_{\rho} W^1[\rho_1] \cdots W^f[\rho_f]\, \phi_{1\rho_1} \cdots \phi_{f\rho_f},
 
 and ``dT/dq_k`` replaces ``phi_k`` by its derivative. Contractions take ``xp`` (NumPy or
-``jax.numpy``); canonicalisation and the sweep steps are NumPy (float64).
+``jax.numpy``). Canonical forms and SVD truncation are those of the shared toolbox
+:mod:`vibmpo.linalg.tt`, under the names the trainer uses.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from vibmpo.linalg import tt as _tt
 
 __all__ = [
     "tt_value",
@@ -54,7 +57,7 @@ def tt_value_and_grad(cores, phi, dphi, xp=np):
     >>> v.tolist(), g.tolist()
     ([8.0], [[4.0, 2.0]])
     """
-    m, f = phi.shape[0], phi.shape[1]
+    m = phi.shape[0]
     v = xp.ones((m, 1), dtype=phi.dtype)
     dv = xp.zeros((m, 0, 1), dtype=phi.dtype)
     for i, core in enumerate(cores):
@@ -64,12 +67,12 @@ def tt_value_and_grad(cores, phi, dphi, xp=np):
         new_d = xp.einsum("ma,mab->mb", v, da)
         dv = xp.concatenate([new_dv, new_d[:, None, :]], axis=1)
         v = xp.einsum("ma,mab->mb", v, a)
-    assert dv.shape[1] == f
     return v[:, 0], dv[:, :, 0]
 
 
 def left_orthogonalise(cores, upto: int):
-    """Make cores ``0..upto-1`` left-orthogonal by QR, pushing the remainder right.
+    """Make cores ``0..upto-1`` left-orthogonal by QR, pushing the remainder right
+    (:func:`vibmpo.linalg.tt.left_canonicalise`).
 
     Returns a new tuple; the represented tensor is unchanged.
 
@@ -81,17 +84,12 @@ def left_orthogonalise(cores, upto: int):
     >>> bool(np.allclose(d[0].reshape(3, -1).T @ d[0].reshape(3, -1), np.eye(d[0].shape[2])))
     True
     """
-    cores = list(cores)
-    for i in range(upto):
-        a, n, b = cores[i].shape
-        qm, r = np.linalg.qr(cores[i].reshape(a * n, b))
-        cores[i] = qm.reshape(a, n, qm.shape[1])
-        cores[i + 1] = np.einsum("ab,bnc->anc", r, cores[i + 1])
-    return tuple(cores)
+    return _tt.left_canonicalise(cores, upto)
 
 
 def right_orthogonalise(cores, downto: int):
-    """Make cores ``downto+1..f-1`` right-orthogonal by LQ, pushing the remainder left.
+    """Make cores ``downto+1..f-1`` right-orthogonal by LQ, pushing the remainder left
+    (:func:`vibmpo.linalg.tt.right_canonicalise`).
 
     Examples
     --------
@@ -101,13 +99,7 @@ def right_orthogonalise(cores, downto: int):
     >>> bool(np.allclose(tt_value(right_orthogonalise(c, 0), phi), tt_value(c, phi)))
     True
     """
-    cores = list(cores)
-    for i in range(len(cores) - 1, downto, -1):
-        a, n, b = cores[i].shape
-        qm, r = np.linalg.qr(cores[i].reshape(a, n * b).T)
-        cores[i] = qm.T.reshape(qm.shape[1], n, b)
-        cores[i - 1] = np.einsum("anb,cb->anc", cores[i - 1], r)
-    return tuple(cores)
+    return _tt.right_canonicalise(cores, downto)
 
 
 def truncate(cores, *, max_rank: int | None = None, cutoff: float = 0.0):
@@ -116,7 +108,8 @@ def truncate(cores, *, max_rank: int | None = None, cutoff: float = 0.0):
 
     The cores are left-orthogonalised, then bonds are truncated from right to left, so
     each bond's singular values are those of the whole tensor split there and the
-    discarded weight is optimal per bond. The first core carries the norm on return.
+    discarded weight is optimal per bond. The first core carries the norm on return
+    (:func:`vibmpo.linalg.tt.truncate` with ``rel_cutoff=cutoff``).
 
     Examples
     --------
@@ -132,16 +125,7 @@ def truncate(cores, *, max_rank: int | None = None, cutoff: float = 0.0):
     >>> [k.shape[2] for k in truncate(c, max_rank=1)[:-1]]
     [1]
     """
-    cores = list(left_orthogonalise(cores, len(cores) - 1))
-    for i in range(len(cores) - 1, 0, -1):
-        a, n, b = cores[i].shape
-        u, sv, vt = np.linalg.svd(cores[i].reshape(a, n * b), full_matrices=False)
-        keep = max(1, int(np.count_nonzero(sv > cutoff * sv[0]))) if sv[0] > 0 else 1
-        if max_rank is not None:
-            keep = min(keep, int(max_rank))
-        cores[i] = vt[:keep].reshape(keep, n, b)
-        cores[i - 1] = np.einsum("anb,bk->ank", cores[i - 1], u[:, :keep] * sv[:keep])
-    return tuple(cores)
+    return _tt.truncate(cores, max_rank=max_rank, rel_cutoff=cutoff)
 
 
 def one_body_cores(coeffs, constant: float = 0.0):
