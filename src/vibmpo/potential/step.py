@@ -101,8 +101,11 @@ def phase_learning_rate(learning_rate: float, phase_steps: int, *, grow: float =
 
     def init_fn(params):
         del params
-        inf = jnp.asarray(np.inf)
-        return PhaseLRState(jnp.asarray(float(learning_rate)), jnp.asarray(0), inf, inf)
+        # strongly typed leaves, so the carried state never changes type (no retracing)
+        dtype = jnp.result_type(float)  # float64 inside x64()
+        inf = jnp.full((), np.inf, dtype=dtype)
+        return PhaseLRState(jnp.asarray(learning_rate, dtype=dtype),
+                            jnp.zeros((), dtype=jnp.int32), inf, inf)
 
     def update_fn(updates, state, params=None, *, value, **extra):
         del params, extra

@@ -635,11 +635,8 @@ class _Fit:
         f = self.data.f
         with x64():
             jm = to_jax(self.model)
-            if self.opt_state is None:
+            if self.opt_state is None:  # once: the state is carried through the fit
                 self.opt_state = init_opt_state(self.optimizer, jm, self.coordinator)
-            else:  # TEMPORARY: reset Adam as before, to check the refactor
-                fresh = init_opt_state(self.optimizer, jm, self.coordinator)
-                self.opt_state = (fresh[0], self.opt_state[1])
             batch = (jnp.asarray(self.data.x), jnp.asarray(self.data.y),
                      None if f is None else jnp.asarray(f))
             keep, keep_loss = jm, np.inf
