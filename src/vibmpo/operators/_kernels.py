@@ -75,43 +75,73 @@ def pack_matrices(mats):
     return np.concatenate([m.ravel() for m in mats]), offsets
 
 
+# The activations of vibmpo.potential.activations (value, first and second derivative),
+# one scalar function each; tests/operators/test_kernels.py checks them against
+# activation_numpy and finite differences.
+
+
 @numba.njit(cache=True, inline="always")
-def _act(z, code, deriv):
-    if code == 0:  # moderate: 1 - exp(-z^2) + 0.05 z^2
-        e = np.exp(-z * z)
-        if deriv == 0:
-            return 1.0 - e + 0.05 * z * z
-        if deriv == 1:
-            return 2.0 * z * e + 0.1 * z
-        return (2.0 - 4.0 * z * z) * e + 0.1
-    if code == 1:  # silu: z * sigmoid(z)
-        s = 1.0 / (1.0 + np.exp(-z))
-        if deriv == 0:
-            return z * s
-        if deriv == 1:
-            return s + z * s * (1.0 - s)
-        return s * (1.0 - s) * (2.0 + z * (1.0 - 2.0 * s))
-    if code == 2:  # tanh
-        t = np.tanh(z)
-        if deriv == 0:
-            return t
-        if deriv == 1:
-            return 1.0 - t * t
-        return -2.0 * t * (1.0 - t * t)
-    if code == 3:  # sigmoid
-        s = 1.0 / (1.0 + np.exp(-z))
-        if deriv == 0:
-            return s
-        if deriv == 1:
-            return s * (1.0 - s)
-        return s * (1.0 - s) * (1.0 - 2.0 * s)
-    # gaussian: exp(-z^2)
+def _moderate(z, deriv):  # 1 - exp(-z^2) + 0.05 z^2
+    e = np.exp(-z * z)
+    if deriv == 0:
+        return 1.0 - e + 0.05 * z * z
+    if deriv == 1:
+        return 2.0 * z * e + 0.1 * z
+    return (2.0 - 4.0 * z * z) * e + 0.1
+
+
+@numba.njit(cache=True, inline="always")
+def _silu(z, deriv):  # z * sigmoid(z)
+    s = 1.0 / (1.0 + np.exp(-z))
+    if deriv == 0:
+        return z * s
+    if deriv == 1:
+        return s + z * s * (1.0 - s)
+    return s * (1.0 - s) * (2.0 + z * (1.0 - 2.0 * s))
+
+
+@numba.njit(cache=True, inline="always")
+def _tanh(z, deriv):
+    t = np.tanh(z)
+    if deriv == 0:
+        return t
+    if deriv == 1:
+        return 1.0 - t * t
+    return -2.0 * t * (1.0 - t * t)
+
+
+@numba.njit(cache=True, inline="always")
+def _sigmoid(z, deriv):
+    s = 1.0 / (1.0 + np.exp(-z))
+    if deriv == 0:
+        return s
+    if deriv == 1:
+        return s * (1.0 - s)
+    return s * (1.0 - s) * (1.0 - 2.0 * s)
+
+
+@numba.njit(cache=True, inline="always")
+def _gaussian(z, deriv):  # exp(-z^2)
     e = np.exp(-z * z)
     if deriv == 0:
         return e
     if deriv == 1:
         return -2.0 * z * e
     return (4.0 * z * z - 2.0) * e
+
+
+@numba.njit(cache=True, inline="always")
+def _act(z, code, deriv):
+    """``d^deriv a / dz^deriv`` of the activation with ``code`` (:data:`ACTIVATION_CODES`)."""
+    if code == 0:
+        return _moderate(z, deriv)
+    if code == 1:
+        return _silu(z, deriv)
+    if code == 2:
+        return _tanh(z, deriv)
+    if code == 3:
+        return _sigmoid(z, deriv)
+    return _gaussian(z, deriv)
 
 
 @numba.njit(cache=True)
