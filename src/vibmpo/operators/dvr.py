@@ -179,8 +179,9 @@ class GridSpec:
 
     ``omega`` and ``center`` of an HO grid may be ``None``: they are then chosen from
     the potential (see :func:`vibmpo.operators.hamiltonian.grid_hamiltonian`).
-    ``omega_unit`` says how ``omega`` is to be read: ``"cm-1"`` (NN-MPO potentials)
-    or ``"native"`` (the Hamiltonian's own unit).
+    :func:`~vibmpo.operators.hamiltonian.grid_hamiltonian` reads ``omega`` as a
+    frequency in cm-1 for NN-MPO potentials and in the force field's own energy unit
+    for force fields; :meth:`resolve` takes it as the unit-mass grid parameter.
 
     Examples
     --------
