@@ -18,7 +18,8 @@ import numpy as np
 
 from vibmpo.potential.activations import ACTIVATIONS, activation_and_derivative
 
-__all__ = ["activation_and_derivative", "basis_values", "check_activations"]
+__all__ = ["BASIS_INITS", "activation_and_derivative", "basis_values", "check_activations",
+           "init_basis"]
 
 
 def check_activations(activations) -> tuple[str, ...]:
@@ -86,3 +87,49 @@ def basis_values(q, centres, w, b, activations, xp=np, derivative: bool = False)
         d = d[..., perm]
     dphi = xp.concatenate([0.0 * ones, d * w[None]], axis=-1)
     return phi, dphi
+
+
+#: Basis initialisations: ``"quantile"`` (centres at quantiles of each latent coordinate,
+#: widths spread over scales relative to its spread) or ``"sample"`` (centres at random
+#: training points, random widths).
+BASIS_INITS = ("quantile", "sample")
+_INIT_SCALES = (0.15, 0.6)
+
+
+def init_basis(qs, activations, method, rng):
+    r"""Initial ``centres, w, b`` (f, N-1) for latent training coordinates ``qs`` (m, f)
+    by ``method`` (one of :data:`BASIS_INITS`), drawing from the generator ``rng``.
+
+    ``"quantile"``: for every activation family the centres of mode ``i`` sit at the
+    quantiles ``(k + 1/2)/K`` of the training values of ``q_i``; the slopes are
+    ``w = \pm s_k / \sigma_i`` with scales ``s_k`` spread geometrically over
+    ``[1/2, 2]`` (broad and sharp functions) and alternating signs.
+
+    Examples
+    --------
+    >>> q = np.random.default_rng(0).normal(size=(200, 2))
+    >>> c, w, b = init_basis(q, ("silu",) * 4, "quantile", np.random.default_rng(0))
+    >>> c.shape, bool(np.all(np.diff(c[0]) > 0)), float(np.abs(b).max())
+    ((2, 4), True, 0.0)
+    """
+    m, nf = qs.shape
+    nb = len(activations)
+    if method == "sample":
+        centres = qs[rng.choice(m, size=nb, replace=m < nb)].T.copy()
+        w = rng.uniform(0.3, 1.0, size=(nf, nb)) * rng.choice([-1.0, 1.0], size=(nf, nb))
+        b = rng.normal(scale=0.1, size=(nf, nb))
+        return centres, w, b
+    centres = np.zeros((nf, nb))
+    w = np.zeros((nf, nb))
+    sd = np.std(qs, axis=0) + 1e-12
+    for name in dict.fromkeys(activations):
+        idx = np.array([k for k, a in enumerate(activations) if a == name])
+        K = len(idx)
+        probs = (np.arange(K) + 0.5) / K
+        scales = np.geomspace(*_INIT_SCALES, K) if K > 1 else np.ones(1)
+        scales = scales[rng.permutation(K)]
+        signs = np.where(np.arange(K) % 2 == 0, 1.0, -1.0)
+        for i in range(nf):
+            centres[i, idx] = np.quantile(qs[:, i], probs)
+            w[i, idx] = signs * scales / sd[i]
+    return centres, w, np.zeros((nf, nb))

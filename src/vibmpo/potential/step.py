@@ -55,7 +55,13 @@ def trace_count() -> int:
 
 class PhaseLRState(NamedTuple):
     """State of :func:`phase_learning_rate`: the current rate, the position in the phase,
-    the phase's first loss and its lowest loss so far."""
+    the phase's first loss and its lowest loss so far.
+
+    Examples
+    --------
+    >>> phase_learning_rate(0.1, 4).init(jnp.zeros(1)).count.tolist()
+    0
+    """
 
     learning_rate: jax.Array
     count: jax.Array

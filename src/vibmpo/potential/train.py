@@ -54,7 +54,7 @@ from vibmpo.potential.als import (
     sweep_cores,
     whitening,
 )
-from vibmpo.potential.basis import basis_values, check_activations
+from vibmpo.potential.basis import BASIS_INITS, basis_values, check_activations, init_basis
 from vibmpo.potential.coordinator import RETRACTIONS
 from vibmpo.potential.ensemble import fit_ensemble
 from vibmpo.potential.result import HISTORY_KEYS, FitResult, errors
@@ -72,52 +72,8 @@ from vibmpo.units import normalize_energy_unit
 __all__ = ["BASIS_INITS", "PROFILES", "FitConfig", "FitData", "FitResult", "fit",
            "fit_member"]
 
-_to_jax = to_jax  # the name this module had for it
-
-
-#: Basis initialisations: ``"quantile"`` (centres at quantiles of each latent coordinate,
-#: widths spread over scales relative to its spread) or ``"sample"`` (centres at random
-#: training points, random widths).
-BASIS_INITS = ("quantile", "sample")
-_INIT_SCALES = (0.15, 0.6)
-
-
-def _init_basis(qs, activations, method, rng):
-    r"""Initial ``centres, w, b`` (f, N-1) for latent training coordinates ``qs`` (m, f).
-
-    ``"quantile"``: for every activation family the centres of mode ``i`` sit at the
-    quantiles ``(k + 1/2)/K`` of the training values of ``q_i``; the slopes are
-    ``w = \pm s_k / \sigma_i`` with scales ``s_k`` spread geometrically over
-    ``[1/2, 2]`` (broad and sharp functions) and alternating signs.
-
-    Examples
-    --------
-    >>> q = np.random.default_rng(0).normal(size=(200, 2))
-    >>> c, w, b = _init_basis(q, ("silu",) * 4, "quantile", np.random.default_rng(0))
-    >>> c.shape, bool(np.all(np.diff(c[0]) > 0)), float(np.abs(b).max())
-    ((2, 4), True, 0.0)
-    """
-    m, nf = qs.shape
-    nb = len(activations)
-    if method == "sample":
-        centres = qs[rng.choice(m, size=nb, replace=m < nb)].T.copy()
-        w = rng.uniform(0.3, 1.0, size=(nf, nb)) * rng.choice([-1.0, 1.0], size=(nf, nb))
-        b = rng.normal(scale=0.1, size=(nf, nb))
-        return centres, w, b
-    centres = np.zeros((nf, nb))
-    w = np.zeros((nf, nb))
-    sd = np.std(qs, axis=0) + 1e-12
-    for name in dict.fromkeys(activations):
-        idx = np.array([k for k, a in enumerate(activations) if a == name])
-        K = len(idx)
-        probs = (np.arange(K) + 0.5) / K
-        scales = np.geomspace(*_INIT_SCALES, K) if K > 1 else np.ones(1)
-        scales = scales[rng.permutation(K)]
-        signs = np.where(np.arange(K) % 2 == 0, 1.0, -1.0)
-        for i in range(nf):
-            centres[i, idx] = np.quantile(qs[:, i], probs)
-            w[i, idx] = signs * scales / sd[i]
-    return centres, w, np.zeros((nf, nb))
+# the names these had in this module (tests and user code import them from here)
+_to_jax, _init_basis = to_jax, init_basis
 
 
 # -------------------------------------------------------------------------------------
@@ -551,7 +507,7 @@ class _Fit:
         self.y_scale = float(np.std(y)) or 1.0
         U = np.eye(n)
         qs = x @ U / self.x_scale
-        centres, w, b = _init_basis(qs, self.activations, config.basis_init, self.rng)
+        centres, w, b = init_basis(qs, self.activations, config.basis_init, self.rng)
         self.t_e = (y - self.y_offset) / self.y_scale
         self.row_w = np.ones(m) if f is None else \
             np.concatenate([np.ones(m), np.full(m * n, float(config.force_weight))])
