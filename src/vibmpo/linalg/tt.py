@@ -45,6 +45,13 @@ def _as_cores(cores) -> list[np.ndarray]:
     return cores
 
 
+def _site(value, n_sites, name) -> int:
+    value = int(value)
+    if not 0 <= value < n_sites:
+        raise ValueError(f"{name} must be in [0, {n_sites - 1}], got {value}")
+    return value
+
+
 def _flat(core) -> np.ndarray:
     """``(left, phys..., right)`` -> ``(left, prod(phys), right)`` (a view)."""
     return core.reshape(core.shape[0], -1, core.shape[-1])
@@ -91,13 +98,10 @@ def left_canonicalise(cores, upto: int | None = None) -> tuple[np.ndarray, ...]:
     True
     """
     cores = _as_cores(cores)
-    upto = len(cores) - 1 if upto is None else int(upto)
-    if not 0 <= upto < len(cores):
-        raise ValueError(f"upto must be in [0, {len(cores) - 1}], got {upto}")
-    shapes = [c.shape for c in cores]
+    upto = _site(len(cores) - 1 if upto is None else upto, len(cores), "upto")
     flat = [_flat(c) for c in cores]
     _left_sweep(flat, upto)
-    return _restore(flat, shapes)
+    return _restore(flat, [c.shape for c in cores])
 
 
 def right_canonicalise(cores, downto: int = 0) -> tuple[np.ndarray, ...]:
@@ -125,17 +129,14 @@ def right_canonicalise(cores, downto: int = 0) -> tuple[np.ndarray, ...]:
     True
     """
     cores = _as_cores(cores)
-    downto = int(downto)
-    if not 0 <= downto < len(cores):
-        raise ValueError(f"downto must be in [0, {len(cores) - 1}], got {downto}")
-    shapes = [c.shape for c in cores]
+    downto = _site(downto, len(cores), "downto")
     flat = [_flat(c) for c in cores]
     for i in range(len(flat) - 1, downto, -1):
         a, n, b = flat[i].shape
         qm, r = np.linalg.qr(flat[i].reshape(a, n * b).T)
         flat[i] = qm.T.reshape(qm.shape[1], n, b)
         flat[i - 1] = np.einsum("anb,cb->anc", flat[i - 1], r)
-    return _restore(flat, shapes)
+    return _restore(flat, [c.shape for c in cores])
 
 
 def _keep(sv, max_rank, rel_cutoff, bond_error):
@@ -149,6 +150,21 @@ def _keep(sv, max_rank, rel_cutoff, bond_error):
     if max_rank is not None:
         keep = min(keep, int(max_rank))
     return max(1, keep)
+
+
+def _svd_sweep(flat, max_rank, rel_cutoff, bond_error):
+    """Left-canonicalise the flattened train, then truncate its bonds from right to left
+    (in place); returns the kept singular values of every bond, left to right."""
+    _left_sweep(flat, len(flat) - 1)
+    spectra = []
+    for i in range(len(flat) - 1, 0, -1):
+        a, n, b = flat[i].shape
+        u, sv, vt = np.linalg.svd(flat[i].reshape(a, n * b), full_matrices=False)
+        keep = _keep(sv, max_rank, rel_cutoff, bond_error)
+        spectra.append(sv[:keep])
+        flat[i] = vt[:keep].reshape(keep, n, b)
+        flat[i - 1] = np.einsum("anb,bk->ank", flat[i - 1], u[:, :keep] * sv[:keep])
+    return spectra[::-1]
 
 
 def _check_truncation(max_rank, rel_cutoff, max_error):
@@ -210,14 +226,8 @@ def truncate(cores, *, max_rank: int | None = None, rel_cutoff: float = 0.0,
     f = len(flat)
     if f == 1:
         return _restore(flat, shapes)
-    _left_sweep(flat, f - 1)
     bond_error = None if max_error is None else float(max_error) / math.sqrt(f - 1)
-    for i in range(f - 1, 0, -1):
-        a, n, b = flat[i].shape
-        u, sv, vt = np.linalg.svd(flat[i].reshape(a, n * b), full_matrices=False)
-        keep = _keep(sv, max_rank, float(rel_cutoff), bond_error)
-        flat[i] = vt[:keep].reshape(keep, n, b)
-        flat[i - 1] = np.einsum("anb,bk->ank", flat[i - 1], u[:, :keep] * sv[:keep])
+    _svd_sweep(flat, max_rank, float(rel_cutoff), bond_error)
     return _restore(flat, shapes)
 
 
@@ -249,18 +259,7 @@ def bond_spectra(cores, *, rel_cutoff: float = 1e-14) -> list[np.ndarray]:
     [1, 1]
     """
     _check_truncation(None, rel_cutoff, None)
-    flat = [_flat(c) for c in _as_cores(cores)]
-    f = len(flat)
-    _left_sweep(flat, f - 1)
-    out = []
-    for i in range(f - 1, 0, -1):
-        a, n, b = flat[i].shape
-        u, sv, vt = np.linalg.svd(flat[i].reshape(a, n * b), full_matrices=False)
-        keep = _keep(sv, None, float(rel_cutoff), None)
-        out.append(sv[:keep])
-        flat[i] = vt[:keep].reshape(keep, n, b)
-        flat[i - 1] = np.einsum("anb,bk->ank", flat[i - 1], u[:, :keep] * sv[:keep])
-    return out[::-1]
+    return _svd_sweep([_flat(c) for c in _as_cores(cores)], None, float(rel_cutoff), None)
 
 
 def direct_sum(a, b) -> tuple[np.ndarray, ...]:
