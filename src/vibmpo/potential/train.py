@@ -416,6 +416,8 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig |
     True
     """
     t_start = time.perf_counter()
+    # input validation: the options are checked by FitConfig, the data by FitData; the
+    # data/option checks of vibmpo.potential.checks (issue #14) are called here
     config, profile = _resolve_config(config, profile, options)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
