@@ -70,10 +70,13 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     """Runner of ``vibmpo fit``."""
+    from vibmpo._checks import check_outputs
     from vibmpo.datasets import load_dataset
     from vibmpo.potential.io import save_model
     from vibmpo.potential.train import fit
 
+    check_outputs({"--out": args.out, "the learning curve": _curve_path(args.out)},
+                  {"DATA": args.data})
     tr = load_dataset(args.data, "train", energy_unit=args.energy_unit)
     va = load_dataset(args.data, "validation", energy_unit=args.energy_unit, required=False)
     res = fit(tr.x, tr.y, tr.f,
@@ -105,6 +108,13 @@ def run(args) -> int:
     return 0
 
 
+def _curve_path(model_path):
+    """Learning-curve picture next to the model file (MODEL.h5 -> MODEL_fit.png)."""
+    from pathlib import Path
+
+    return Path(model_path).with_name(Path(model_path).stem + "_fit.png")
+
+
 def _plot_history(history, model_path, energy_unit) -> None:
     """Write the learning curve next to the model file (MODEL.h5 -> MODEL_fit.png)."""
     from pathlib import Path
@@ -114,7 +124,7 @@ def _plot_history(history, model_path, energy_unit) -> None:
     curves = {k: v for k, v in history.items()
               if k.endswith(("rmse", "mae")) and v and all(x is not None for x in v)}
     if curves:
-        out = Path(model_path).with_name(Path(model_path).stem + "_fit.png")
+        out = _curve_path(model_path)
         plot_learning_curve(curves, out, energy_unit=energy_unit,
                             title=f"NN-MPO fit: {Path(model_path).name}")
         print(f"wrote {out}")

@@ -104,6 +104,18 @@ def _assignments(ham, result):
                                       for a in found]
 
 
+def _check_outputs(args) -> None:
+    """Refuse ``--json`` (and its picture) on an input or an unwritable place, before
+    any work."""
+    if not args.json:
+        return
+    from vibmpo._checks import check_outputs
+
+    source = Path(str(args.source))
+    check_outputs({"--json": args.json, "the picture": Path(args.json).with_suffix(".png")},
+                  {"SOURCE": source if source.exists() else None})
+
+
 #: ``--method`` name -> solver function ``(ham, args) -> LevelsResult``.
 SOLVERS = {"exact": solve_exact, "dmrg": solve_dmrg}
 
@@ -142,6 +154,7 @@ def run(args) -> int:
 
     if args.n_states < 1:
         raise ValueError(f"--n-states must be positive, got {args.n_states}")
+    _check_outputs(args)
     t0 = time.perf_counter()
     ham = build_hamiltonian(args)
     result = SOLVERS[args.method](ham, args)

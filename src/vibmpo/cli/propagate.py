@@ -73,6 +73,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--dmrg-maxdim", type=int, default=32,
                    help="bond dimension of DMRG for ground/eigen initial states")
     p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing non-empty --out folder (default: refuse)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
     return p
@@ -109,9 +111,24 @@ def _initial_state(spec, ham, H, dmrg_maxdim):
 
 
 def run(args) -> int:
-    """Run ``vibmpo propagate`` (see the module docstring)."""
+    """Run ``vibmpo propagate`` (see the module docstring).
+
+    The outputs are written into a temporary folder next to ``--out`` that replaces it
+    only when the run is complete; an existing non-empty ``--out`` is refused before any
+    work unless ``--overwrite``.
+    """
     from pathlib import Path
 
+    from vibmpo._checks import atomic_folder, check_outputs
+
+    source = Path(args.source)
+    check_outputs({}, {"SOURCE": source if source.exists() else None},
+                  folder={"--out": args.out}, overwrite=args.overwrite)
+    with atomic_folder(args.out, overwrite=args.overwrite) as tmp:
+        return _run(args, tmp)
+
+
+def _run(args, out) -> int:
     import numpy as np
 
     from vibmpo._checks import write_json
@@ -145,8 +162,6 @@ def run(args) -> int:
                growth_substeps=args.growth_substeps,
                progress=not args.quiet)
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     t = res.times / t_scale
     rows = [(ti, c.real, c.imag, abs(c), "direct") for ti, c in zip(t, res.autocorrelation,
                                                                   strict=True)]
@@ -214,5 +229,5 @@ def run(args) -> int:
         shown = ", ".join(f"{p:.1f}" for p in peaks[:12])
         print(f"spectrum peaks ({e_unit}, resolution {summary['spectrum']['resolution']:.3g}):"
               f" {shown}")
-        print(f"wrote {out}/")
+        print(f"wrote {args.out}/")
     return 0
