@@ -89,7 +89,7 @@ def run(args) -> int:
               coordinator=args.coordinator, members=args.members, workers=args.workers,
               time_budget=args.time_budget, profile=args.profile,
               energy_unit=tr.energy_unit, progress=not args.no_progress)
-    arrays = res.model.to_arrays()
+    arrays = _with_region(res.model.to_arrays(), tr.x, args.data)
     meta = res.metadata()
     meta["data"] = str(args.data)
     save_model(args.out, arrays, metadata=meta)
@@ -106,6 +106,16 @@ def run(args) -> int:
              for key in ("train_rmse", "val_rmse")}
     _plot_history(h, args.out, arrays.energy_unit)
     return 0
+
+
+def _with_region(arrays, x, data):
+    """The arrays with the region their training data cover (saved in the model file)."""
+    from dataclasses import replace
+
+    from vibmpo.potential.region import data_region
+
+    return replace(arrays, data_region=data_region(
+        x, arrays.U, source=f"training data of {data} ({x.shape[0]} points)"))
 
 
 def _curve_path(model_path):

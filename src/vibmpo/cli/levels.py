@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from vibmpo.cli._sources import SOURCE_HELP
+from vibmpo.cli._sources import SOURCE_HELP, add_allow_extrapolation
 
 __all__ = ["register", "run", "build_hamiltonian", "solve_exact", "solve_dmrg",
            "SOLVERS"]
@@ -37,7 +37,8 @@ def build_hamiltonian(args):
     from vibmpo.operators.hamiltonian import grid_hamiltonian
 
     source = load_source(args.source)
-    ham = grid_hamiltonian(source, args.grid)
+    ham = grid_hamiltonian(source, args.grid,
+                           allow_extrapolation=getattr(args, "allow_extrapolation", False))
     return ham
 
 
@@ -145,6 +146,7 @@ def register(subparsers) -> None:
     p.add_argument("--mpo-tol", type=float, default=1e-10,
                    help="MPO compression: max change of any matrix element (default 1e-10)")
     p.add_argument("--json", metavar="OUT", help="write the levels as JSON to OUT")
+    add_allow_extrapolation(p)
     p.set_defaults(func=run)
 
 

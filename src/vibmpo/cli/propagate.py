@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import argparse
 
-from vibmpo.cli._sources import SOURCE_HELP
+from vibmpo.cli._sources import SOURCE_HELP, add_allow_extrapolation
 
 __all__ = ["register", "run"]
 
@@ -76,6 +76,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true",
                    help="replace an existing non-empty --out folder (default: refuse)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_allow_extrapolation(p)
     p.set_defaults(func=run)
     return p
 
@@ -142,7 +143,7 @@ def _run(args, out) -> int:
 
     spec = parse_initial_spec(args.initial)
     src = load_source(args.source)
-    ham = grid_hamiltonian(src, args.grid)
+    ham = grid_hamiltonian(src, args.grid, allow_extrapolation=args.allow_extrapolation)
     H = ham.to_mpo()
     molecular = ham.energy_unit == "hartree"
     if molecular:

@@ -635,7 +635,8 @@ class GridHamiltonian:
         return out / np.linalg.norm(out)
 
 
-def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12) -> GridHamiltonian:
+def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12,
+                     allow_extrapolation: bool = False) -> GridHamiltonian:
     """Build the grid Hamiltonian of an NN-MPO potential or a force field.
 
     Parameters
@@ -653,10 +654,21 @@ def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12) -> GridHamilt
     tt_tol : float
         Frobenius tolerance for SVD-rounding a force field's term-by-term tensor train
         (NN-MPO cores are kept as they are).
+    allow_extrapolation : bool
+        Skip the grid checks (:func:`vibmpo.operators.gridcheck.check_grid`): by default
+        a grid on which the potential falls below its harmonic minimum (a hole of a
+        fitted potential, a force field unbounded below), or that reaches far beyond an
+        NN-MPO's training data, is refused.
 
     Returns
     -------
     GridHamiltonian
+
+    Raises
+    ------
+    vibmpo.operators.gridcheck.GridCheckError
+        When the grid check fails (a ``ValueError``; the message names the mode, the
+        grid's extent, the data's range and the fix).
 
     Examples
     --------
@@ -690,9 +702,16 @@ def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12) -> GridHamilt
     need = any(isinstance(s, GridSpec) and s.kind == "ho" and (s.omega is None or
                                                               s.center is None)
                for s in specs)
-    center = hess = None
+    center = hess = minimum = None
     if need:
-        center, hess, _ = _newton_minimum(ftt)
+        center, hess, e_min = _newton_minimum(ftt)
+        minimum = (center, e_min)
+    elif not allow_extrapolation:
+        try:
+            c0, _, e0 = _newton_minimum(ftt)
+            minimum = (c0, e0)
+        except ValueError:  # no local minimum near the origin: check_grid's edge rule
+            minimum = None
     out_grids, spec_items = [], []
     for i, s in enumerate(specs):
         if isinstance(s, Grid):
@@ -721,7 +740,12 @@ def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12) -> GridHamilt
     cores = ftt.grid_cores([g.points for g in out_grids])
     if isinstance(source, ForceField):
         cores = _round_tt(cores, tt_tol)
-    return GridHamiltonian(
+    ham = GridHamiltonian(
         grids=tuple(out_grids), kinetic=kin, v_cores=tuple(cores), v_offset=ftt.offset,
         energy_unit=unit, grid_spec=",".join(spec_items), description=desc,
     )
+    if not allow_extrapolation:
+        from vibmpo.operators.gridcheck import check_grid
+
+        check_grid(ham, source, minimum=minimum)
+    return ham
