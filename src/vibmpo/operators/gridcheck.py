@@ -91,7 +91,7 @@ def grid_extremes(ham, *, around=None):
     >>> from vibmpo.operators.forcefield import henon_heiles
     >>> from vibmpo.operators.hamiltonian import grid_hamiltonian
     >>> vmin, idx, vmax, exact = grid_extremes(grid_hamiltonian(henon_heiles(2), "ho:5"))
-    >>> round(vmin, 12), idx, exact
+    >>> abs(round(vmin, 12)), idx, exact
     (0.0, (2, 2), True)
     """
     cores = [np.asarray(c, dtype=np.float64) for c in ham.v_cores]
