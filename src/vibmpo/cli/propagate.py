@@ -28,7 +28,9 @@ norm, <q_i>, bond dimension, truncation per time), ``spectrum.csv`` and
 from __future__ import annotations
 
 import argparse
+import sys
 
+from vibmpo.cli._dmrg import NOT_CONVERGED, add_strict
 from vibmpo.cli._sources import SOURCE_HELP, add_allow_extrapolation
 
 __all__ = ["register", "run"]
@@ -77,6 +79,7 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="replace an existing non-empty --out folder (default: refuse)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_allow_extrapolation(p)
+    add_strict(p)
     p.set_defaults(func=run)
     return p
 
@@ -98,11 +101,12 @@ def _initial_state(spec, ham, H, dmrg_maxdim):
         psi = gaussian_wavepacket(ham.grids, displace=spec.displace, squeeze=spec.squeeze,
                                   momentum=spec.momentum)
     else:
-        from vibmpo.solvers.dmrg import dmrg
+        from vibmpo.cli._dmrg import convergence_info, run_dmrg
 
-        res = dmrg(H, n_states=spec.eigen + 1, maxdim=dmrg_maxdim)
+        res = run_dmrg(H, "propagate", n_states=spec.eigen + 1, maxdim=dmrg_maxdim)
         psi = res.states[spec.eigen]
         info["dmrg_energies"] = [float(e) for e in res.energies]
+        info.update(convergence_info(res))
     for m in reversed(spec.operators):
         if not 0 <= m < ham.n_modes:
             raise ValueError(f"q{m}: mode {m} outside 0..{ham.n_modes - 1}")
@@ -125,8 +129,18 @@ def run(args) -> int:
     source = Path(args.source)
     check_outputs({}, {"SOURCE": source if source.exists() else None},
                   folder={"--out": args.out}, overwrite=args.overwrite)
-    with atomic_folder(args.out, overwrite=args.overwrite) as tmp:
-        return _run(args, tmp)
+    try:
+        with atomic_folder(args.out, overwrite=args.overwrite) as tmp:
+            return _run(args, tmp)
+    except _NotConverged:
+        print(f"vibmpo propagate: error: the DMRG initial state {args.initial!r} did not "
+              "converge (--strict); nothing propagated or written: raise --dmrg-maxdim",
+              file=sys.stderr)
+        return NOT_CONVERGED
+
+
+class _NotConverged(Exception):
+    """The DMRG initial state did not converge and ``--strict`` was given."""
 
 
 def _run(args, out) -> int:
@@ -154,6 +168,8 @@ def _run(args, out) -> int:
         t_scale, t_label = 1.0, f"1/({ham.energy_unit})"
         e_unit, e_scale = ham.energy_unit, 1.0
     psi0, init_info = _initial_state(spec, ham, H, args.dmrg_maxdim)
+    if args.strict and not all(init_info.get("converged", [True])):
+        raise _NotConverged
     if not args.quiet:
         print(f"propagating {args.source} on {ham.grid_spec} ({ham.n_modes} modes), "
               f"initial state {args.initial!r}")

@@ -243,8 +243,9 @@ def _forcefield_function_tt(ff: ForceField, *, chunk: int = 32) -> _FunctionTT:
     return _FunctionTT([make(int(p)) for p in pmax], cores, 1.0, const)
 
 
-def _round_tt(cores, tol):
-    """SVD-round a TT (cores (r, d, r')) so the Frobenius change is <= tol."""
+def _round_tt(cores, tol, errors=None):
+    """SVD-round a TT (cores (r, d, r')) so the Frobenius change is <= tol; the norm of
+    what each bond discards is appended to ``errors`` when given."""
     cores = [np.array(c, dtype=np.float64) for c in cores]
     f = len(cores)
     if f == 1:
@@ -260,6 +261,8 @@ def _round_tt(cores, tol):
         u, s, vt = np.linalg.svd(cores[i].reshape(ra, d * rb), full_matrices=False)
         tail = np.sqrt(np.cumsum((s**2)[::-1]))[::-1]  # tail[k] = ||s[k:]||
         keep = max(1, int(np.sum(tail > eps)))
+        if errors is not None:
+            errors.append(float(tail[keep]) if keep < s.size else 0.0)
         cores[i] = vt[:keep].reshape(keep, d, rb)
         cores[i - 1] = np.einsum("asb,bc->asc", cores[i - 1], u[:, :keep] * s[:keep])
     return cores
@@ -576,8 +579,15 @@ class GridHamiltonian:
             out.append(w)
         if tol is None:
             return out
+        tol = float(tol)
+        if not 0 <= tol < 1:
+            raise ValueError(f"MPO compression tolerance must satisfy 0 <= tol < 1 (the "
+                             f"largest change of a matrix element, {self.energy_unit}); "
+                             f"got {tol:g}")
         tt = [w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1, w.shape[1]) for w in out]
-        tt = _round_tt(tt, float(tol))
+        errors = []
+        tt = _round_tt(tt, tol, errors)
+        self._cache[("mpo_error", tol)] = math.sqrt(sum(e * e for e in errors))
         return [c.reshape(c.shape[0], d, d, c.shape[2]).transpose(0, 3, 1, 2)
                 for c, d in zip(tt, dims, strict=True)]
 
@@ -595,6 +605,25 @@ class GridHamiltonian:
             raise ValueError("quimb MPOs need at least two sites; use dense() for one mode")
         arrs = [arrays[0][0]] + list(arrays[1:-1]) + [arrays[-1][:, 0]]
         return qtn.MatrixProductOperator(arrs, shape="lrud")
+
+    def mpo_error(self, tol: float | None = 1e-10) -> float:
+        """Upper bound on the Frobenius norm of the change the MPO compression with
+        ``tol`` made to H (so on the change of any matrix element and of any
+        eigenvalue), in ``energy_unit``: the root sum of squares of the singular values
+        discarded at each bond (0 without compression).
+
+        Examples
+        --------
+        >>> from vibmpo.operators.forcefield import henon_heiles
+        >>> grid_hamiltonian(henon_heiles(3), "ho:4").mpo_error() < 1e-10
+        True
+        """
+        if tol is None:
+            return 0.0
+        key = ("mpo_error", float(tol))
+        if key not in self._cache:
+            self.mpo_arrays(tol)
+        return self._cache[key]
 
     def mpo_bond_dims(self, tol: float | None = 1e-10) -> list[int]:
         """Bond dimensions of :meth:`to_mpo` (without building the quimb object)."""
