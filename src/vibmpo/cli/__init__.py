@@ -17,6 +17,7 @@ import importlib
 import os
 import signal
 import sys
+import warnings
 
 from vibmpo._threads import limit_threads
 
@@ -98,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     previous = _catch_interrupt()
+    shown = warnings.formatwarning
+    warnings.formatwarning = lambda message, category, *a, **k: (
+        f"vibmpo {args.command}: warning: {message}\n")
     try:
         return int(args.func(args) or 0)
     except (ValueError, FileNotFoundError, TypeError, OSError, MemoryError) as exc:
@@ -107,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         _interrupted()
         return INTERRUPTED
     finally:
+        warnings.formatwarning = shown
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
 

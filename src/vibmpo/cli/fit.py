@@ -65,6 +65,9 @@ def register(subparsers) -> None:
     p.add_argument("--time-budget", type=float, default=None,
                    help="wall-clock budget in seconds (default from the profile)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--keep-outliers", action="store_true",
+                   help="fit rows whose energy or coordinates lie more than 50 robust "
+                        "deviations from the median (default: refuse them, naming the rows)")
     p.set_defaults(func=run)
 
 
@@ -88,7 +91,8 @@ def run(args) -> int:
               sweep=args.sweep, rank_cutoff=args.rank_cutoff, subsample=args.subsample,
               coordinator=args.coordinator, members=args.members, workers=args.workers,
               time_budget=args.time_budget, profile=args.profile,
-              energy_unit=tr.energy_unit, progress=not args.no_progress)
+              energy_unit=tr.energy_unit, progress=not args.no_progress,
+              outliers="keep" if args.keep_outliers else "reject")
     arrays = _with_region(res.model.to_arrays(), tr.x, args.data)
     meta = res.metadata()
     meta["data"] = str(args.data)

@@ -56,6 +56,7 @@ import scipy.linalg
 from vibmpo._checks import as_finite_array
 from vibmpo.potential import tensortrain as tt
 from vibmpo.potential.basis import basis_values, check_activations
+from vibmpo.potential.checks import check_fit_data, check_fit_options
 from vibmpo.potential.coordinator import RETRACTIONS, project_tangent, retract
 from vibmpo.units import normalize_energy_unit
 
@@ -510,7 +511,7 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
         seed: int = 0, time_budget=None, profile: str = "quick", energy_unit: str = "eV",
         basis_init: str = "quantile", sweep=None, rank_cutoff=None, subsample=None,
         coordinator=None, members=None, workers=None, progress: bool = False,
-        callback=None) -> FitResult:
+        callback=None, outliers: str = "reject") -> FitResult:
     """Fit an NN-MPO potential ``V(x)`` to energies ``y`` (and forces ``f = -dV/dx``).
 
     Parameters
@@ -590,6 +591,9 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
         ``True`` stops the fit (the best model so far is returned). Ensembles add the
         member's index (``member``) to the entries; with ``workers > 1`` the members'
         entries reach it as they come, and its return value is ignored.
+    outliers : {"reject", "keep"}
+        Refuse training data with gross outliers (rows named) or fit them anyway
+        (:func:`vibmpo.potential.checks.check_fit_data`).
 
     Returns
     -------
@@ -619,7 +623,9 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
                      subsample=subsample, members=members).items():
         if v is not None:
             opts[k] = v
+    check_fit_options(opts)  # vibmpo.potential.checks: options and data, before training
     x, y, f = _check_data(x, y, f, "")
+    check_fit_data(x, y, f, opts=opts, outliers=outliers)
     m, n = x.shape
     if m < 8:
         raise ValueError(f"too few training points ({m}); need at least 8 to fit a potential")
