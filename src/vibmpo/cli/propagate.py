@@ -84,6 +84,44 @@ def register(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+#: Most time steps one run may take.
+MAX_STEPS = 10_000_000
+
+
+def _check_times(t_final, dt) -> int:
+    """Check ``--t-final`` and ``--dt`` in the unit the user typed them in; returns the
+    number of steps.
+
+    Examples
+    --------
+    >>> _check_times(10.0, 0.5)
+    20
+    >>> _check_times(10.0, 3.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: --t-final / --dt = 3.333 is not a whole number: use --dt 2.5 (4 steps) or ...
+    """
+    import math
+
+    if not (math.isfinite(t_final) and math.isfinite(dt)) or dt == 0 or t_final == 0:
+        raise ValueError(f"--t-final and --dt must be finite and non-zero, got --t-final "
+                         f"{t_final:g} --dt {dt:g}")
+    if (t_final > 0) != (dt > 0):
+        raise ValueError(f"--t-final {t_final:g} and --dt {dt:g} have opposite signs; give "
+                         "both positive (or both negative to propagate backwards)")
+    ratio = t_final / dt
+    n = round(ratio)
+    if n < 1 or abs(ratio - n) > 1e-9 * max(1.0, abs(ratio)):
+        up, down = max(1, math.ceil(ratio)), max(1, math.floor(ratio))
+        raise ValueError(f"--t-final / --dt = {ratio:.4g} is not a whole number: use --dt "
+                         f"{t_final / up:.6g} ({up} steps) or --t-final {down * dt:.6g} "
+                         f"({down} steps)")
+    if n > MAX_STEPS:
+        raise ValueError(f"--t-final / --dt = {n:,} steps, more than {MAX_STEPS:,}: use a "
+                         "larger --dt or a shorter --t-final")
+    return int(n)
+
+
 def _write_csv(path, header, rows):
     from vibmpo._checks import atomic_write
 
@@ -156,6 +194,7 @@ def _run(args, out) -> int:
     from vibmpo.units import FS_TO_AU, energy_factor
 
     spec = parse_initial_spec(args.initial)
+    _check_times(args.t_final, args.dt)
     src = load_source(args.source)
     ham = grid_hamiltonian(src, args.grid, allow_extrapolation=args.allow_extrapolation)
     H = ham.to_mpo()
