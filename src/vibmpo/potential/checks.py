@@ -172,7 +172,7 @@ def check_fit_data(x, y, f=None, *, opts: dict | None = None, outliers: str = "r
     -----
     FewDataWarning
         When the data have fewer rows (energies plus force components) than the model
-        has free parameters.
+        has free parameters at the first rank of the schedule.
 
     Examples
     --------
@@ -208,13 +208,16 @@ def check_fit_data(x, y, f=None, *, opts: dict | None = None, outliers: str = "r
                 "median; fix or remove those rows, or keep them knowingly with "
                 "--keep-outliers (outliers='keep')")
     if opts and opts.get("basis_size") is not None and opts.get("max_rank") is not None:
-        n_modes = n  # the coordinator keeps one latent mode per input
-        k = count_parameters(n, n_modes, int(opts["basis_size"]), opts["max_rank"])
+        # the model the fit starts from: first rank of a growth schedule (ranks grow
+        # further only while the ridge-regularised sweeps can use them)
+        first = _values(opts["max_rank"], "max_rank")[0]
+        k = count_parameters(n, n, int(opts["basis_size"]), first)
         rows = m * (1 + (n if f is not None else 0))
         if rows < k:
             warnings.warn(
                 f"the training data have {rows} rows ({m} energies"
                 + (f" + {m * n} force components" if f is not None else "") + f") but the "
-                f"model has about {k} free parameters: it can fit the data exactly and be "
+                f"model has {k} free parameters (ranks <= {int(first)}, {opts['basis_size']} "
+                "functions per mode) even at the start: it can fit the data exactly and be "
                 "wrong between them (watch the validation error); add data or lower "
                 "--max-rank / --basis-size", FewDataWarning, stacklevel=3)
