@@ -68,8 +68,9 @@ def test_outputs_are_checked_before_any_work(data, tmp_path, capsys, monkeypatch
     _refused(capsys, ["fit", str(data), "--out", str(blocker / "m.h5")], "cannot write")
     _refused(capsys, ["fit", str(data), "--out", str(tmp_path)], "is a folder")
 
-    import vibmpo.solvers.tdvp as tdvp_mod
+    import importlib
 
+    tdvp_mod = importlib.import_module("vibmpo.solvers.tdvp")
     monkeypatch.setattr(tdvp_mod, "tdvp", no_training)
     _refused(capsys, ["propagate", "henon-heiles:2", "--grid", "ho:4", "--t-final", "1",
                       "--dt", "0.5", "--out", str(blocker)], "existing file")
@@ -77,7 +78,7 @@ def test_outputs_are_checked_before_any_work(data, tmp_path, capsys, monkeypatch
 
 
 def _propagate(out, *extra):
-    return main(["propagate", "henon-heiles:2", "--grid", "ho:5", "--t-final", "1",
+    return main(["propagate", "henon-heiles:2", "--grid", "ho:5", "--t-final", "2",
                  "--dt", "0.5", "--quiet", "--out", str(out), *extra])
 
 

@@ -79,7 +79,7 @@ def test_converged_dmrg_passes_verification():
 
 def test_cli_flags_unconverged_dmrg_and_strict_fails(tmp_path, capsys):
     args = ["propagate", "henon-heiles:4", "--grid", "ho:5", "--initial", "eigen:3",
-            "--dmrg-maxdim", "1", "--t-final", "1", "--dt", "0.5", "--quiet"]
+            "--dmrg-maxdim", "1", "--t-final", "2", "--dt", "0.5", "--quiet"]
     assert main(args + ["--out", str(tmp_path / "a")]) == 0
     err = capsys.readouterr().err
     assert err.count("vibmpo propagate: warning: DMRG") == 1
@@ -104,5 +104,7 @@ def test_cli_tol_is_relative_to_the_energy_scale(monkeypatch, capsys):
     assert main(["levels", "henon-heiles:3", "--grid", "ho:5", "--method", "dmrg",
                  "--n-states", "2", "--tol", "1e-6"]) == 0
     assert seen["tol"] == pytest.approx(1e-6 * seen["scale"])
-    assert main(["levels", "henon-heiles:3", "--tol", "5"]) == 2
+    with pytest.raises(SystemExit) as exit_:
+        main(["levels", "henon-heiles:3", "--tol", "5"])
+    assert exit_.value.code == 2
     assert "relative tolerance" in capsys.readouterr().err
