@@ -39,6 +39,12 @@ def test_region_round_trips_and_old_files_still_load(pompon, tmp_path, random_nn
     assert r.source == "s" and r.n_points == 30
     old = save_model(tmp_path / "old.h5", a)  # a file without a region (older format)
     assert load_model(old).data_region is None
+    from vibmpo.operators.gridcheck import NoDataRegionWarning, check_grid
+
+    loaded = load_model(old)
+    ham = grid_hamiltonian(loaded, "sine:5:-2:2", allow_extrapolation=True)
+    with pytest.warns(NoDataRegionWarning, match="minimum only"):
+        check_grid(ham, loaded, minimum=(None, grid_extremes(ham)[0]))
 
 
 def test_h2co_ho12_stops_at_the_hole_and_ho9_passes(pompon):

@@ -29,13 +29,15 @@ the grid point nearest the minimum.
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 
 from vibmpo.operators import _kernels as K
 from vibmpo.units import HARTREE_TO_CM1
 
-__all__ = ["GridCheckError", "check_grid", "grid_extremes", "EXACT_POINTS", "FIX_ADVICE"]
+__all__ = ["GridCheckError", "NoDataRegionWarning", "check_grid", "grid_extremes",
+           "EXACT_POINTS", "FIX_ADVICE"]
 
 #: Largest grid whose every point is evaluated by :func:`grid_extremes`.
 EXACT_POINTS = 50_000_000
@@ -46,6 +48,16 @@ _CHUNK = 2_000_000
 FIX_ADVICE = ("use fewer points per mode (a smaller N in ho:N), a narrower grid "
               "(ho:N:omega with a larger omega, or sine:N:qmin:qmax inside the range), or "
               "pass --allow-extrapolation (allow_extrapolation=True) to go on knowingly")
+
+
+class NoDataRegionWarning(UserWarning):
+    """An NN-MPO without the region of its training data: only the minimum is checked.
+
+    Examples
+    --------
+    >>> issubclass(NoDataRegionWarning, UserWarning)
+    True
+    """
 
 
 class GridCheckError(ValueError):
@@ -182,6 +194,12 @@ def check_grid(ham, source=None, *, minimum=None) -> dict:
                       enumerate(zip(ham.grids, idx, strict=True)))
     how = "on the grid" if exact else "on the 1-D and 2-D cuts of the grid"
     region = getattr(source, "data_region", None)
+    if region is None and hasattr(source, "data_region"):
+        warnings.warn(
+            "this NN-MPO carries no region of its training data (a model file written "
+            "before vibmpo stored it, or a model made in memory): the grid is checked "
+            "against the potential's minimum only; refit with `vibmpo fit` to store it",
+            NoDataRegionWarning, stacklevel=3)
     beyond = []
     if region is not None:
         lo, hi = region.allowed()
