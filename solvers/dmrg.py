@@ -62,6 +62,7 @@ from .sweep import (
     sweep_one_site,
     sweep_two_site,
 )
+from .verify import check_info, verify_eigenpairs
 
 __all__ = ["DMRGResult", "dmrg", "davidson", "residual_norm", "DMRGConvergenceWarning"]
 
@@ -98,7 +99,10 @@ class DMRGResult:
         Normalised eigenstates, same order.
     converged : ndarray of bool (n_states,)
         Whether the energy changed by less than ``tol`` over the last sweep (after the
-        schedules reached their final values).
+        schedules reached their final values) *and* the state passed
+        :func:`~vibmpo.solvers.verify.verify_eigenpairs` (norm 1, residual below
+        ``1e-3`` times the energy scale, Rayleigh quotient, orthogonality);
+        ``info["verification"]`` holds the details.
     residuals : ndarray (n_states,)
         :math:`\\lVert (H - E_n)\\psi_n \\rVert` (NaN if not computed).
     history : list of ndarray
@@ -825,7 +829,8 @@ def dmrg(H, *, n_states: int = 1, method: str = "state-average", maxdim=(16, 32,
         Bond-dimension schedule of the state-averaged warm-up (default
         ``(D/3, 2D/3, D)`` with ``D = max(2 max(maxdim), 4 k)`` for ``k`` roots).
     residuals : bool
-        Compute :math:`\lVert (H-E)\psi\rVert` for every state.
+        Kept for compatibility: residuals are always computed, as part of the
+        verification of every state (:mod:`vibmpo.solvers.verify`).
     verbose : bool
         Print one line per sweep.
 
@@ -918,16 +923,15 @@ def dmrg(H, *, n_states: int = 1, method: str = "state-average", maxdim=(16, 32,
 
     energies = np.asarray(energies, dtype=float)
     conv = np.asarray(conv, dtype=bool)
-    res = np.full(n_states, np.nan)
-    if residuals:
-        for j, t in enumerate(states):
-            res[j] = residual_norm(t, mpo, energies[j])
+    check = verify_eigenpairs(mpo, states, energies)  # residual, norm, orthogonality
+    res, swept, conv = check.residuals, conv, conv & check.converged
     if not conv.all():
         bad = np.flatnonzero(~conv).tolist()
         warnings.warn(
-            f"DMRG ({method}): state(s) {bad} did not converge to tol={tol:g} within "
-            f"{nsweeps} sweeps; increase nsweeps or maxdim (see result.history)",
-            DMRGConvergenceWarning, stacklevel=2)
+            f"DMRG ({method}): state(s) {bad} did not converge: "
+            + (f"(energy change above tol={tol:g} after {nsweeps} sweeps) " if not
+               swept.all() else "") + f"{check.summary()}; increase nsweeps or maxdim "
+            "(see result.converged, result.residuals)", DMRGConvergenceWarning, stacklevel=2)
     return DMRGResult(
         energies=energies,
         states=[to_quimb_mps(t) for t in states],
@@ -941,6 +945,7 @@ def dmrg(H, *, n_states: int = 1, method: str = "state-average", maxdim=(16, 32,
         method=method,
         info={"n_roots": k, "tol": float(tol), "local_tol": float(local_tol),
               "seed": seed, "initial": initial, "n_computed": len(energies_all),
-              "notes": info_msgs, **{key: list(v) for key, v in sched.items()}},
+              "notes": info_msgs, **{key: list(v) for key, v in sched.items()},
+              "verification": check_info(check)},
     )
 

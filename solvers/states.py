@@ -341,11 +341,15 @@ def _parse_pairs(text, key, spec):
             continue
         try:
             m, v = item.split(":")
-            out[int(m)] = float(v)
+            mode, value = int(m), float(v)
         except ValueError:
             raise ValueError(
                 f"cannot read {key} entry {item!r} in {spec!r}: use MODE:VALUE pairs, "
                 f"comma-separated. {INITIAL_SPEC_HELP}") from None
+        if mode in out:
+            raise ValueError(f"mode {mode} appears twice in {key} of {spec!r}; give each "
+                             "mode once")
+        out[mode] = value
     return out
 
 
@@ -386,12 +390,17 @@ def parse_initial_spec(spec: str) -> InitialSpec:
         return InitialSpec("eigen", eigen=k, operators=tuple(ops))
     if head == "gauss":
         params = {"displace": {}, "squeeze": {}, "momentum": {}}
+        seen = set()
         for part in filter(None, (p.strip() for p in rest.split(";"))):
             key, eq, val = part.partition("=")
             key = key.strip().lower()
             if not eq or key not in params:
                 raise ValueError(f"unknown gauss parameter {part!r} in {spec!r}; "
                                  f"{INITIAL_SPEC_HELP}")
+            if key in seen:
+                raise ValueError(f"{key!r} appears twice in {spec!r} (only the last would "
+                                 f"count); list all modes in one: {key}=0:1,1:2")
+            seen.add(key)
             params[key] = _parse_pairs(val, key, spec)
         return InitialSpec("gauss", operators=tuple(ops), **params)
     raise ValueError(f"unknown initial state {head!r} in {spec!r}; {INITIAL_SPEC_HELP}")

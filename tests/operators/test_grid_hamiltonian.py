@@ -31,7 +31,7 @@ def _nnmpo_grid_values(model, ham):
 
 def test_nnmpo_mpo_equals_kinetic_plus_potential(random_nnmpo):
     model = random_nnmpo(seed=1)
-    ham = grid_hamiltonian(model, SPEC3)
+    ham = grid_hamiltonian(model, SPEC3, allow_extrapolation=True)
     assert ham.energy_unit == "hartree" and ham.dims == (4, 5, 3)
     ref = _dense_reference(ham, _nnmpo_grid_values(model, ham))
     scale = np.abs(ref).max()
@@ -60,7 +60,7 @@ def test_forcefield_mpo_equals_dense_reference():
 
 
 def test_mpo_is_open_boundary_with_quimb_names(random_nnmpo):
-    mpo = grid_hamiltonian(random_nnmpo(seed=2), SPEC3).to_mpo()
+    mpo = grid_hamiltonian(random_nnmpo(seed=2), SPEC3, allow_extrapolation=True).to_mpo()
     assert mpo.L == 3
     assert mpo[0].ndim == 3 and mpo[1].ndim == 4 and mpo[2].ndim == 3
     assert {"k0", "b0"} <= set(mpo[0].inds) and "I0" in mpo[0].tags
@@ -78,7 +78,7 @@ def test_compression_bounds_every_matrix_element():
 
 def test_matvec_potential_and_densities(random_nnmpo, rng):
     model = random_nnmpo(seed=3)
-    ham = grid_hamiltonian(model, SPEC3)
+    ham = grid_hamiltonian(model, SPEC3, allow_extrapolation=True)
     h = ham.dense()
     assert np.allclose(ham.potential_full(), _nnmpo_grid_values(model, ham), rtol=1e-12)
     v = rng.standard_normal(ham.size)

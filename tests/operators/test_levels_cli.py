@@ -46,7 +46,7 @@ def test_model_levels_in_cm1(tmp_path, capsys):
 
 @pytest.mark.parametrize("args,match", [
     (["--grid", "cheb:9"], "unknown grid kind 'cheb'"),
-    (["--grid", "ho:40"], "needs about"),
+    (["--grid", "ho:40", "--allow-extrapolation"], "needs about"),
     (["--n-states", "0"], "--n-states must be positive"),
 ])
 def test_bad_cli_input_is_rejected(hh_file, args, match, capsys):

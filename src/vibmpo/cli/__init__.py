@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
+import warnings
 
 from vibmpo._threads import limit_threads
 
@@ -95,11 +98,55 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    previous = _catch_interrupt()
+    shown = warnings.formatwarning
+    warnings.formatwarning = lambda message, category, *a, **k: (
+        f"vibmpo {args.command}: warning: {message}\n")
     try:
         return int(args.func(args) or 0)
     except (ValueError, FileNotFoundError, TypeError, OSError, MemoryError) as exc:
         print(f"vibmpo {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        _interrupted()
+        return INTERRUPTED
+    finally:
+        warnings.formatwarning = shown
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+#: Exit status after Ctrl-C (128 + SIGINT), as shells report it.
+INTERRUPTED = 130
+
+
+def _interrupted() -> None:
+    from vibmpo._checks import remove_pending_temps
+
+    remove_pending_temps()
+    print("vibmpo: interrupted", file=sys.stderr, flush=True)
+
+
+def _on_sigint(signum, frame):  # pragma: no cover - exercised in a subprocess test
+    # Leave at once: unwinding a KeyboardInterrupt through JAX/XLA (compilation threads
+    # still running) can crash the interpreter at exit. Unfinished saves are removed;
+    # finished files are complete (every file is written atomically).
+    try:
+        _interrupted()
+        sys.stdout.flush()
+    except Exception:  # noqa: BLE001 - a print cut short must not block the exit
+        pass
+    os._exit(INTERRUPTED)
+
+
+def _catch_interrupt():
+    """Install the Ctrl-C handler of the command line; returns the previous handler
+    (None when not in the main thread, where signals cannot be caught)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGINT, _on_sigint)
 
 
 if __name__ == "__main__":  # pragma: no cover

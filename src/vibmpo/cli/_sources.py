@@ -6,7 +6,7 @@ Pompon H2CO model), a force-field JSON file, or ``henon-heiles:F[:lambda]``.
 
 from __future__ import annotations
 
-__all__ = ["load_source", "SOURCE_HELP"]
+__all__ = ["load_source", "SOURCE_HELP", "add_allow_extrapolation"]
 
 #: One-line description of SOURCE for ``--help`` texts.
 SOURCE_HELP = ("NN-MPO model .h5 (vibmpo or Pompon), 'h2co' (bundled model), force-field "
@@ -52,3 +52,20 @@ def load_source(source: str):
     from vibmpo.potential.io import load_model
 
     return load_model(path)
+
+
+def add_allow_extrapolation(parser) -> None:
+    """Add ``--allow-extrapolation`` (skip the grid checks of
+    :func:`vibmpo.operators.gridcheck.check_grid`) to a command's parser.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> p = argparse.ArgumentParser(); add_allow_extrapolation(p)
+    >>> p.parse_args(["--allow-extrapolation"]).allow_extrapolation
+    True
+    """
+    parser.add_argument(
+        "--allow-extrapolation", action="store_true",
+        help="go on when the grid reaches beyond the potential's training data or the "
+             "potential falls below its minimum on the grid (default: refuse)")

@@ -65,15 +65,21 @@ def register(subparsers) -> None:
     p.add_argument("--time-budget", type=float, default=None,
                    help="wall-clock budget in seconds (default from the profile)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--keep-outliers", action="store_true",
+                   help="fit rows whose energy or coordinates lie more than 50 robust "
+                        "deviations from the median (default: refuse them, naming the rows)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     """Runner of ``vibmpo fit``."""
+    from vibmpo._checks import check_outputs
     from vibmpo.datasets import load_dataset
     from vibmpo.potential.io import save_model
     from vibmpo.potential.train import fit
 
+    check_outputs({"--out": args.out, "the learning curve": _curve_path(args.out)},
+                  {"DATA": args.data})
     tr = load_dataset(args.data, "train", energy_unit=args.energy_unit)
     va = load_dataset(args.data, "validation", energy_unit=args.energy_unit, required=False)
     res = fit(tr.x, tr.y, tr.f,
@@ -85,8 +91,9 @@ def run(args) -> int:
               sweep=args.sweep, rank_cutoff=args.rank_cutoff, subsample=args.subsample,
               coordinator=args.coordinator, members=args.members, workers=args.workers,
               time_budget=args.time_budget, profile=args.profile,
-              energy_unit=tr.energy_unit, progress=not args.no_progress)
-    arrays = res.model.to_arrays()
+              energy_unit=tr.energy_unit, progress=not args.no_progress,
+              outliers="keep" if args.keep_outliers else "reject")
+    arrays = _with_region(res.model.to_arrays(), tr.x, args.data)
     meta = res.metadata()
     meta["data"] = str(args.data)
     save_model(args.out, arrays, metadata=meta)
@@ -105,6 +112,23 @@ def run(args) -> int:
     return 0
 
 
+def _with_region(arrays, x, data):
+    """The arrays with the region their training data cover (saved in the model file)."""
+    from dataclasses import replace
+
+    from vibmpo.potential.region import data_region
+
+    return replace(arrays, data_region=data_region(
+        x, arrays.U, source=f"training data of {data} ({x.shape[0]} points)"))
+
+
+def _curve_path(model_path):
+    """Learning-curve picture next to the model file (MODEL.h5 -> MODEL_fit.png)."""
+    from pathlib import Path
+
+    return Path(model_path).with_name(Path(model_path).stem + "_fit.png")
+
+
 def _plot_history(history, model_path, energy_unit) -> None:
     """Write the learning curve next to the model file (MODEL.h5 -> MODEL_fit.png)."""
     from pathlib import Path
@@ -114,7 +138,7 @@ def _plot_history(history, model_path, energy_unit) -> None:
     curves = {k: v for k, v in history.items()
               if k.endswith(("rmse", "mae")) and v and all(x is not None for x in v)}
     if curves:
-        out = Path(model_path).with_name(Path(model_path).stem + "_fit.png")
+        out = _curve_path(model_path)
         plot_learning_curve(curves, out, energy_unit=energy_unit,
                             title=f"NN-MPO fit: {Path(model_path).name}")
         print(f"wrote {out}")

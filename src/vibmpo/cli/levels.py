@@ -25,7 +25,8 @@ import sys
 import time
 from pathlib import Path
 
-from vibmpo.cli._sources import SOURCE_HELP
+from vibmpo.cli._dmrg import NOT_CONVERGED, add_strict
+from vibmpo.cli._sources import SOURCE_HELP, add_allow_extrapolation
 
 __all__ = ["register", "run", "build_hamiltonian", "solve_exact", "solve_dmrg",
            "SOLVERS"]
@@ -37,7 +38,8 @@ def build_hamiltonian(args):
     from vibmpo.operators.hamiltonian import grid_hamiltonian
 
     source = load_source(args.source)
-    ham = grid_hamiltonian(source, args.grid)
+    ham = grid_hamiltonian(source, args.grid,
+                           allow_extrapolation=getattr(args, "allow_extrapolation", False))
     return ham
 
 
@@ -64,18 +66,23 @@ def solve_dmrg(ham, args):
     """``--method dmrg``: sequential (penalty-projected) DMRG on the Hamiltonian's MPO.
 
     Bond dimensions 8 (two-site sweep) -> 16 -> 32 (one-site sweeps with subspace
-    expansion); converged when every energy changes by less than ``tol / 100`` (unit of
-    the Hamiltonian) over a sweep.
+    expansion); sweeps stop when every energy changes by less than ``--tol`` times the
+    energy scale of the Hamiltonian (the spread of its spectrum, so the tolerance means
+    the same in every unit), and a state counts as converged only when it also passes
+    :func:`vibmpo.solvers.verify.verify_eigenpairs` (residual, norm, orthogonality).
     """
     import numpy as np
 
-    from vibmpo.solvers.dmrg import dmrg
+    from vibmpo.cli._dmrg import convergence_info, run_dmrg
+    from vibmpo.solvers.mps import mpo_arrays
     from vibmpo.solvers.results import levels_result
+    from vibmpo.solvers.verify import energy_scale
 
     t0 = time.perf_counter()
     H = ham.to_mpo(tol=args.mpo_tol)
-    res = dmrg(H, n_states=args.n_states, method="sequential", maxdim=(8, 16, 32),
-               nsites=(2, 1, 1), tol=1e-2 * args.tol, seed=0)
+    scale = energy_scale(mpo_arrays(H))
+    res = run_dmrg(H, "levels", n_states=args.n_states, method="sequential",
+                   maxdim=(8, 16, 32), nsites=(2, 1, 1), tol=args.tol * scale, seed=0)
     labels, quanta = _assignments(ham, res)
     extra = {
         "n_states": int(args.n_states),
@@ -83,7 +90,8 @@ def solve_dmrg(ham, args):
         "mean_quanta": quanta,
         "residual_max": float(np.nanmax(res.residuals)),
         "residual_unit": ham.energy_unit,
-        "converged": [bool(c) for c in res.converged],
+        "energy_scale": scale,
+        **convergence_info(res),
         "sweeps": [int(len(h)) for h in res.history],
         "max_bond_dim": int(max(int(b.max()) for b in res.bond_dims)),
         "grid_points": int(ham.size),
@@ -102,6 +110,60 @@ def _assignments(ham, result):
     found = assign_states(result, ho_number_operators(ham))
     return [a.label for a in found], [[round(float(n), 4) for n in a.mean_quanta]
                                       for a in found]
+
+
+def _tolerance(text: str) -> float:
+    try:
+        val = float(text)
+    except ValueError:
+        val = float("nan")
+    if not 0 < val < 1:
+        raise argparse.ArgumentTypeError(f"expected a relative tolerance in (0, 1), got "
+                                         f"{text!r}")
+    return val
+
+
+def _mpo_tolerance(text: str) -> float:
+    try:
+        val = float(text)
+    except ValueError:
+        val = float("nan")
+    if not 0 <= val < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected 0 <= tol < 1 (the largest change of any matrix element, in the "
+            f"Hamiltonian's unit), got {text!r}")
+    return val
+
+
+def _mpo_error_line(ham, tol):
+    """The MPO compression's error bound and its note for the bond-dimension line; a
+    warning on stderr when it exceeds 1e-3 of the energy scale."""
+    from vibmpo.units import HARTREE_TO_CM1
+
+    err = ham.mpo_error(tol)
+    shown = (f"{err * HARTREE_TO_CM1:.3g} cm-1" if ham.energy_unit == "hartree"
+             else f"{err:.3g} {ham.energy_unit}")
+    if err > 0:
+        from vibmpo.solvers.verify import energy_scale
+
+        scale = energy_scale(ham.mpo_arrays(None))
+        if err > 1e-3 * scale:
+            print(f"vibmpo levels: warning: the MPO compression (--mpo-tol {tol:g}) changed "
+                  f"H by up to {shown}, more than 1e-3 of its energy scale; levels may be "
+                  "off by as much: lower --mpo-tol", file=sys.stderr)
+    return err, f" (compression error <= {shown})"
+
+
+def _check_outputs(args) -> None:
+    """Refuse ``--json`` (and its picture) on an input or an unwritable place, before
+    any work."""
+    if not args.json:
+        return
+    from vibmpo._checks import check_outputs
+
+    source = Path(str(args.source))
+    check_outputs({"--json": args.json, "the picture": Path(args.json).with_suffix(".png")},
+                  {"SOURCE": source if source.exists() else None})
 
 
 #: ``--method`` name -> solver function ``(ham, args) -> LevelsResult``.
@@ -129,10 +191,15 @@ def register(subparsers) -> None:
     p.add_argument("--n-states", type=int, default=10, help="number of levels (default 10)")
     p.add_argument("--method", default="exact", choices=sorted(SOLVERS),
                    help="solver (default exact)")
-    p.add_argument("--tol", type=float, default=1e-8, help="solver tolerance (default 1e-8)")
-    p.add_argument("--mpo-tol", type=float, default=1e-10,
+    p.add_argument("--tol", type=_tolerance, default=1e-8,
+                   help="solver tolerance, relative (exact: ARPACK's relative tolerance; "
+                        "dmrg: energy change per sweep relative to the Hamiltonian's "
+                        "energy scale; default 1e-8)")
+    p.add_argument("--mpo-tol", type=_mpo_tolerance, default=1e-10,
                    help="MPO compression: max change of any matrix element (default 1e-10)")
     p.add_argument("--json", metavar="OUT", help="write the levels as JSON to OUT")
+    add_allow_extrapolation(p)
+    add_strict(p)
     p.set_defaults(func=run)
 
 
@@ -142,14 +209,18 @@ def run(args) -> int:
 
     if args.n_states < 1:
         raise ValueError(f"--n-states must be positive, got {args.n_states}")
+    _check_outputs(args)
     t0 = time.perf_counter()
     ham = build_hamiltonian(args)
     result = SOLVERS[args.method](ham, args)
     bonds = ham.mpo_bond_dims(args.mpo_tol)
-    result = type(result)(**{**result.__dict__, "mpo_bond_dims": list(bonds)})
+    mpo_err = _mpo_error_line(ham, args.mpo_tol)
+    result = type(result)(**{**result.__dict__, "mpo_bond_dims": list(bonds),
+                             "extra": {**result.extra, "mpo_error": mpo_err[0],
+                                       "mpo_error_unit": ham.energy_unit}})
     print(f"source: {args.source} ({ham.description})")
     print(f"grid: {ham.grid_spec} ({ham.size:,} points)")
-    print(f"MPO bond dimensions: {bonds}")
+    print(f"MPO bond dimensions: {bonds}{mpo_err[1]}")
     print(f"method: {result.method}, {result.seconds:.2f} s "
           f"(total {time.perf_counter() - t0:.2f} s)")
     print(format_level_table(result.energies, result.unit, labels=result.labels or None))
@@ -162,4 +233,6 @@ def run(args) -> int:
         plot_levels(result.excitations, png, labels=result.labels or None,
                     energy_unit=result.unit, title=title)
         print(f"wrote {args.json} and {png}", file=sys.stderr)
+    if args.strict and not all(result.extra.get("converged", [True])):
+        return NOT_CONVERGED
     return 0

@@ -32,10 +32,11 @@ def run(args) -> int:
 
     import numpy as np
 
-    from vibmpo._checks import atomic_write
+    from vibmpo._checks import atomic_write, check_outputs
     from vibmpo.potential.io import load_model
     from vibmpo.units import convert_energy
 
+    check_outputs({"--out": args.out}, {"MODEL": args.model, "X": args.x, "--y": args.y})
     arrays = load_model(args.model)
     xp = Path(args.x)
     if not xp.exists():

@@ -28,8 +28,10 @@ norm, <q_i>, bond dimension, truncation per time), ``spectrum.csv`` and
 from __future__ import annotations
 
 import argparse
+import sys
 
-from vibmpo.cli._sources import SOURCE_HELP
+from vibmpo.cli._dmrg import NOT_CONVERGED, add_strict
+from vibmpo.cli._sources import SOURCE_HELP, add_allow_extrapolation
 
 __all__ = ["register", "run"]
 
@@ -73,9 +75,51 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--dmrg-maxdim", type=int, default=32,
                    help="bond dimension of DMRG for ground/eigen initial states")
     p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing non-empty --out folder (default: refuse)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_allow_extrapolation(p)
+    add_strict(p)
     p.set_defaults(func=run)
     return p
+
+
+#: Most time steps one run may take.
+MAX_STEPS = 10_000_000
+
+
+def _check_times(t_final, dt) -> int:
+    """Check ``--t-final`` and ``--dt`` in the unit the user typed them in; returns the
+    number of steps.
+
+    Examples
+    --------
+    >>> _check_times(10.0, 0.5)
+    20
+    >>> _check_times(10.0, 3.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: --t-final / --dt = 3.333 is not a whole number: use --dt 2.5 (4 steps) or ...
+    """
+    import math
+
+    if not (math.isfinite(t_final) and math.isfinite(dt)) or dt == 0 or t_final == 0:
+        raise ValueError(f"--t-final and --dt must be finite and non-zero, got --t-final "
+                         f"{t_final:g} --dt {dt:g}")
+    if (t_final > 0) != (dt > 0):
+        raise ValueError(f"--t-final {t_final:g} and --dt {dt:g} have opposite signs; give "
+                         "both positive (or both negative to propagate backwards)")
+    ratio = t_final / dt
+    n = round(ratio)
+    if n < 1 or abs(ratio - n) > 1e-9 * max(1.0, abs(ratio)):
+        up, down = max(1, math.ceil(ratio)), max(1, math.floor(ratio))
+        raise ValueError(f"--t-final / --dt = {ratio:.4g} is not a whole number: use --dt "
+                         f"{t_final / up:.6g} ({up} steps) or --t-final {down * dt:.6g} "
+                         f"({down} steps)")
+    if n > MAX_STEPS:
+        raise ValueError(f"--t-final / --dt = {n:,} steps, more than {MAX_STEPS:,}: use a "
+                         "larger --dt or a shorter --t-final")
+    return int(n)
 
 
 def _write_csv(path, header, rows):
@@ -95,11 +139,12 @@ def _initial_state(spec, ham, H, dmrg_maxdim):
         psi = gaussian_wavepacket(ham.grids, displace=spec.displace, squeeze=spec.squeeze,
                                   momentum=spec.momentum)
     else:
-        from vibmpo.solvers.dmrg import dmrg
+        from vibmpo.cli._dmrg import convergence_info, run_dmrg
 
-        res = dmrg(H, n_states=spec.eigen + 1, maxdim=dmrg_maxdim)
+        res = run_dmrg(H, "propagate", n_states=spec.eigen + 1, maxdim=dmrg_maxdim)
         psi = res.states[spec.eigen]
         info["dmrg_energies"] = [float(e) for e in res.energies]
+        info.update(convergence_info(res))
     for m in reversed(spec.operators):
         if not 0 <= m < ham.n_modes:
             raise ValueError(f"q{m}: mode {m} outside 0..{ham.n_modes - 1}")
@@ -109,9 +154,34 @@ def _initial_state(spec, ham, H, dmrg_maxdim):
 
 
 def run(args) -> int:
-    """Run ``vibmpo propagate`` (see the module docstring)."""
+    """Run ``vibmpo propagate`` (see the module docstring).
+
+    The outputs are written into a temporary folder next to ``--out`` that replaces it
+    only when the run is complete; an existing non-empty ``--out`` is refused before any
+    work unless ``--overwrite``.
+    """
     from pathlib import Path
 
+    from vibmpo._checks import atomic_folder, check_outputs
+
+    source = Path(args.source)
+    check_outputs({}, {"SOURCE": source if source.exists() else None},
+                  folder={"--out": args.out}, overwrite=args.overwrite)
+    try:
+        with atomic_folder(args.out, overwrite=args.overwrite) as tmp:
+            return _run(args, tmp)
+    except _NotConverged:
+        print(f"vibmpo propagate: error: the DMRG initial state {args.initial!r} did not "
+              "converge (--strict); nothing propagated or written: raise --dmrg-maxdim",
+              file=sys.stderr)
+        return NOT_CONVERGED
+
+
+class _NotConverged(Exception):
+    """The DMRG initial state did not converge and ``--strict`` was given."""
+
+
+def _run(args, out) -> int:
     import numpy as np
 
     from vibmpo._checks import write_json
@@ -124,8 +194,9 @@ def run(args) -> int:
     from vibmpo.units import FS_TO_AU, energy_factor
 
     spec = parse_initial_spec(args.initial)
+    _check_times(args.t_final, args.dt)
     src = load_source(args.source)
-    ham = grid_hamiltonian(src, args.grid)
+    ham = grid_hamiltonian(src, args.grid, allow_extrapolation=args.allow_extrapolation)
     H = ham.to_mpo()
     molecular = ham.energy_unit == "hartree"
     if molecular:
@@ -136,6 +207,8 @@ def run(args) -> int:
         t_scale, t_label = 1.0, f"1/({ham.energy_unit})"
         e_unit, e_scale = ham.energy_unit, 1.0
     psi0, init_info = _initial_state(spec, ham, H, args.dmrg_maxdim)
+    if args.strict and not all(init_info.get("converged", [True])):
+        raise _NotConverged
     if not args.quiet:
         print(f"propagating {args.source} on {ham.grid_spec} ({ham.n_modes} modes), "
               f"initial state {args.initial!r}")
@@ -145,8 +218,6 @@ def run(args) -> int:
                growth_substeps=args.growth_substeps,
                progress=not args.quiet)
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     t = res.times / t_scale
     rows = [(ti, c.real, c.imag, abs(c), "direct") for ti, c in zip(t, res.autocorrelation,
                                                                   strict=True)]
@@ -214,5 +285,5 @@ def run(args) -> int:
         shown = ", ".join(f"{p:.1f}" for p in peaks[:12])
         print(f"spectrum peaks ({e_unit}, resolution {summary['spectrum']['resolution']:.3g}):"
               f" {shown}")
-        print(f"wrote {out}/")
+        print(f"wrote {args.out}/")
     return 0

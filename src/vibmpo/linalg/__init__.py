@@ -16,6 +16,7 @@ from vibmpo.linalg.tt import (
     left_canonicalise,
     right_canonicalise,
     truncate,
+    truncate_with_error,
 )
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "left_canonicalise",
     "right_canonicalise",
     "truncate",
+    "truncate_with_error",
 ]

@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 __all__ = ["bond_spectra", "direct_sum", "left_canonicalise", "right_canonicalise",
-           "truncate"]
+           "truncate", "truncate_with_error"]
 
 
 def _as_cores(cores) -> list[np.ndarray]:
@@ -152,9 +152,10 @@ def _keep(sv, max_rank, rel_cutoff, bond_error):
     return max(1, keep)
 
 
-def _svd_sweep(flat, max_rank, rel_cutoff, bond_error):
+def _svd_sweep(flat, max_rank, rel_cutoff, bond_error, discarded=None):
     """Left-canonicalise the flattened train, then truncate its bonds from right to left
-    (in place); returns the kept singular values of every bond, left to right."""
+    (in place); returns the kept singular values of every bond, left to right. The norm
+    of what each bond drops is appended to ``discarded`` (right to left) when given."""
     _left_sweep(flat, len(flat) - 1)
     spectra = []
     for i in range(len(flat) - 1, 0, -1):
@@ -162,6 +163,8 @@ def _svd_sweep(flat, max_rank, rel_cutoff, bond_error):
         u, sv, vt = np.linalg.svd(flat[i].reshape(a, n * b), full_matrices=False)
         keep = _keep(sv, max_rank, rel_cutoff, bond_error)
         spectra.append(sv[:keep])
+        if discarded is not None:
+            discarded.append(float(np.linalg.norm(sv[keep:])))
         flat[i] = vt[:keep].reshape(keep, n, b)
         flat[i - 1] = np.einsum("anb,bk->ank", flat[i - 1], u[:, :keep] * sv[:keep])
     return spectra[::-1]
@@ -229,6 +232,41 @@ def truncate(cores, *, max_rank: int | None = None, rel_cutoff: float = 0.0,
     bond_error = None if max_error is None else float(max_error) / math.sqrt(f - 1)
     _svd_sweep(flat, max_rank, float(rel_cutoff), bond_error)
     return _restore(flat, shapes)
+
+
+def truncate_with_error(cores, *, max_rank: int | None = None, rel_cutoff: float = 0.0,
+                        max_error: float | None = None) -> tuple[tuple[np.ndarray, ...], float]:
+    r""":func:`truncate`, also returning a bound on the Frobenius norm of the change.
+
+    Each bond's truncation is orthogonal to the rest, so the change is at most
+    :math:`\sqrt{\sum_k \|s^{(k)}_\mathrm{dropped}\|^2}` (equal to it for one bond).
+
+    Returns
+    -------
+    cores : tuple of ndarray
+        As :func:`truncate` returns them.
+    error : float
+        The bound above, in the tensor's unit.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.normal(size=(4, 2)), rng.normal(size=(2, 4))
+    >>> t, err = truncate_with_error([a.reshape(1, 4, 2), b.reshape(2, 4, 1)], max_rank=1)
+    >>> bool(np.isclose(err, np.linalg.norm(np.einsum("asb,btc->st", *t) - a @ b)))
+    True
+    """
+    _check_truncation(max_rank, rel_cutoff, max_error)
+    cores = _as_cores(cores)
+    shapes = [c.shape for c in cores]
+    flat = [_flat(c) for c in cores]
+    f = len(flat)
+    if f == 1:
+        return _restore(flat, shapes), 0.0
+    bond_error = None if max_error is None else float(max_error) / math.sqrt(f - 1)
+    discarded: list[float] = []
+    _svd_sweep(flat, max_rank, float(rel_cutoff), bond_error, discarded)
+    return _restore(flat, shapes), math.sqrt(sum(e * e for e in discarded))
 
 
 def bond_spectra(cores, *, rel_cutoff: float = 1e-14) -> list[np.ndarray]:

@@ -185,9 +185,13 @@ def _forcefield_function_tt(ff: ForceField, *, chunk: int = 32) -> _FunctionTT:
     return _FunctionTT([make(int(p)) for p in pmax], cores, 1.0, const)
 
 
-def _round_tt(cores, tol):
-    """SVD-round a TT (cores (r, d, r')) so the Frobenius change is <= tol."""
-    return list(_tt.truncate(cores, max_error=tol))
+def _round_tt(cores, tol, errors=None):
+    """SVD-round a TT (cores (r, d, r')) so the Frobenius change is <= tol; the bound on
+    the change it made is appended to ``errors`` when given."""
+    out, err = _tt.truncate_with_error(cores, max_error=tol)
+    if errors is not None:
+        errors.append(err)
+    return list(out)
 
 
 def tt_bond_spectra(cores) -> list[np.ndarray]:
@@ -486,8 +490,15 @@ class GridHamiltonian:
             out.append(w)
         if tol is None:
             return out
+        tol = float(tol)
+        if not 0 <= tol < 1:
+            raise ValueError(f"MPO compression tolerance must satisfy 0 <= tol < 1 (the "
+                             f"largest change of a matrix element, {self.energy_unit}); "
+                             f"got {tol:g}")
         tt = [w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1, w.shape[1]) for w in out]
-        tt = _round_tt(tt, float(tol))
+        errors = []
+        tt = _round_tt(tt, tol, errors)
+        self._cache[("mpo_error", tol)] = math.sqrt(sum(e * e for e in errors))
         return [c.reshape(c.shape[0], d, d, c.shape[2]).transpose(0, 3, 1, 2)
                 for c, d in zip(tt, dims, strict=True)]
 
@@ -505,6 +516,25 @@ class GridHamiltonian:
             raise ValueError("quimb MPOs need at least two sites; use dense() for one mode")
         arrs = [arrays[0][0]] + list(arrays[1:-1]) + [arrays[-1][:, 0]]
         return qtn.MatrixProductOperator(arrs, shape="lrud")
+
+    def mpo_error(self, tol: float | None = 1e-10) -> float:
+        """Upper bound on the Frobenius norm of the change the MPO compression with
+        ``tol`` made to H (so on the change of any matrix element and of any
+        eigenvalue), in ``energy_unit``: the root sum of squares of the singular values
+        discarded at each bond (0 without compression).
+
+        Examples
+        --------
+        >>> from vibmpo.operators.forcefield import henon_heiles
+        >>> grid_hamiltonian(henon_heiles(3), "ho:4").mpo_error() < 1e-10
+        True
+        """
+        if tol is None:
+            return 0.0
+        key = ("mpo_error", float(tol))
+        if key not in self._cache:
+            self.mpo_arrays(tol)
+        return self._cache[key]
 
     def mpo_bond_dims(self, tol: float | None = 1e-10) -> list[int]:
         """Bond dimensions of :meth:`to_mpo` (without building the quimb object)."""
@@ -545,7 +575,8 @@ class GridHamiltonian:
         return out / np.linalg.norm(out)
 
 
-def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12) -> GridHamiltonian:
+def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12,
+                     allow_extrapolation: bool = False) -> GridHamiltonian:
     """Build the grid Hamiltonian of an NN-MPO potential or a force field.
 
     Parameters
@@ -563,10 +594,21 @@ def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12) -> GridHamilt
     tt_tol : float
         Frobenius tolerance for SVD-rounding a force field's term-by-term tensor train
         (NN-MPO cores are kept as they are).
+    allow_extrapolation : bool
+        Skip the grid checks (:func:`vibmpo.operators.gridcheck.check_grid`): by default
+        a grid on which the potential falls below its harmonic minimum (a hole of a
+        fitted potential, a force field unbounded below), or that reaches far beyond an
+        NN-MPO's training data, is refused.
 
     Returns
     -------
     GridHamiltonian
+
+    Raises
+    ------
+    vibmpo.operators.gridcheck.GridCheckError
+        When the grid check fails (a ``ValueError``; the message names the mode, the
+        grid's extent, the data's range and the fix).
 
     Examples
     --------
@@ -600,9 +642,16 @@ def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12) -> GridHamilt
     need = any(isinstance(s, GridSpec) and s.kind == "ho" and (s.omega is None or
                                                               s.center is None)
                for s in specs)
-    center = hess = None
+    center = hess = minimum = None
     if need:
-        center, hess, _ = _newton_minimum(ftt)
+        center, hess, e_min = _newton_minimum(ftt)
+        minimum = (center, e_min)
+    elif not allow_extrapolation:
+        try:
+            c0, _, e0 = _newton_minimum(ftt)
+            minimum = (c0, e0)
+        except ValueError:  # no local minimum near the origin: check_grid's edge rule
+            minimum = None
     out_grids, spec_items = [], []
     for i, s in enumerate(specs):
         if isinstance(s, Grid):
@@ -631,7 +680,12 @@ def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12) -> GridHamilt
     cores = ftt.grid_cores([g.points for g in out_grids])
     if isinstance(source, ForceField):
         cores = _round_tt(cores, tt_tol)
-    return GridHamiltonian(
+    ham = GridHamiltonian(
         grids=tuple(out_grids), kinetic=kin, v_cores=tuple(cores), v_offset=ftt.offset,
         energy_unit=unit, grid_spec=",".join(spec_items), description=desc,
     )
+    if not allow_extrapolation:
+        from vibmpo.operators.gridcheck import check_grid
+
+        check_grid(ham, source, minimum=minimum)
+    return ham

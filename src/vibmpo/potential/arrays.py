@@ -22,7 +22,7 @@ imports NumPy only, so the operator layer can use potentials without JAX.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -51,6 +51,9 @@ class NNMPOArrays:
         ``V = offset + scale * TT``.
     energy_unit : str
         Unit of V (e.g. ``"eV"``); coordinates are always mass-weighted atomic units.
+    data_region : DataRegion or None
+        Coordinate ranges of the training data (:mod:`vibmpo.potential.region`), used to
+        refuse grids that reach far beyond them; None when unknown.
 
     Examples
     --------
@@ -70,6 +73,7 @@ class NNMPOArrays:
     scale: float = 1.0
     offset: float = 0.0
     energy_unit: str = "eV"
+    data_region: object = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         U = check_orthonormal_columns(self.U, "U", atol=1e-8)

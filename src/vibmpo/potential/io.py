@@ -6,17 +6,25 @@ Two formats are read by :func:`load_model`:
   datasets ``U`` (n, f), ``centres``, ``w``, ``b`` (f, N-1), group ``cores`` with
   ``core_0 .. core_{f-1}`` of shape (r_{i-1}, N, r_i); attributes ``activations``
   (list of names), ``scale``, ``offset``, ``energy_unit`` and ``metadata`` (a JSON
-  string with training details);
+  string with training details); optional group ``data_region`` (datasets ``x_min``,
+  ``x_max``, ``q_min``, ``q_max``; attributes ``n_points``, ``source``): the ranges of
+  the training data (:class:`~vibmpo.potential.region.DataRegion`), absent in files
+  written before it existed;
 * the Pompon format (groups ``args/`` and ``params/`` with ``U``, ``x0``, ``w{i}``,
   ``b{i}``, ``W{i}``, ``norm``), where the basis centres are ``(x0 @ U).T`` and the
   activation string ``"moderate+silu"`` splits the N-1 functions into equal blocks.
 
 Files are written atomically: a crash while saving never leaves a half-written model.
+
+Files without a data region load with ``data_region=None``, except the bundled Pompon
+H2CO model, whose region is taken from the bundled training data it was fitted to
+(:func:`vibmpo.datasets.h2co`).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +98,13 @@ def save_model(path, arrays: NNMPOArrays, *, metadata: dict | None = None) -> Pa
             for i, core in enumerate(arrays.cores):
                 # gzip: ensemble cores are block-diagonal and mostly zeros
                 g.create_dataset(f"core_{i}", data=core, compression="gzip")
+            region = arrays.data_region
+            if region is not None:
+                r = h.create_group("data_region")
+                for name in ("x_min", "x_max", "q_min", "q_max"):
+                    r.create_dataset(name, data=getattr(region, name))
+                r.attrs["n_points"] = int(region.n_points)
+                r.attrs["source"] = str(region.source)
     return path
 
 
@@ -179,11 +194,51 @@ def load_model(path) -> NNMPOArrays:
     with _open(path) as h:
         try:
             fmt = _format_of(h, path)
-            if fmt == "vibmpo":
-                return _load_vibmpo(h, path)
-            return _load_pompon(h, path)
+            arrays = _load_vibmpo(h, path) if fmt == "vibmpo" else _load_pompon(h, path)
+            region = _load_region(h, path)
         except (KeyError, OSError, RuntimeError) as exc:
             raise ValueError(f"model file {path} is corrupt: {exc}") from None
+    if region is None:
+        region = _bundled_region(path, arrays)
+    if region is None:
+        return arrays
+    if region.q_min.size != arrays.n_modes or region.x_min.size != arrays.n_inputs:
+        raise ValueError(f"model file {path}: its data_region does not fit the model "
+                         f"({region.x_min.size} inputs / {region.q_min.size} modes)")
+    return replace(arrays, data_region=region)
+
+
+def _load_region(h, path):
+    if "data_region" not in h:
+        return None
+    from vibmpo.potential.region import DataRegion
+
+    g = h["data_region"]
+    src = g.attrs.get("source", "")
+    try:
+        return DataRegion(**{k: _read(g, k, path) for k in ("x_min", "x_max", "q_min",
+                                                            "q_max")},
+                          n_points=int(g.attrs.get("n_points", 0)),
+                          source=src.decode() if isinstance(src, bytes) else str(src))
+    except ValueError as exc:
+        raise ValueError(f"model file {path} holds an invalid data_region: {exc}") from None
+
+
+def _bundled_region(path, arrays):
+    """Data region of the bundled Pompon H2CO model: its bundled training data."""
+    import os
+
+    from vibmpo.datasets import h2co, h2co_pompon_model_path
+    from vibmpo.potential.region import data_region
+
+    try:
+        if not os.path.samefile(path, h2co_pompon_model_path()):
+            return None
+    except OSError:
+        return None
+    train = h2co("train")
+    return data_region(train.x, arrays.U,
+                       source=f"bundled H2CO training data ({train.x.shape[0]} points)")
 
 
 def load_metadata(path) -> dict:

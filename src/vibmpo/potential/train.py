@@ -67,6 +67,7 @@ from vibmpo.potential.step import (
     to_jax,
     trace_count,  # noqa: F401  (kept importable from here)
 )
+from vibmpo.potential.checks import check_fit_data, check_fit_options
 from vibmpo.units import normalize_energy_unit
 
 __all__ = ["BASIS_INITS", "PROFILES", "FitConfig", "FitData", "FitResult", "fit",
@@ -318,7 +319,6 @@ class FitData:
     energy_unit: str = "eV"
 
     def __post_init__(self):
-        # input validation of the data: vibmpo.potential.checks (issue #14) goes here
         x, y, f = _check_data(self.x, self.y, self.f, "")
         m, n = x.shape
         if m < 8:
@@ -360,7 +360,7 @@ def _check_data(x, y, f, which: str):
 
 def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig | None = None,
         profile: str | None = None, energy_unit: str = "eV", progress: bool = False,
-        callback=None, **options) -> FitResult:
+        callback=None, outliers: str = "reject", **options) -> FitResult:
     """Fit an NN-MPO potential ``V(x)`` to energies ``y`` (and forces ``f = -dV/dx``).
 
     Parameters
@@ -402,6 +402,9 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig |
         mean, which is again an exact NN-MPO (:mod:`vibmpo.potential.ensemble`). The
         workers are spawned processes, so a script that fits an ensemble with
         ``workers > 1`` must keep its top level under ``if __name__ == "__main__":``.
+    outliers : {"reject", "keep"}
+        Refuse training data with gross outliers (rows named) or fit them anyway
+        (:func:`vibmpo.potential.checks.check_fit_data`).
 
     Returns
     -------
@@ -416,12 +419,17 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig |
     True
     """
     t_start = time.perf_counter()
-    # input validation: the options are checked by FitConfig, the data by FitData; the
-    # data/option checks of vibmpo.potential.checks (issue #14) are called here
+    # input validation: option ranges (vibmpo.potential.checks, with the CLI's option
+    # names) before the FitConfig is built, then FitData and the data checks
+    check_fit_options({k: v for k, v in options.items() if not isinstance(v, Piecewise)})
     config, profile = _resolve_config(config, profile, options)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     data = FitData(x, y, f, x_val, y_val, f_val, energy_unit)
+    ranks = config.max_rank.values if isinstance(config.max_rank, Piecewise) \
+        else config.max_rank
+    check_fit_data(data.x, data.y, data.f, outliers=outliers,
+                   opts={"basis_size": config.basis_size, "max_rank": ranks})
     extra = {"profile": profile}
     if config.members > 1:
         return fit_ensemble(fit_member, data, config, extra_options=extra, progress=progress,
