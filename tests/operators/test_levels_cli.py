@@ -22,13 +22,17 @@ def test_force_field_levels_json(hh_file, tmp_path, capsys):
                str(out)])
     assert rc == 0
     text = capsys.readouterr().out
-    assert "energy / hbar*omega" in text and "MPO bond dimensions" in text
+    assert "excitation / hbar*omega" in text and "MPO bond dimensions" in text
     data = json.loads(out.read_text())
     assert data["energy_unit"] == "hbar*omega" and data["method"] == "exact"
-    assert data["energies_cm1"][0] == pytest.approx(0.998595, abs=5e-7)
-    assert data["excitations_cm1"][0] == 0.0
-    assert data["energies_cm1"] == sorted(data["energies_cm1"])
-    assert len(data["energies_cm1"]) == 3 and data["grid"] == "ho:24:1:0,ho:24:1:0"
+    # Henon-Heiles has its minimum V = 0 at the origin: energies above it are absolute
+    assert data["energy_zero"] == "potential minimum (harmonic analysis)"
+    assert data["zero_value"] == 0.0 and data["hamiltonian_energy_unit"] == "hbar*omega"
+    assert data["energies"][0] == pytest.approx(0.998595, abs=5e-7)
+    assert data["excitations"][0] == 0.0
+    assert data["energies"] == sorted(data["energies"])
+    assert "energies_cm1" not in data  # hbar*omega values are never labelled cm-1
+    assert len(data["energies"]) == 3 and data["grid"] == "ho:24:1:0,ho:24:1:0"
     assert all(isinstance(b, int) for b in data["mpo_bond_dims"]) and data["seconds"] > 0
 
 
@@ -38,10 +42,18 @@ def test_model_levels_in_cm1(tmp_path, capsys):
                "--json", str(out)])
     assert rc == 0
     data = json.loads(out.read_text())
-    assert data["energy_unit"] == "cm-1"
+    assert data["energy_unit"] == "cm-1" and data["source_energy_unit"] == "eV"
     assert len(data["mpo_bond_dims"]) == 5
-    assert 1000 < data["excitations_cm1"][1] < 1300
-    assert "energy / cm-1" in capsys.readouterr().out
+    assert 1000 < data["excitations"][1] < 1300
+    # energies are measured from the potential minimum, not the data's energy shift: the
+    # ground level is the zero-point energy, about half the sum of the harmonic
+    # frequencies (5744.55 cm-1 on ho:9 for this model)
+    assert data["energy_zero"] == "potential minimum (harmonic analysis)"
+    assert data["hamiltonian_energy_unit"] == "hartree" and data["zero_value"] < 0
+    assert 5000 < data["energies"][0] < 6500
+    text = capsys.readouterr().out
+    assert "excitation / cm-1" in text and "above the potential minimum" in text
+    assert "Hartree" not in text and "fitted to energies in eV" in text
 
 
 @pytest.mark.parametrize("args,match", [
@@ -74,10 +86,29 @@ def test_dmrg_levels_match_exact_and_carry_assignments(hh_file, tmp_path, capsys
         assert main(["levels", str(hh_file), "--grid", "ho:10", "--n-states", "5",
                      "--method", method, "--json", str(path)]) == 0
         out[method] = json.loads(path.read_text())
-    assert out["dmrg"]["energies_cm1"] == pytest.approx(out["exact"]["energies_cm1"], abs=1e-7)
+    assert out["dmrg"]["energies"] == pytest.approx(out["exact"]["energies"], abs=1e-7)
     # 2-D Henon-Heiles: ground, two fundamentals, then the two-quantum states
     labels = out["dmrg"]["assignments"]
     assert labels[0] == "0" and sorted(labels[1:3]) == ["v1", "v2"]
     assert len(out["dmrg"]["mean_quanta"]) == 5
     assert "assignment" in capsys.readouterr().out
     assert (tmp_path / "dmrg.png").stat().st_size > 0  # the level diagram beside the JSON
+
+
+def test_threads_option_after_the_command(hh_file, capsys, monkeypatch):
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                "NUMBA_NUM_THREADS", "XLA_FLAGS"):
+        monkeypatch.delenv(var, raising=False)  # restored after the test
+    # accepted before and after the command
+    assert main(["levels", str(hh_file), "--grid", "ho:6", "--n-states", "2",
+                 "--threads", "1"]) == 0
+    assert main(["--threads", "1", "levels", str(hh_file), "--grid", "ho:6",
+                 "--n-states", "2"]) == 0
+    assert "excitation" in capsys.readouterr().out
+
+
+def test_levels_help_shows_the_force_field_format(capsys):
+    with pytest.raises(SystemExit):
+        main(["levels", "--help"])
+    text = capsys.readouterr().out
+    assert '"terms"' in text and '"energy_unit"' in text and "to_json_dict" in text
