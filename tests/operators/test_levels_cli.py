@@ -112,3 +112,20 @@ def test_levels_help_shows_the_force_field_format(capsys):
         main(["levels", "--help"])
     text = capsys.readouterr().out
     assert '"terms"' in text and '"energy_unit"' in text and "to_json_dict" in text
+
+
+def test_h2co_assignments_are_unique_and_show_the_fermi_resonance(tmp_path):
+    # H2CO's v2+v3 and v6 mix about 50/50 (2679 and 2790 cm-1): both states used to be
+    # labelled "v2+v3"; one-to-one matching gives each its own configuration, shown mixed
+    out = tmp_path / "dmrg.json"
+    assert main(["levels", str(h2co_pompon_model_path()), "--grid", "ho:6", "--n-states",
+                 "12", "--method", "dmrg", "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    labels = data["assignments"]
+    heads = [lab.split(" ")[0] for lab in labels]
+    assert len(set(heads)) == len(heads), labels
+    assert heads[:9] == ["0", "v1", "v2", "v3", "v4", "2v1", "v1+v2", "2v2", "v1+v3"]
+    assert sorted(heads[9:12]) == ["v2+v3", "v5", "v6"]
+    assert data["excitations"][9] == pytest.approx(2678.9, abs=1.0)
+    for k in (9, 11):  # both members of the resonance are flagged as mixed
+        assert "/" in labels[k] and {"v2+v3", "v6"} <= set(labels[k].replace("/", " ").split())
