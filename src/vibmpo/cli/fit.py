@@ -91,30 +91,43 @@ def run(args) -> int:
     meta["data"] = str(args.data)
     save_model(args.out, arrays, metadata=meta)
     h, i = res.history, res.best_iteration
-    msg = f"train RMSE {h['train_rmse'][i]:.4g} {arrays.energy_unit}"
+    scale, unit = _display_scale(arrays.energy_unit)
+    msg = f"train RMSE {h['train_rmse'][i] * scale:.4g} {unit}"
     if h["val_rmse"][i] is not None:
-        msg += f", validation RMSE {h['val_rmse'][i]:.4g} {arrays.energy_unit}"
-    print(f"saved {args.out} (ranks {list(arrays.ranks)}, {res.wall_time:.1f} s): {msg}")
+        msg += f", validation RMSE {h['val_rmse'][i] * scale:.4g} {unit}"
+    print(f"saved {args.out} (ranks {list(arrays.ranks)}, energies in "
+          f"{arrays.energy_unit}, {res.wall_time:.1f} s): {msg}")
     if res.members:
-        print(f"  ensemble of {len(res.members)} members; theirs: " + ", ".join(
-            f"{r.history['val_rmse' if va is not None else 'train_rmse'][r.best_iteration]:.4g}"
-            for r in res.members))
+        key = "val_rmse" if va is not None else "train_rmse"
+        print(f"  ensemble of {len(res.members)} members; their {key.replace('_', ' ')} "
+              f"({unit}): " + ", ".join(
+                  f"{r.history[key][r.best_iteration] * scale:.4g}" for r in res.members))
         h = {f"member {k} {key}": r.history[key] for k, r in enumerate(res.members)
              for key in ("train_rmse", "val_rmse")}
-    _plot_history(h, args.out, arrays.energy_unit)
+    _plot_history(h, args.out, unit, scale)
     return 0
 
 
-def _plot_history(history, model_path, energy_unit) -> None:
+def _display_scale(energy_unit: str) -> tuple[float, str]:
+    """Factor and unit for showing errors: cm^-1 for physical units, else unchanged."""
+    from vibmpo.units import energy_factor
+
+    try:
+        return energy_factor(energy_unit, "cm-1"), "cm-1"
+    except ValueError:
+        return 1.0, energy_unit
+
+
+def _plot_history(history, model_path, energy_unit, scale=1.0) -> None:
     """Write the learning curve next to the model file (MODEL.h5 -> MODEL_fit.png)."""
     from pathlib import Path
 
     from vibmpo.plotting import plot_learning_curve
 
-    curves = {k: v for k, v in history.items()
+    curves = {k: [x * scale for x in v] for k, v in history.items()
               if k.endswith(("rmse", "mae")) and v and all(x is not None for x in v)}
     if curves:
         out = Path(model_path).with_name(Path(model_path).stem + "_fit.png")
         plot_learning_curve(curves, out, energy_unit=energy_unit,
                             title=f"NN-MPO fit: {Path(model_path).name}")
-        print(f"wrote {out}")
+        print(f"wrote {out} (learning curve)")
