@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from vibmpo.cli import main
@@ -93,6 +94,22 @@ def test_dmrg_levels_match_exact_and_carry_assignments(hh_file, tmp_path, capsys
     assert len(out["dmrg"]["mean_quanta"]) == 5
     assert "assignment" in capsys.readouterr().out
     assert (tmp_path / "dmrg.png").stat().st_size > 0  # the level diagram beside the JSON
+
+
+def test_itensors_export_from_the_command_line(hh_file, tmp_path, capsys):
+    from vibmpo.solvers.itensors_io import read_itensors_mpo, read_itensors_mps
+    from vibmpo.solvers.mps import mpo_arrays, mps_arrays, mps_expectation
+
+    path = tmp_path / "hh_itensors.h5"
+    assert main(["levels", str(hh_file), "--grid", "ho:8", "--n-states", "2", "--method",
+                 "dmrg", "--json", str(tmp_path / "l.json"), "--itensors", str(path)]) == 0
+    assert f"wrote {path}" in capsys.readouterr().err
+    data = json.loads((tmp_path / "l.json").read_text())
+    H = mpo_arrays(read_itensors_mpo(path))
+    for k in range(2):  # the exported states have the printed energies under the exported H
+        psi = mps_arrays(read_itensors_mps(path, f"psi{k + 1}"))
+        e = mps_expectation(psi, H) / mps_expectation(psi, [np.eye(8)[None, None]] * 2)
+        assert e == pytest.approx(data["energies"][k], abs=1e-9)
 
 
 def test_threads_option_after_the_command(hh_file, capsys, monkeypatch):

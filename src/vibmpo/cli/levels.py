@@ -92,6 +92,8 @@ def solve_dmrg(ham, args):
     res = dmrg(H, n_states=args.n_states, method="sequential", maxdim=(8, 16, 32),
                nsites=(2, 1, 1), tol=1e-2 * args.tol, seed=0)
     labels, quanta = _assignments(ham, res)
+    if getattr(args, "itensors", None):
+        _export_itensors(args, ham, H, res.states)
     extra = {
         "n_states": int(args.n_states),
         "solver": f"dmrg/{res.method}",
@@ -105,6 +107,18 @@ def solve_dmrg(ham, args):
     }
     return levels_result(res.energies, ham.energy_unit, method="dmrg", grid=ham.grid_spec,
                          seconds=time.perf_counter() - t0, extra=extra, labels=labels)
+
+
+def _export_itensors(args, ham, H=None, states=()) -> None:
+    """``--itensors FILE``: H (and the DMRG states) in ITensors.jl's HDF5 layout."""
+    from vibmpo.solvers.itensors_io import write_itensors
+
+    H = ham.to_mpo(tol=args.mpo_tol) if H is None else H
+    write_itensors(args.itensors, H, states, energy_unit=ham.energy_unit)
+    what = "H" + (f" and the {len(states)} DMRG states psi1..psi{len(states)}"
+                  if len(states) > 1 else " and psi" if states else "")
+    print(f"wrote {args.itensors} ({what}, ITensors.jl HDF5; energies in "
+          f"{ham.energy_unit})", file=sys.stderr)
 
 
 def _assignments(ham, result):
@@ -148,6 +162,10 @@ def register(subparsers) -> None:
     p.add_argument("--tol", type=float, default=1e-8, help="solver tolerance (default 1e-8)")
     p.add_argument("--mpo-tol", type=float, default=1e-10,
                    help="MPO compression: max change of any matrix element (default 1e-10)")
+    p.add_argument("--itensors", metavar="FILE",
+                   help="also write the Hamiltonian MPO (and, with --method dmrg, the "
+                        "states) to FILE in ITensors.jl's HDF5 layout (groups H, psi1, ...; "
+                        "read in Julia with read(h5open(FILE), \"H\", MPO))")
     p.add_argument("--json", metavar="OUT",
                    help="write the levels as JSON to OUT and the level diagram to OUT.png")
     p.set_defaults(func=run)
@@ -165,6 +183,8 @@ def run(args) -> int:
     t0 = time.perf_counter()
     ham = build_hamiltonian(args)
     result = SOLVERS[args.method](ham, args)
+    if getattr(args, "itensors", None) and args.method != "dmrg":
+        _export_itensors(args, ham)
     bonds = ham.mpo_bond_dims(args.mpo_tol)
     source = load_source(args.source)
     zero, zero_label = energy_zero(source)
