@@ -230,11 +230,12 @@ def _spread_labels(y, min_gap):
 
 
 def plot_levels(excitations, path, *, labels=None, energy_unit: str = "cm-1",
-                reference=None, title: str | None = None) -> Path:
+                reference=None, names=("levels", "reference"), title: str | None = None
+                ) -> Path:
     """Level diagram: one line per level at its excitation energy above the ground level,
     with assignment labels spread apart where levels are close (a thin leader points to
     the level); ``reference`` levels (e.g. exact diagonalisation) are drawn beside for
-    comparison.
+    comparison, the two columns named by ``names`` (e.g. ``("DMRG", "exact")``).
 
     Examples
     --------
@@ -246,28 +247,30 @@ def plot_levels(excitations, path, *, labels=None, energy_unit: str = "cm-1",
     e = np.asarray(excitations, dtype=float).reshape(-1)
     if labels is not None and len(labels) != e.size:
         raise ValueError(f"got {len(labels)} labels for {e.size} levels")
-    fig = _figure(4.2 if reference is None else 5.2, 6.0)
+    fig = _figure(4.2 if reference is None else 5.4, 6.0)
     ax = fig.add_subplot()
     span = float(np.ptp(e)) or 1.0
     x1 = 1.0
     ax.hlines(e, 0.0, x1, color="k", lw=1.2)
+    ticks, names_shown = [0.5], [names[0]]
     if reference is not None:
         r = np.asarray(reference, dtype=float).reshape(-1)
         ax.hlines(r, 1.25, 2.25, color="tab:blue", lw=1.2)
-        ax.text(0.5, 1.0, "this method", transform=ax.get_xaxis_transform(), ha="center",
-                va="bottom", fontsize=8)
-        ax.text(1.75, 1.0, "reference", transform=ax.get_xaxis_transform(), ha="center",
-                va="bottom", fontsize=8, color="tab:blue")
+        ticks.append(1.75)
+        names_shown.append(names[1])
         x1 = 2.25
+    top = float(e.max())
     if labels is not None:
         ypos = _spread_labels(e, 0.028 * span)
+        top = max(top, float(ypos.max()))
         for y, yl, lab in zip(e, ypos, labels, strict=True):
             ax.annotate(str(lab), xy=(x1, y), xytext=(x1 + 0.25, yl), va="center",
                         fontsize=7, arrowprops={"arrowstyle": "-", "lw": 0.4,
                                                 "color": "0.5"})
-    ax.set_xlim(-0.05, x1 + (1.3 if labels is not None else 0.1))
-    ax.set_ylim(float(e.min()) - 0.04 * span, float(e.max()) + 0.06 * span)
-    ax.set_xticks([])
+    ax.set_xlim(-0.05, x1 + (1.45 if labels is not None else 0.1))
+    ax.set_ylim(float(e.min()) - 0.04 * span, top + 0.04 * span)
+    ax.set_xticks(ticks, names_shown, fontsize=8)
+    ax.tick_params(axis="x", length=0)
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
     ax.set_ylabel(f"excitation energy above the ground level / {energy_unit}")
@@ -310,12 +313,14 @@ def plot_pes_cut(q, energies, path, *, reference=None, reference_q=None,
 
 
 def plot_density(times, points, densities, path, *, time_unit: str = "",
-                 xlabel: str = "q", title: str | None = None) -> Path:
+                 xlabel: str = "q", density_unit: str = "", title: str | None = None
+                 ) -> Path:
     """A reduced one-mode density over time as a colour map (time vs coordinate).
 
-    ``densities`` has shape ``(n_times, n_points)``: the diagonal of the one-mode reduced
-    density matrix at each time, divided by the DVR weights if a continuous density is
-    wanted.
+    ``densities`` has shape ``(n_times, n_points)``: best a smooth density on a fine line
+    of points (the one-mode density matrix through the DVR basis functions,
+    :func:`vibmpo.operators.dvr.dvr_functions`); the diagonal of the density matrix
+    divided by the DVR weights gives its values at the grid points only.
 
     Examples
     --------
@@ -334,7 +339,8 @@ def plot_density(times, points, densities, path, *, time_unit: str = "",
     fig = _figure()
     ax = fig.add_subplot()
     mesh = ax.pcolormesh(x, t, rho, shading="nearest", cmap="viridis")
-    fig.colorbar(mesh, ax=ax, label="density")
+    fig.colorbar(mesh, ax=ax, label="probability density"
+                 + (f" / {density_unit}" if density_unit else ""))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(f"time / {time_unit}" if time_unit else "time")
     if title:
