@@ -55,8 +55,7 @@ def plot_autocorrelation(times, autocorrelation, path, *, time_unit: str = "",
 
     Re and Im of :math:`C(t)` oscillate at the mean energy, far faster than the axis can
     show, so they would be a solid block of colour; their envelope :math:`|C(t)|` carries
-    the dynamics (recurrences, dephasing). Re C(t) is drawn faint, and a zoom on the first
-    5 % of the time range (inset) shows its oscillation.
+    the dynamics (recurrences, dephasing). Re C(t) is drawn faint behind it.
 
     Parameters
     ----------
@@ -105,14 +104,6 @@ def plot_autocorrelation(times, autocorrelation, path, *, time_unit: str = "",
     ax.set_xlabel(f"time t / {time_unit}" if time_unit else "time t")
     ax.set_ylabel("autocorrelation C(t) (dimensionless)")
     ax.legend(loc="lower right", fontsize=8)
-    if t.size > 20:
-        # zoom: the first 5 % of the time range, where Re C(t) oscillations are visible
-        k = max(int(0.05 * t.size), 10)
-        ins = ax.inset_axes([0.62, 0.62, 0.36, 0.33])
-        ins.plot(t[:k], c.real[:k], lw=0.8, color="tab:blue")
-        ins.plot(t[:k], np.abs(c[:k]), lw=1.0, color="k")
-        ins.set_title("zoom: Re C(t), |C(t)|", fontsize=7)
-        ins.tick_params(labelsize=6)
     if title or note:
         ax.set_title("\n".join(x for x in (title, note) if x), fontsize=9)
     return _save(fig, path)
