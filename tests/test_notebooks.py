@@ -24,3 +24,14 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     # notebooks 01-03 write into a folder of their own (git-ignored), never the cwd
     if path.stem[:2] in ("01", "02", "03"):
         assert all(p.parent == tmp_path / "notebook-output" / path.stem for p in pictures)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_converts_to_ipynb(path):
+    # the README's `jupytext --to ipynb notebooks/*.py` (jupytext is in the test extra)
+    import jupytext
+
+    nb = jupytext.read(path)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and nb.cells[0].cell_type == "markdown"
+    assert '"cell_type": "code"' in jupytext.writes(nb, fmt="ipynb")
