@@ -121,7 +121,8 @@ def _single_blas_thread() -> None:
     if "numpy" in sys.modules:  # too late (e.g. main() called from Python): leave it
         return
     for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
+        if not os.environ.get(var, "").strip():  # unset or empty: the user chose nothing
+            os.environ[var] = "1"
 
 
 if __name__ == "__main__":  # pragma: no cover
