@@ -42,7 +42,8 @@ def interactive(stream=None) -> bool:
 
 class ProgressLines:
     """Callback printing ``"<label>: <unit> k/total (p%), T s elapsed, ~R s left"`` at most
-    every ``every`` seconds (the first after ``every`` seconds, and at the last step).
+    every ``every`` seconds (the first after ``every`` seconds, and at the last step);
+    without a ``total`` (``None``), ``"<label>: <unit> k, T s elapsed"``.
 
     Examples
     --------
@@ -53,9 +54,10 @@ class ProgressLines:
     (False, False, 'fit: iteration 2/2 (100%)')
     """
 
-    def __init__(self, label: str, total: int, *, unit: str = "step", every: float = 30.0,
-                 stream=None):
-        self.label, self.total, self.unit = str(label), int(total), str(unit)
+    def __init__(self, label: str, total: int | None, *, unit: str = "step",
+                 every: float = 30.0, stream=None):
+        self.label, self.unit = str(label), str(unit)
+        self.total = None if total is None else int(total)
         self.every = float(every)
         self.stream = stream
         self.start = time.perf_counter()
@@ -66,11 +68,16 @@ class ProgressLines:
         self.count += 1
         k = int(args[0]) if args and isinstance(args[0], int) else self.count
         now = time.perf_counter()
-        if now - self.last >= self.every or k >= self.total:
+        last_step = self.total is not None and k >= self.total
+        if now - self.last >= self.every or last_step:
             self.last = now
             spent = now - self.start
-            left = spent * (self.total - k) / k if k else float("nan")
-            print(f"{self.label}: {self.unit} {k}/{self.total} ({100 * k / self.total:.0f}%), "
-                  f"{spent:.0f} s elapsed, ~{left:.0f} s left",
-                  file=self.stream or sys.stderr, flush=True)
+            if self.total is None:
+                text = f"{self.label}: {self.unit} {k}, {spent:.0f} s elapsed"
+            else:
+                left = spent * (self.total - k) / k if k else float("nan")
+                text = (f"{self.label}: {self.unit} {k}/{self.total} "
+                        f"({100 * k / self.total:.0f}%), {spent:.0f} s elapsed, "
+                        f"~{left:.0f} s left")
+            print(text, file=self.stream or sys.stderr, flush=True)
         return False

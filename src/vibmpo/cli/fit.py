@@ -64,12 +64,14 @@ def register(subparsers) -> None:
     p.add_argument("--energy-unit", default="eV", help="unit of the energies (default eV)")
     p.add_argument("--time-budget", type=float, default=None,
                    help="wall-clock budget in seconds (default from the profile)")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress (a bar on a terminal, a line every 30 s otherwise)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     """Runner of ``vibmpo fit``."""
+    from vibmpo._progress import ProgressLines, interactive
     from vibmpo.datasets import load_dataset
     from vibmpo.potential.io import save_model
     from vibmpo.potential.train import fit
@@ -85,7 +87,9 @@ def run(args) -> int:
               sweep=args.sweep, rank_cutoff=args.rank_cutoff, subsample=args.subsample,
               coordinator=args.coordinator, members=args.members, workers=args.workers,
               time_budget=args.time_budget, profile=args.profile,
-              energy_unit=tr.energy_unit, progress=not args.no_progress)
+              energy_unit=tr.energy_unit, progress=not args.no_progress,
+              callback=None if args.no_progress or interactive() else
+              ProgressLines("fit", None, unit="iteration"))
     arrays = res.model.to_arrays()
     meta = res.metadata()
     meta["data"] = str(args.data)

@@ -47,6 +47,7 @@ Validation data only monitor the fit and select the returned model.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -509,7 +510,7 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
         n_sweeps=None, grad_steps=None, learning_rate=None, retraction: str = "qr",
         seed: int = 0, time_budget=None, profile: str = "quick", energy_unit: str = "eV",
         basis_init: str = "quantile", sweep=None, rank_cutoff=None, subsample=None,
-        coordinator=None, members=None, workers=None, progress: bool = False,
+        coordinator=None, members=None, workers=None, progress: bool | None = None,
         callback=None) -> FitResult:
     """Fit an NN-MPO potential ``V(x)`` to energies ``y`` (and forces ``f = -dV/dx``).
 
@@ -581,9 +582,9 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
         time budget is split evenly over the ``ceil(K / workers)`` rounds of members.
         The workers are spawned processes, so a script that fits an ensemble with
         ``workers > 1`` must keep its top level under ``if __name__ == "__main__":``.
-    progress : bool
+    progress : bool, optional
         Show a tqdm progress bar with train and validation RMSE (ensembles: finished
-        members).
+        members); default: when ``sys.stderr`` is a terminal.
     callback : callable, optional
         Called after every outer iteration with a dict of that iteration's history
         entries (``iteration``, ``time``, ``ranks``, ``train_rmse``, ...); returning
@@ -603,6 +604,8 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, max_rank=None,
     >>> res.history["train_rmse"][-1] < 0.05
     True
     """
+    if progress is None:  # no new local names here: locals() are the members' arguments
+        progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
     call = dict(locals())  # the arguments, for ensemble members
     import jax.numpy as jnp
     import optax
