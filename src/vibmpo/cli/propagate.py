@@ -53,7 +53,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "propagate",
         help="TDVP wavepacket propagation: autocorrelation, spectrum, observables",
-        description=__doc__.split("\n\n", 1)[0],
+        description=__doc__.split("\n\n", 1)[0].replace("``", ""),
         epilog=INITIAL_SPEC_HELP,
     )
     p.add_argument("source", metavar="SOURCE", help=SOURCE_HELP)
@@ -75,8 +75,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--growth-substeps", type=int, default=4,
                    help="sub-steps of two-site steps while bonds grow (default 4)")
     p.add_argument("--window", choices=("hann", "gaussian", "box"), default="hann",
-                   help="window on C(t) before the Fourier transform (default hann: "
-                        "resolution about 2 pi / T, no negative side lobes)")
+                   help="window on C(t) before the Fourier transform (default hann: line "
+                        "width about 2 pi / T; its small side lobes can dip below zero "
+                        "next to strong peaks; box: sharper lines, strong ringing)")
     p.add_argument("--no-t2", action="store_true",
                    help="do not use the t/2 trick to extend C(t) to 2 t_final")
     p.add_argument("--zero", choices=("ground", "minimum"), default="ground",
