@@ -217,6 +217,8 @@ def run(args) -> int:
     half = np.pi / (step * t_scale)  # Nyquist half-width around the mean energy
     lo = e_mean - min(half, max(6.0 * sigma_e, 20 * 2 * np.pi / (tt[-1] * t_scale)))
     hi = e_mean + min(half, max(6.0 * sigma_e, 20 * 2 * np.pi / (tt[-1] * t_scale)))
+    if args.zero == "ground" and hi > zero:  # nothing lies below the ground level
+        lo = max(lo, zero - 0.05 * (hi - zero))
     if args.emin is not None:
         lo = args.emin / e_scale + zero
     if args.emax is not None:
