@@ -252,8 +252,9 @@ def run(args) -> int:
     plot_autocorrelation(
         tt, cc, out / "autocorrelation.png", time_unit=t_label,
         title=f"{args.source}: {args.initial}, propagated {args.t_final:g} {t_label}",
-        note=(f"t > {args.t_final:g} {t_label}: C(2t) from psi(t) by the t/2 trick "
-              "(real H and real psi(0))") if t2_used else None)
+        note=(f"C(2t) = psi(t)^T psi(t) (t/2 trick: real H and psi(0)) extends the "
+              f"{args.t_final:g} {t_label} propagation to {2 * args.t_final:g} {t_label}"
+              ) if t2_used else None)
     plot_spectrum(e_out, spec_res.intensity, out / "spectrum.png", peaks=peaks,
                   energy_unit=e_unit, zero_label=zero_label,
                   title=f"{args.source}: {args.initial}",
