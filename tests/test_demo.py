@@ -36,3 +36,27 @@ def test_demo_small_grid(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "exact diagonalisation" in text and "zero-point energy" in text
     assert f"writing into {out.resolve()}" in text and f"wrote {out}/demo.json" in text
+
+
+@pytest.mark.parametrize("argv,expected", [
+    (["demo", "--help"], "1"),             # the demo: one BLAS thread by default
+    (["--threads", "2", "demo", "--help"], "2"),  # unless the user says otherwise
+    (["levels", "--help"], None),          # other commands: the libraries' own choice
+])
+def test_demo_runs_blas_single_threaded(argv, expected):
+    # BLAS reads its thread count once, when NumPy loads: check it in a fresh process
+    import os
+    import subprocess
+    import sys
+
+    code = ("import contextlib, io, os, sys\n"
+            "from vibmpo.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+            f"    main({argv!r})\n"
+            "assert 'numpy' in sys.modules\n"
+            "print(os.environ.get('OPENBLAS_NUM_THREADS'))\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out[-1] == str(expected)
