@@ -199,7 +199,10 @@ def plot_learning_curve(history: dict, path, *, energy_unit: str = "cm-1",
             drawn += 1
     if not drawn:
         raise ValueError("history holds no positive finite curve to plot")
+    from matplotlib.ticker import MaxNLocator
+
     ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # iterations are whole numbers
     ax.set_xlabel("iteration")
     ax.set_ylabel(f"error / {energy_unit}")
     ax.legend(fontsize=8)
