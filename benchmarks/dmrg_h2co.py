@@ -57,8 +57,8 @@ def main(argv=None) -> dict:
     for _ in range(args.repeat):
         res, wall = run_cli("dmrg", args.n_states, args.grid)
         runs.append((res, wall))
-    e_exact = np.array(exact["energies_cm1"])
-    dev = [np.abs(np.array(r["energies_cm1"]) - e_exact) for r, _ in runs]
+    e_exact = np.array(exact["energies"])
+    dev = [np.abs(np.array(r["energies"]) - e_exact) for r, _ in runs]
     walls = [w for _, w in runs]
     solver_s = [r["seconds"] for r, _ in runs]
     last = runs[-1][0]
@@ -76,8 +76,8 @@ def main(argv=None) -> dict:
         "abs_dev_cm1": dev[-1].tolist(),
         "tolerance_cm1": 1e-3,
         "passed": bool(max(d.max() for d in dev) <= 1e-3),
-        "energies_dmrg_cm1": last["energies_cm1"],
-        "energies_exact_cm1": exact["energies_cm1"],
+        "energies_dmrg_cm1": last["energies"],
+        "energies_exact_cm1": exact["energies"],
         "dmrg_extra": {k: last[k] for k in ("solver", "residual_max", "residual_unit",
                                             "converged", "sweeps", "max_bond_dim")
                        if k in last},

@@ -19,9 +19,12 @@
 # against ab initio cuts, its tensor-train ranks and bond entanglement.
 #
 # Open as a notebook with `jupytext --to ipynb 01_fitting_a_pes.py`, or run as a script.
-# The test suite executes it and checks the numbers asserted below.
+# The test suite executes it and checks the numbers asserted below. Pictures go to
+# `notebook-output/01_fitting_a_pes/` under the folder it runs in.
 
 # %%
+from pathlib import Path
+
 import numpy as np
 
 from vibmpo.datasets import h2co, h2co_cuts, h2co_pompon_model_path
@@ -30,6 +33,8 @@ from vibmpo.plotting import plot_learning_curve
 from vibmpo.potential import fit, load_model
 from vibmpo.units import EV_TO_CM1
 
+OUT = Path("notebook-output") / "01_fitting_a_pes"
+OUT.mkdir(parents=True, exist_ok=True)
 train, val = h2co("train"), h2co("validation")
 paper = load_model(h2co_pompon_model_path())
 e_min = val.y.min()  # energies in eV relative to a shift; windows relative to the lowest
@@ -43,10 +48,11 @@ e_min = val.y.min()  # energies in eV relative to a shift; windows relative to t
 
 # %%
 res = fit(train.x, train.y, train.f, x_val=val.x, y_val=val.y, profile="quick",
-          time_budget=60.0, seed=0, progress=False)
+          time_budget=60.0, seed=0, progress=True)
 h = res.history
 curves = {k: np.asarray(h[k]) * EV_TO_CM1 for k in ("train_rmse", "val_rmse")}
-plot_learning_curve(curves, "learning_curve.png", title="H2CO NN-MPO fit (60 s)")
+print("wrote", plot_learning_curve(curves, OUT / "learning_curve.png", energy_unit="cm-1",
+                                   title="H2CO NN-MPO fit (60 s)"))
 print(f"{len(h['val_rmse'])} iterations in {res.wall_time:.0f} s, ranks {h['ranks'][-1]}")
 print(f"validation RMSE: first {curves['val_rmse'][0]:.1f} cm-1, "
       f"best {curves['val_rmse'].min():.1f} cm-1")
@@ -88,26 +94,42 @@ idx, x_cut, e_cut = cuts["index"], cuts["x"], cuts["energy"]
 origin = (idx == 0).all(axis=1)
 e_dft0 = e_cut[origin][0]
 zero = np.zeros((1, 6))
-fig, axes = plt.subplots(2, 3, figsize=(10, 5.5), sharey=True)
+X_LABEL = r"$x_{m}$ / $\sqrt{m_e}\,a_0$"
+CM1 = r"cm$^{-1}$"
+# top row: the cuts (DFT points, the paper's model); bottom row: model - DFT for the
+# paper's model and the 60 s fit, where the curves would otherwise lie on top of each other
+fig, axes = plt.subplots(2, 6, figsize=(15, 5.8), sharex="col",
+                         gridspec_kw={"height_ratios": [2, 1]})
 rms = []
-for m, ax in enumerate(axes.flat):
+for m in range(6):
+    top, bottom = axes[0, m], axes[1, m]
     sel = (((idx != 0).sum(axis=1) == 1) & (idx[:, m] != 0)) | origin
     order = np.argsort(x_cut[sel, m])
     xs, es = x_cut[sel][order], (e_cut[sel][order] - e_dft0) * EV_TO_CM1
     vp = (paper.energy(xs) - paper.energy(zero)) * EV_TO_CM1
+    vf = (fresh.energy(xs) - fresh.energy(zero)) * EV_TO_CM1
     low = es < 10000
     rms.append(np.sqrt(np.mean((vp[low] - es[low]) ** 2)))
-    ax.plot(xs[:, m], es, "o", ms=3, color="tab:red", label="DFT")
-    ax.plot(xs[:, m], vp, "-", color="k", label="paper NN-MPO")
-    ax.plot(xs[:, m], (fresh.energy(xs) - fresh.energy(zero)) * EV_TO_CM1, "--",
-            color="tab:blue", label="60 s fit")
-    ax.set_title(f"mode {m}: rms {rms[-1]:.1f} cm-1 (< 10^4 cm-1)", fontsize=9)
-    ax.set_ylim(-500, 15000)
-axes.flat[0].legend(fontsize=7)
-fig.supxlabel("x / sqrt(m_e) a_0")
-fig.supylabel("energy / cm-1")
+    top.plot(xs[:, m], es, "o", ms=3, color="tab:red", label="DFT")
+    top.plot(xs[:, m], vp, "-", color="k", lw=1.0, label="paper NN-MPO")
+    top.set_title(f"mode {m}: rms {rms[-1]:.1f} {CM1}\n(points below $10^4$ {CM1})",
+                  fontsize=9)
+    top.set_ylim(-500, 15000)
+    bottom.axhline(0.0, color="0.6", lw=0.5)
+    bottom.plot(xs[low, m], vp[low] - es[low], "o-", ms=2.5, lw=0.8, color="k",
+                label="paper NN-MPO")
+    bottom.plot(xs[low, m], vf[low] - es[low], "s--", ms=2.5, lw=0.8, color="tab:blue",
+                label="60 s fit")
+    bottom.set_xlabel(X_LABEL.replace("{m}", str(m)))
+axes[0, 0].set_ylabel(f"energy / {CM1}")
+axes[1, 0].set_ylabel(f"model - DFT / {CM1}")
+axes[0, 0].legend(fontsize=7)
+axes[1, 0].legend(fontsize=7)
+fig.suptitle("H2CO one-dimensional cuts along each normal coordinate (zero at x = 0)",
+             fontsize=10)
 fig.tight_layout()
-fig.savefig("cuts_1d.png", dpi=110)
+fig.savefig(OUT / "cuts_1d.png", dpi=110)
+print("wrote", OUT / "cuts_1d.png")
 print("1-D cut rms errors (cm-1):", np.round(rms, 1))
 assert max(rms) < 5.0
 
@@ -125,12 +147,13 @@ cs = ax.contour(G0, G1, V, levels=np.arange(1000, 15000, 1000), cmap="viridis")
 ax.clabel(cs, fontsize=6)
 sc = ax.scatter(xs[:, 0], xs[:, 1], c=es, s=12, cmap="viridis", vmin=0, vmax=15000,
                 edgecolors="k", linewidths=0.3)
-fig.colorbar(sc, ax=ax, label="DFT energy / cm-1")
-ax.set_xlabel("x_0")
-ax.set_ylabel("x_1")
-ax.set_title("modes 0 and 1: NN-MPO contours, DFT points")
+fig.colorbar(sc, ax=ax, label=f"DFT energy / {CM1}")
+ax.set_xlabel(X_LABEL.replace("{m}", "0"))
+ax.set_ylabel(X_LABEL.replace("{m}", "1"))
+ax.set_title(f"modes 0 and 1: NN-MPO contours every 1000 {CM1}, DFT points", fontsize=9)
 fig.tight_layout()
-fig.savefig("cut_2d.png", dpi=110)
+fig.savefig(OUT / "cut_2d.png", dpi=110)
+print("wrote", OUT / "cut_2d.png")
 err2d = (paper.energy(x_cut[pair]) - paper.energy(zero)) * EV_TO_CM1 - es
 print(f"2-D cut (modes 0, 1): {pair.sum()} points, MAE {np.mean(np.abs(err2d)):.1f} cm-1")
 assert np.mean(np.abs(err2d[es < 10000])) < 5.0

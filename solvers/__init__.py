@@ -9,6 +9,7 @@ layer's grid Hamiltonians) and never import JAX. DMRG and TDVP share one sweep e
 from .assign import Assignment, assign_states, ho_number_operators, one_site_densities
 from .dmrg import DMRGConvergenceWarning, DMRGResult, dmrg
 from .exact import ExactResult, exact_levels
+from .itensors_io import read_itensors_mpo, read_itensors_mps, write_itensors
 from .krylov import expm_krylov
 from .propagate_exact import ExactPropagation, propagate_exact
 from .results import LevelsResult, format_level_table, levels_result, write_levels_json
@@ -52,6 +53,10 @@ __all__ = [
     "Spectrum",
     "find_peaks",
     "autocorrelation_t2",
+    # ITensors.jl HDF5 interchange
+    "write_itensors",
+    "read_itensors_mpo",
+    "read_itensors_mps",
     # the shared sweep engine
     "EffectiveOperator",
     "SweepState",

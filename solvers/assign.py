@@ -15,6 +15,14 @@ with :math:`\rho_i` the one-mode reduced density matrix and :math:`\hat T_i` the
 beam search over the MPS, which gives their exact weights :math:`|c_{n_1 n_2\ldots}|^2`.
 Together they label fundamentals (``v3``), overtones (``2v1``) and combinations
 (``v2+v4``).
+
+Labels are unique: a set of states is assigned by maximum overlap with a one-to-one
+matching (:func:`scipy.optimize.linear_sum_assignment` on the weights
+:math:`|c_{n}|^2` of every state on every candidate configuration, maximising the summed
+weight), so two distinct states never carry the same label, even in a Fermi resonance
+where both have the same leading configuration. A state whose second configuration has
+a weight of at least ``mixed`` (default 0.25) is shown as mixed, its assigned
+configuration first: ``"v6 / v2+v3 (0.47/0.47)"``.
 """
 
 from __future__ import annotations
@@ -92,7 +100,7 @@ def ho_number_operators(grids, omegas=None, centers=None) -> list[np.ndarray]:
     --------
     >>> from vibmpo.operators.dvr import ho_grid
     >>> n = ho_number_operators([ho_grid(8, 1.5)])[0]
-    >>> np.round(np.linalg.eigvalsh(n)[:3], 8)
+    >>> np.round(np.linalg.eigvalsh(n)[:3], 8) + 0.0
     array([0., 1., 2.])
     """
     grids = list(getattr(grids, "grids", grids))
@@ -174,7 +182,12 @@ class Assignment:
     leading : list of (tuple of int, float)
         Leading harmonic configurations and their weights.
     label : str
-        Label of the leading configuration (e.g. ``"v2+v4"``).
+        Label of the assigned configuration (e.g. ``"v2+v4"``), or of a mixed state its
+        two largest configurations with their weights (``"v6 / v2+v3 (0.47/0.47)"``).
+    configuration : tuple of int
+        The assigned configuration (unique among the states assigned together).
+    weight : float
+        Its weight :math:`|c|^2` in the state.
 
     Examples
     --------
@@ -192,11 +205,13 @@ class Assignment:
     mean_quanta: np.ndarray
     leading: list
     label: str
+    configuration: tuple = ()
+    weight: float = float("nan")
 
 
-def assign_states(states, number_operators, *, n_leading: int = 3, beam: int = 64
-                  ) -> list[Assignment]:
-    """Assign every state: mean quanta per mode and leading configurations.
+def assign_states(states, number_operators, *, n_leading: int = 3, beam: int = 64,
+                  unique: bool = True, mixed: float = 0.25) -> list[Assignment]:
+    """Assign every state: mean quanta per mode, leading configurations, a unique label.
 
     Parameters
     ----------
@@ -205,6 +220,15 @@ def assign_states(states, number_operators, *, n_leading: int = 3, beam: int = 6
     number_operators : sequence of ndarray (d_i, d_i)
         One Hermitian operator per mode (e.g. :func:`ho_number_operators`); the
         configurations are given in its eigenbasis (ascending eigenvalues).
+    n_leading : int
+        Configurations kept per state in ``Assignment.leading`` (at least 6 are used as
+        candidates of the matching).
+    unique : bool
+        One-to-one matching of states to configurations by maximum summed weight (see the
+        module docstring); ``False``: every state takes its own leading configuration.
+    mixed : float
+        A state whose second-largest configuration weight is at least this is labelled
+        as mixed (``"A / B (wA/wB)"``); ``1`` or more: never.
 
     Examples
     --------
@@ -215,18 +239,58 @@ def assign_states(states, number_operators, *, n_leading: int = 3, beam: int = 6
     >>> a = assign_states([product_mps([v[0][:, 1], v[1][:, 0]])], ops)[0]
     >>> np.round(a.mean_quanta, 6).tolist() == [1.0, 0.0], a.label
     (True, 'v1')
+
+    Two states in a 50/50-ish Fermi resonance between ``v1`` and ``v2``, both led by
+    ``v1``: the matching gives them distinct labels, both shown as mixed:
+
+    >>> from vibmpo.solvers.mps import mps_arrays
+    >>> def mix(c1, c2):  # c1 |v1> + c2 |v2>, a bond-dimension-2 MPS
+    ...     return [np.stack([v[0][:, 1], v[0][:, 0]], axis=1)[None] * [c1, c2],
+    ...             np.stack([v[1][:, 0], v[1][:, 1]], axis=0)[:, :, None]]
+    >>> out = assign_states([mix(0.8, 0.6), mix(0.75, -0.66)], ops)
+    >>> [a.label for a in out]
+    ['v1 / v2 (0.64/0.36)', 'v2 / v1 (0.44/0.56)']
     """
     states = getattr(states, "states", states)
     ops = [np.asarray(o) for o in number_operators]
     bases = [np.linalg.eigh(o)[1] for o in ops]
-    out = []
+    n_cand = max(int(n_leading), 6)
+    found = []
     for psi in states:
         t = _arrays(psi)
         if len(t) != len(ops):
             raise ValueError(f"state has {len(t)} modes but {len(ops)} operators were given")
         rhos = one_site_densities(t)
         nbar = np.array([np.trace(r @ o).real for r, o in zip(rhos, ops, strict=True)])
-        lead = leading_configurations(t, bases, n_leading=n_leading, beam=beam)
-        out.append(Assignment(mean_quanta=nbar, leading=lead,
-                              label=configuration_label(lead[0][0])))
+        found.append((nbar, leading_configurations(t, bases, n_leading=n_cand, beam=beam)))
+    chosen = [lead[0] for _, lead in found]
+    if unique and len(found) > 1:
+        chosen = _match(found, chosen)
+    out = []
+    for (nbar, lead), (cfg, w) in zip(found, chosen, strict=True):
+        others = [(c, x) for c, x in lead if c != cfg]
+        label = configuration_label(cfg)
+        if others and others[0][1] >= mixed:
+            label = (f"{label} / {configuration_label(others[0][0])} "
+                     f"({w:.2f}/{others[0][1]:.2f})")
+        out.append(Assignment(mean_quanta=nbar, leading=lead[:n_leading], label=label,
+                              configuration=tuple(cfg), weight=float(w)))
+    return out
+
+
+def _match(found, chosen):
+    """One-to-one states -> configurations by maximum summed weight."""
+    from scipy.optimize import linear_sum_assignment
+
+    configs = sorted({c for _, lead in found for c, _ in lead})
+    col = {c: j for j, c in enumerate(configs)}
+    weights = np.zeros((len(found), len(configs)))
+    for i, (_, lead) in enumerate(found):
+        for c, w in lead:
+            weights[i, col[c]] = w
+    rows, cols = linear_sum_assignment(weights, maximize=True)
+    out = list(chosen)
+    for i, j in zip(rows, cols, strict=True):
+        if weights[i, j] > 0.0:  # a state matched to a configuration it has no weight on
+            out[i] = (configs[j], float(weights[i, j]))  # keeps its leading label
     return out

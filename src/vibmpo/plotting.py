@@ -49,8 +49,13 @@ def _save(fig, path) -> Path:
 
 
 def plot_autocorrelation(times, autocorrelation, path, *, time_unit: str = "",
-                         title: str | None = None, extra=None) -> Path:
-    """Plot Re C(t), Im C(t) and ``|C(t)|`` against time into ``path`` (PNG/PDF/SVG).
+                         title: str | None = None, extra=None, note: str | None = None
+                         ) -> Path:
+    """Plot ``|C(t)|`` (with Re C(t) faint behind it) against time into ``path``.
+
+    Re and Im of :math:`C(t)` oscillate at the mean energy, far faster than the axis can
+    show, so they would be a solid block of colour; their envelope :math:`|C(t)|` carries
+    the dynamics (recurrences, dephasing). Re C(t) is drawn faint behind it.
 
     Parameters
     ----------
@@ -63,6 +68,9 @@ def plot_autocorrelation(times, autocorrelation, path, *, time_unit: str = "",
     title : str, optional
     extra : tuple (times, values, label), optional
         A second curve for ``|C|`` (e.g. the exact reference or the t/2-trick samples).
+    note : str, optional
+        A line under the title (e.g. that the samples beyond the propagated time come
+        from the t/2 trick).
 
     Returns
     -------
@@ -75,7 +83,8 @@ def plot_autocorrelation(times, autocorrelation, path, *, time_unit: str = "",
     >>> import tempfile, pathlib
     >>> t = np.linspace(0.0, 20.0, 201)
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     png = plot_autocorrelation(t, np.exp(-0.5j * t), pathlib.Path(tmp) / "c.png")
+    ...     png = plot_autocorrelation(t, np.exp(-0.5j * t), pathlib.Path(tmp) / "c.png",
+    ...                                time_unit="fs")
     ...     print(png.name, png.stat().st_size > 0)
     c.png True
     """
@@ -83,23 +92,26 @@ def plot_autocorrelation(times, autocorrelation, path, *, time_unit: str = "",
     c = np.asarray(autocorrelation, dtype=complex)
     fig = _figure()
     ax = fig.add_subplot()
-    ax.plot(t, c.real, lw=0.8, label="Re C(t)")
-    ax.plot(t, c.imag, lw=0.8, label="Im C(t)")
-    ax.plot(t, np.abs(c), lw=1.2, color="k", label="|C(t)|")
+    ax.plot(t, c.real, lw=0.4, color="tab:blue", alpha=0.25, label="Re C(t)")
+    ax.plot(t, np.abs(c), lw=1.3, color="k", label="|C(t)|")
     if extra is not None:
         te, ce, label = extra
         ax.plot(np.asarray(te, float), np.abs(np.asarray(ce, complex)), lw=1.0, ls="--",
                 color="tab:red", label=label)
-    ax.set_xlabel(f"time / {time_unit}" if time_unit else "time")
-    ax.set_ylabel("C(t)")
-    ax.legend(loc="upper right", fontsize=8)
-    if title:
-        ax.set_title(title)
+    ax.set_xlim(float(t.min()), float(t.max()))
+    ax.set_ylim(-1.05, 1.05)
+    ax.axhline(0.0, color="0.6", lw=0.5)
+    ax.set_xlabel(f"time t / {time_unit}" if time_unit else "time t")
+    ax.set_ylabel("autocorrelation C(t) (dimensionless)")
+    ax.legend(loc="lower right", fontsize=8)
+    if title or note:
+        ax.set_title("\n".join(x for x in (title, note) if x), fontsize=9)
     return _save(fig, path)
 
 
 def plot_spectrum(energies, intensity, path, *, peaks=None, levels=None,
-                  energy_unit: str = "", title: str | None = None) -> Path:
+                  energy_unit: str = "", zero_label: str = "", title: str | None = None,
+                  note: str | None = None) -> Path:
     """Plot a spectrum, mark its peaks and (optionally) reference levels.
 
     Parameters
@@ -114,7 +126,12 @@ def plot_spectrum(energies, intensity, path, *, peaks=None, levels=None,
         Reference energies (e.g. DMRG or exact levels), drawn as vertical lines.
     energy_unit : str, optional
         Axis label unit.
+    zero_label : str, optional
+        What the energies are measured from (e.g. ``"ground level"``), in the axis label.
     title : str, optional
+    note : str, optional
+        A line under the title, e.g. the window and resolution (a windowed transform rings
+        next to its peaks, below zero for some windows).
 
     Returns
     -------
@@ -129,7 +146,8 @@ def plot_spectrum(energies, intensity, path, *, peaks=None, levels=None,
     >>> s = sum(1.0 / (1.0 + ((e - e0) / 20.0) ** 2) for e0 in (1000.0, 2000.0))
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     out = pathlib.Path(tmp) / "spectrum.png"
-    ...     plot_spectrum(e, s, out, peaks=[1000.0, 2000.0], energy_unit="cm-1").exists()
+    ...     plot_spectrum(e, s, out, peaks=[1000.0, 2000.0], energy_unit="cm-1",
+    ...                   zero_label="ground level").exists()
     True
     """
     e = np.asarray(energies, dtype=float)
@@ -137,6 +155,7 @@ def plot_spectrum(energies, intensity, path, *, peaks=None, levels=None,
     fig = _figure()
     ax = fig.add_subplot()
     ax.plot(e, s, lw=1.0, color="k", label="spectrum")
+    ax.axhline(0.0, color="0.6", lw=0.5)
     if levels is not None:
         for i, lv in enumerate(np.atleast_1d(levels)):
             ax.axvline(float(lv), color="tab:blue", lw=0.6, alpha=0.6,
@@ -144,11 +163,13 @@ def plot_spectrum(energies, intensity, path, *, peaks=None, levels=None,
     if peaks is not None and len(peaks):
         p = np.asarray(peaks, dtype=float)
         ax.plot(p, np.interp(p, e, s), "o", ms=3, color="tab:red", label="peaks")
-    ax.set_xlabel(f"energy / {energy_unit}" if energy_unit else "energy")
-    ax.set_ylabel("intensity")
+    name = f"energy above the {zero_label}" if zero_label else "energy"
+    ax.set_xlabel(f"{name} / {energy_unit}" if energy_unit else name)
+    ax.set_ylabel("intensity σ(E) / arb. units")
+    ax.set_xlim(float(e.min()), float(e.max()))
     ax.legend(loc="upper right", fontsize=8)
-    if title:
-        ax.set_title(title)
+    if title or note:
+        ax.set_title("\n".join(x for x in (title, note) if x), fontsize=9)
     return _save(fig, path)
 
 
@@ -178,7 +199,10 @@ def plot_learning_curve(history: dict, path, *, energy_unit: str = "cm-1",
             drawn += 1
     if not drawn:
         raise ValueError("history holds no positive finite curve to plot")
+    from matplotlib.ticker import MaxNLocator
+
     ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # iterations are whole numbers
     ax.set_xlabel("iteration")
     ax.set_ylabel(f"error / {energy_unit}")
     ax.legend(fontsize=8)
@@ -187,10 +211,25 @@ def plot_learning_curve(history: dict, path, *, energy_unit: str = "cm-1",
     return _save(fig, path)
 
 
+def _spread_labels(y, min_gap):
+    """Label positions near ``y`` (sorted order kept) at least ``min_gap`` apart."""
+    y = np.asarray(y, dtype=float)
+    order = np.argsort(y, kind="stable")
+    pos = y[order].copy()
+    for k in range(1, pos.size):
+        pos[k] = max(pos[k], pos[k - 1] + min_gap)
+    out = np.empty_like(pos)
+    out[order] = pos
+    return out
+
+
 def plot_levels(excitations, path, *, labels=None, energy_unit: str = "cm-1",
-                reference=None, title: str | None = None) -> Path:
-    """Level diagram: one line per level at its excitation energy, with assignment labels;
-    ``reference`` levels (e.g. exact diagonalisation) are drawn beside for comparison.
+                reference=None, names=("levels", "reference"), title: str | None = None
+                ) -> Path:
+    """Level diagram: one line per level at its excitation energy above the ground level,
+    with assignment labels spread apart where levels are close (a thin leader points to
+    the level); ``reference`` levels (e.g. exact diagonalisation) are drawn beside for
+    comparison, the two columns named by ``names`` (e.g. ``("DMRG", "exact")``).
 
     Examples
     --------
@@ -202,22 +241,35 @@ def plot_levels(excitations, path, *, labels=None, energy_unit: str = "cm-1",
     e = np.asarray(excitations, dtype=float).reshape(-1)
     if labels is not None and len(labels) != e.size:
         raise ValueError(f"got {len(labels)} labels for {e.size} levels")
-    fig = _figure(5.0, 6.0)
+    fig = _figure(4.2 if reference is None else 5.4, 6.0)
     ax = fig.add_subplot()
-    ax.hlines(e, 0.0, 1.0, color="k", lw=1.2, label="levels")
+    span = float(np.ptp(e)) or 1.0
+    x1 = 1.0
+    ax.hlines(e, 0.0, x1, color="k", lw=1.2)
+    ticks, names_shown = [0.5], [names[0]]
     if reference is not None:
         r = np.asarray(reference, dtype=float).reshape(-1)
-        ax.hlines(r, 1.3, 2.3, color="tab:blue", lw=1.2, label="reference")
+        ax.hlines(r, 1.25, 2.25, color="tab:blue", lw=1.2)
+        ticks.append(1.75)
+        names_shown.append(names[1])
+        x1 = 2.25
+    top = float(e.max())
     if labels is not None:
-        for x, lab in zip(e, labels, strict=True):
-            ax.annotate(str(lab), (1.02 if reference is None else 2.35, x), va="center",
-                        fontsize=7)
-    ax.set_xlim(-0.1, 3.0 if reference is not None else 1.8)
-    ax.set_xticks([])
-    ax.set_ylabel(f"excitation energy / {energy_unit}")
-    ax.legend(loc="lower right", fontsize=8)
+        ypos = _spread_labels(e, 0.028 * span)
+        top = max(top, float(ypos.max()))
+        for y, yl, lab in zip(e, ypos, labels, strict=True):
+            ax.annotate(str(lab), xy=(x1, y), xytext=(x1 + 0.25, yl), va="center",
+                        fontsize=7, arrowprops={"arrowstyle": "-", "lw": 0.4,
+                                                "color": "0.5"})
+    ax.set_xlim(-0.05, x1 + (1.45 if labels is not None else 0.1))
+    ax.set_ylim(float(e.min()) - 0.04 * span, top + 0.04 * span)
+    ax.set_xticks(ticks, names_shown, fontsize=8)
+    ax.tick_params(axis="x", length=0)
+    for side in ("top", "right", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.set_ylabel(f"excitation energy above the ground level / {energy_unit}")
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize=9)
     return _save(fig, path)
 
 
@@ -255,12 +307,14 @@ def plot_pes_cut(q, energies, path, *, reference=None, reference_q=None,
 
 
 def plot_density(times, points, densities, path, *, time_unit: str = "",
-                 xlabel: str = "q", title: str | None = None) -> Path:
+                 xlabel: str = "q", density_unit: str = "", title: str | None = None
+                 ) -> Path:
     """A reduced one-mode density over time as a colour map (time vs coordinate).
 
-    ``densities`` has shape ``(n_times, n_points)``: the diagonal of the one-mode reduced
-    density matrix at each time, divided by the DVR weights if a continuous density is
-    wanted.
+    ``densities`` has shape ``(n_times, n_points)``: best a smooth density on a fine line
+    of points (the one-mode density matrix through the DVR basis functions,
+    :func:`vibmpo.operators.dvr.dvr_functions`); the diagonal of the density matrix
+    divided by the DVR weights gives its values at the grid points only.
 
     Examples
     --------
@@ -279,7 +333,8 @@ def plot_density(times, points, densities, path, *, time_unit: str = "",
     fig = _figure()
     ax = fig.add_subplot()
     mesh = ax.pcolormesh(x, t, rho, shading="nearest", cmap="viridis")
-    fig.colorbar(mesh, ax=ax, label="density")
+    fig.colorbar(mesh, ax=ax, label="probability density"
+                 + (f" / {density_unit}" if density_unit else ""))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(f"time / {time_unit}" if time_unit else "time")
     if title:

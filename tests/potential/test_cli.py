@@ -41,7 +41,11 @@ def test_fit_ensemble_saves_the_mean_model(tmp_path, rng, capsys):
     assert main(["fit", str(data), "--out", str(model), "--profile", "test", "--basis-size",
                  "4", "--max-rank", "2", "--members", "2", "--workers", "1",
                  "--no-progress"]) == 0
-    assert "ensemble of 2 members" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "ensemble of 2 members" in text
+    # errors in cm-1, the model's own unit named, every file written announced
+    assert "RMSE" in text and "cm-1" in text and "energies in eV" in text
+    assert f"saved {model}" in text and f"wrote {tmp_path / 'm_fit.png'}" in text
     opts = load_metadata(model)["options"]
     assert opts["members"] == 2 and opts["coordinator"] == "fixed"
     a = load_model(model)
@@ -59,7 +63,10 @@ def test_predict_pompon_reproduces_validation_rmse(tmp_path, capsys):
     assert rc == 0
     rmse = np.sqrt(np.mean((np.load(out) - va.y) ** 2))
     assert rmse == pytest.approx(8.365e-4, abs=1e-7)
-    assert "RMSE 0.000836" in capsys.readouterr().out
+    # errors shown in cm-1 (one unit rule; the model's eV stays in the file): 6.747 cm-1
+    text = capsys.readouterr().out
+    assert "RMSE 6.74" in text and "cm-1" in text and " eV," not in text
+    assert "the model's unit is eV" in text and str(out) in text
 
 
 def test_predict_errors(tmp_path, capsys):

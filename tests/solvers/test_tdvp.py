@@ -215,8 +215,11 @@ def test_cli_propagate_writes_spectrum_matching_levels(tmp_path):
     peaks = np.array(summary["spectrum"]["peaks"])
     resolution = summary["spectrum"]["resolution"]
     levels = np.linalg.eigvalsh(grid_hamiltonian(henon_heiles(2), "ho:8").dense())
+    # energies are measured from the ground level (DMRG), which the JSON states
+    assert summary["energy_zero"] == "ground level" and summary["energy_unit"] == "hbar*omega"
+    assert summary["zero_value"] == pytest.approx(levels[0], abs=1e-8)
     strongest = peaks[np.argmax(summary["spectrum"]["heights"])]
-    assert np.min(np.abs(levels - strongest)) < resolution / 4
+    assert np.min(np.abs(levels - levels[0] - strongest)) < resolution / 4
     assert summary["energy_drift"] < 1e-8
 
 

@@ -64,7 +64,8 @@ def register(subparsers) -> None:
     p.add_argument("--energy-unit", default="eV", help="unit of the energies (default eV)")
     p.add_argument("--time-budget", type=float, default=None,
                    help="wall-clock budget in seconds (default from the profile)")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress (a bar on a terminal, a line every 30 s otherwise)")
     p.add_argument("--keep-outliers", action="store_true",
                    help="fit rows whose energy or coordinates lie more than 50 robust "
                         "deviations from the median (default: refuse them, naming the rows)")
@@ -74,6 +75,7 @@ def register(subparsers) -> None:
 def run(args) -> int:
     """Runner of ``vibmpo fit``."""
     from vibmpo._checks import check_outputs
+    from vibmpo._progress import ProgressLines, interactive
     from vibmpo.datasets import load_dataset
     from vibmpo.potential.io import save_model
     from vibmpo.potential.train import fit
@@ -92,23 +94,28 @@ def run(args) -> int:
               coordinator=args.coordinator, members=args.members, workers=args.workers,
               time_budget=args.time_budget, profile=args.profile,
               energy_unit=tr.energy_unit, progress=not args.no_progress,
-              outliers="keep" if args.keep_outliers else "reject")
+              outliers="keep" if args.keep_outliers else "reject",
+              callback=None if args.no_progress or interactive() else
+              ProgressLines("fit", None, unit="iteration"))
     arrays = _with_region(res.model.to_arrays(), tr.x, args.data)
     meta = res.metadata()
     meta["data"] = str(args.data)
     save_model(args.out, arrays, metadata=meta)
     h, i = res.history, res.best_iteration
-    msg = f"train RMSE {h['train_rmse'][i]:.4g} {arrays.energy_unit}"
+    scale, unit = _display_scale(arrays.energy_unit)
+    msg = f"train RMSE {h['train_rmse'][i] * scale:.4g} {unit}"
     if h["val_rmse"][i] is not None:
-        msg += f", validation RMSE {h['val_rmse'][i]:.4g} {arrays.energy_unit}"
-    print(f"saved {args.out} (ranks {list(arrays.ranks)}, {res.wall_time:.1f} s): {msg}")
+        msg += f", validation RMSE {h['val_rmse'][i] * scale:.4g} {unit}"
+    print(f"saved {args.out} (ranks {list(arrays.ranks)}, energies in "
+          f"{arrays.energy_unit}, {res.wall_time:.1f} s): {msg}")
     if res.members:
-        print(f"  ensemble of {len(res.members)} members; theirs: " + ", ".join(
-            f"{r.history['val_rmse' if va is not None else 'train_rmse'][r.best_iteration]:.4g}"
-            for r in res.members))
+        key = "val_rmse" if va is not None else "train_rmse"
+        print(f"  ensemble of {len(res.members)} members; their {key.replace('_', ' ')} "
+              f"({unit}): " + ", ".join(
+                  f"{r.history[key][r.best_iteration] * scale:.4g}" for r in res.members))
         h = {f"member {k} {key}": r.history[key] for k, r in enumerate(res.members)
              for key in ("train_rmse", "val_rmse")}
-    _plot_history(h, args.out, arrays.energy_unit)
+    _plot_history(h, args.out, unit, scale)
     return 0
 
 
@@ -129,16 +136,26 @@ def _curve_path(model_path):
     return Path(model_path).with_name(Path(model_path).stem + "_fit.png")
 
 
-def _plot_history(history, model_path, energy_unit) -> None:
+def _display_scale(energy_unit: str) -> tuple[float, str]:
+    """Factor and unit for showing errors: cm^-1 for physical units, else unchanged."""
+    from vibmpo.units import energy_factor
+
+    try:
+        return energy_factor(energy_unit, "cm-1"), "cm-1"
+    except ValueError:
+        return 1.0, energy_unit
+
+
+def _plot_history(history, model_path, energy_unit, scale=1.0) -> None:
     """Write the learning curve next to the model file (MODEL.h5 -> MODEL_fit.png)."""
     from pathlib import Path
 
     from vibmpo.plotting import plot_learning_curve
 
-    curves = {k: v for k, v in history.items()
+    curves = {k: [x * scale for x in v] for k, v in history.items()
               if k.endswith(("rmse", "mae")) and v and all(x is not None for x in v)}
     if curves:
         out = _curve_path(model_path)
         plot_learning_curve(curves, out, energy_unit=energy_unit,
                             title=f"NN-MPO fit: {Path(model_path).name}")
-        print(f"wrote {out}")
+        print(f"wrote {out} (learning curve)")

@@ -6,7 +6,9 @@
     vibmpo levels henon_heiles.json --grid ho:24 --n-states 5
 
 SOURCE is an NN-MPO model file (vibmpo or Pompon HDF5; energies printed in cm^-1) or a
-force-field JSON file (energies in its own unit, labelled). Each method is a function
+force-field JSON file (energies in its own unit, labelled). Tables show excitation
+energies above the ground level and energies above the potential minimum found by the
+harmonic analysis; the JSON holds both, with their unit and zero. Each method is a function
 ``solve_<method>(ham, args) -> LevelsResult`` registered in :data:`SOLVERS`.
 
 Examples
@@ -27,6 +29,19 @@ from pathlib import Path
 
 from vibmpo.cli._dmrg import NOT_CONVERGED, add_strict
 from vibmpo.cli._sources import SOURCE_HELP, add_allow_extrapolation
+
+#: The force-field JSON format, for ``vibmpo levels --help`` and the README.
+FORCEFIELD_HELP = """\
+force-field JSON (H = sum_i kappa_i p_i^2 + sum_k c_k prod_i q_i^n_ki, in its own unit):
+  {"energy_unit": "hbar*omega",          # any label; eV, hartree, cm-1 are converted
+   "modes": ["x", "y"],                  # or "n_modes": 2 (modes 0..f-1)
+   "kinetic": [0.5, 0.5],                # optional kappa_i (default 1/2)
+   "terms": [{"coefficient": 0.5, "powers": {"x": 2}},
+             [0.5, {"y": 2}],            # short form [c, powers]
+             [0.111803, {"x": 2, "y": 1}], [-0.0372677, {"y": 3}]]}
+  an example: python3 -c "import json; from vibmpo.operators.forcefield import \\
+    henon_heiles; print(json.dumps(henon_heiles(2).to_json_dict()))" > hh.json
+"""
 
 __all__ = ["register", "run", "build_hamiltonian", "solve_exact", "solve_dmrg",
            "SOLVERS"]
@@ -84,6 +99,8 @@ def solve_dmrg(ham, args):
     res = run_dmrg(H, "levels", n_states=args.n_states, method="sequential",
                    maxdim=(8, 16, 32), nsites=(2, 1, 1), tol=args.tol * scale, seed=0)
     labels, quanta = _assignments(ham, res)
+    if getattr(args, "itensors", None):
+        _export_itensors(args, ham, H, res.states)
     extra = {
         "n_states": int(args.n_states),
         "solver": f"dmrg/{res.method}",
@@ -98,6 +115,18 @@ def solve_dmrg(ham, args):
     }
     return levels_result(res.energies, ham.energy_unit, method="dmrg", grid=ham.grid_spec,
                          seconds=time.perf_counter() - t0, extra=extra, labels=labels)
+
+
+def _export_itensors(args, ham, H=None, states=()) -> None:
+    """``--itensors FILE``: H (and the DMRG states) in ITensors.jl's HDF5 layout."""
+    from vibmpo.solvers.itensors_io import write_itensors
+
+    H = ham.to_mpo(tol=args.mpo_tol) if H is None else H
+    write_itensors(args.itensors, H, states, energy_unit=ham.energy_unit)
+    what = "H" + (f" and the {len(states)} DMRG states psi1..psi{len(states)}"
+                  if len(states) > 1 else " and psi" if states else "")
+    print(f"wrote {args.itensors} ({what}, ITensors.jl HDF5; energies in "
+          f"{ham.energy_unit})", file=sys.stderr)
 
 
 def _assignments(ham, result):
@@ -181,9 +210,10 @@ def register(subparsers) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=(
-            "grid specs: ho:N (frequency and centre from the potential's minimum), "
-            "ho:N:omega[:centre] (omega in cm^-1 for models, the force field's unit "
-            "otherwise), sine:N:qmin:qmax; one for all modes or comma-separated per mode"
+            "grid specs: ho:N (frequency and centre from the potential's minimum),\n"
+            "  ho:N:omega[:centre] (omega in cm^-1 for models, the force field's unit\n"
+            "  otherwise), sine:N:qmin:qmax; one for all modes or comma-separated per mode\n"
+            + FORCEFIELD_HELP
         ),
     )
     p.add_argument("source", metavar="SOURCE", help=SOURCE_HELP)
@@ -197,7 +227,12 @@ def register(subparsers) -> None:
                         "energy scale; default 1e-8)")
     p.add_argument("--mpo-tol", type=_mpo_tolerance, default=1e-10,
                    help="MPO compression: max change of any matrix element (default 1e-10)")
-    p.add_argument("--json", metavar="OUT", help="write the levels as JSON to OUT")
+    p.add_argument("--itensors", metavar="FILE",
+                   help="also write the Hamiltonian MPO (and, with --method dmrg, the "
+                        "states) to FILE in ITensors.jl's HDF5 layout (groups H, psi1, ...; "
+                        "read in Julia with read(h5open(FILE), \"H\", MPO))")
+    p.add_argument("--json", metavar="OUT",
+                   help="write the levels as JSON to OUT and the level diagram to OUT.png")
     add_allow_extrapolation(p)
     add_strict(p)
     p.set_defaults(func=run)
@@ -205,7 +240,10 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     """Runner of ``vibmpo levels``."""
-    from vibmpo.solvers.results import format_level_table, write_levels_json
+    import dataclasses
+
+    from vibmpo.cli._sources import compact_grid, describe_source, energy_zero, load_source
+    from vibmpo.solvers.results import display_energies, format_level_table, write_levels_json
 
     if args.n_states < 1:
         raise ValueError(f"--n-states must be positive, got {args.n_states}")
@@ -213,17 +251,28 @@ def run(args) -> int:
     t0 = time.perf_counter()
     ham = build_hamiltonian(args)
     result = SOLVERS[args.method](ham, args)
+    if getattr(args, "itensors", None) and args.method != "dmrg":
+        _export_itensors(args, ham)
     bonds = ham.mpo_bond_dims(args.mpo_tol)
     mpo_err = _mpo_error_line(ham, args.mpo_tol)
-    result = type(result)(**{**result.__dict__, "mpo_bond_dims": list(bonds),
-                             "extra": {**result.extra, "mpo_error": mpo_err[0],
-                                       "mpo_error_unit": ham.energy_unit}})
-    print(f"source: {args.source} ({ham.description})")
-    print(f"grid: {ham.grid_spec} ({ham.size:,} points)")
+    source = load_source(args.source)
+    zero, zero_label = energy_zero(source)
+    shift = display_energies([zero], ham.energy_unit)[0][0]
+    result = dataclasses.replace(result, energies=result.energies - shift,
+                                 mpo_bond_dims=list(bonds), zero_label=zero_label,
+                                 zero_value=zero, hamiltonian_unit=ham.energy_unit,
+                                 extra={**result.extra,
+                                        "source_energy_unit": source.energy_unit,
+                                        "mpo_error": mpo_err[0],
+                                        "mpo_error_unit": ham.energy_unit})
+    print(f"source: {args.source} ({describe_source(source)})")
+    print(f"grid: {compact_grid(ham.grid_spec, args.grid)}, {ham.size:,} points "
+          "(full spec in the JSON)")
     print(f"MPO bond dimensions: {bonds}{mpo_err[1]}")
     print(f"method: {result.method}, {result.seconds:.2f} s "
           f"(total {time.perf_counter() - t0:.2f} s)")
-    print(format_level_table(result.energies, result.unit, labels=result.labels or None))
+    print(format_level_table(result.energies, result.unit, labels=result.labels or None,
+                             zero_label=result.zero_label))
     if args.json:
         from vibmpo.plotting import plot_levels
 
@@ -232,7 +281,8 @@ def run(args) -> int:
         title = f"{Path(str(args.source)).name}: {result.method}, {len(result.energies)} levels"
         plot_levels(result.excitations, png, labels=result.labels or None,
                     energy_unit=result.unit, title=title)
-        print(f"wrote {args.json} and {png}", file=sys.stderr)
+        print(f"wrote {args.json} (levels, {result.unit}) and {png} (level diagram)",
+              file=sys.stderr)
     if args.strict and not all(result.extra.get("converged", [True])):
         return NOT_CONVERGED
     return 0

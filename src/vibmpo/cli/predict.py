@@ -22,7 +22,8 @@ def register(subparsers) -> None:
     p.add_argument("--energy-unit", default=None,
                    help="convert energies to this unit (default: the model's own unit)")
     p.add_argument("--y", default=None,
-                   help="optional .npy of reference energies (model unit): prints RMSE/MAE")
+                   help="optional .npy of reference energies (model unit): prints RMSE/MAE "
+                        "(in cm-1 for physical units)")
     p.set_defaults(func=run)
 
 
@@ -51,8 +52,12 @@ def run(args) -> int:
         if y.shape != e.shape:
             raise ValueError(f"{args.y} must hold {e.size} energies, got shape {y.shape}")
         d = e - y
-        print(f"RMSE {np.sqrt(np.mean(d * d)):.6g} {arrays.energy_unit}, "
-              f"MAE {np.mean(np.abs(d)):.6g} {arrays.energy_unit} over {e.size} points")
+        try:
+            d, err_unit = convert_energy(d, arrays.energy_unit, "cm-1"), "cm-1"
+        except ValueError:
+            err_unit = arrays.energy_unit
+        print(f"RMSE {np.sqrt(np.mean(d * d)):.6g} {err_unit}, "
+              f"MAE {np.mean(np.abs(d)):.6g} {err_unit} over {e.size} points")
     unit = arrays.energy_unit
     if args.energy_unit is not None:
         e = convert_energy(e, unit, args.energy_unit)
@@ -60,5 +65,6 @@ def run(args) -> int:
     out = Path(args.out)
     with atomic_write(out, "wb") as fh:
         np.save(fh, e)
-    print(f"wrote {e.size} energies ({unit}) to {out}")
+    print(f"wrote {e.size} energies ({unit}; the model's unit is {arrays.energy_unit}) to "
+          f"{out}")
     return 0

@@ -9,7 +9,10 @@ bundled Pompon H2CO model), a force-field JSON file, or ``henon-heiles:F[:lambda
 
 Times: for molecular (NN-MPO) Hamiltonians in femtoseconds (``--time-unit au`` for
 atomic units); for force fields in the inverse of their energy unit (hbar = 1).
-Energies in the outputs: cm^-1 for molecules, the force field's unit otherwise.
+Energies in the outputs: cm^-1 for molecules, the force field's unit otherwise, measured
+from the ground level (found by DMRG, ``--zero ground``, the default) or from the
+potential minimum of the harmonic analysis (``--zero minimum``); ``result.json`` states
+the zero and its value on the Hamiltonian's scale.
 
 Initial states (``--initial``)::
 
@@ -19,8 +22,8 @@ Initial states (``--initial``)::
     q0*ground                          q_0 applied to the ground state (normalised)
 
 Outputs in ``--out``: ``autocorrelation.csv`` (t, Re C, Im C, |C|, source: ``direct``
-or ``t/2`` for the doubled-time samples of the t/2 trick), ``observables.csv`` (energy,
-norm, <q_i>, bond dimension, truncation per time), ``spectrum.csv`` and
+or ``t/2`` for the doubled-time samples of the t/2 trick), ``observables.csv`` (energy
+above the zero, norm, <q_i>, bond dimension, truncation per time), ``spectrum.csv`` and
 ``spectrum.json`` (peaks), ``autocorrelation.png``, ``spectrum.png`` and
 ``result.json`` (settings and summary).
 """
@@ -52,32 +55,49 @@ def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "propagate",
         help="TDVP wavepacket propagation: autocorrelation, spectrum, observables",
-        description=__doc__.split("\n\n", 1)[0],
+        description=__doc__.split("\n\n", 1)[0].replace("``", ""),
         epilog=INITIAL_SPEC_HELP,
     )
     p.add_argument("source", metavar="SOURCE", help=SOURCE_HELP)
     p.add_argument("--grid", default="ho:9", help="grid spec (default ho:9)")
-    p.add_argument("--initial", default="gauss:displace=0:1", help=INITIAL_SPEC_HELP)
-    p.add_argument("--t-final", type=float, required=True, help="total time")
-    p.add_argument("--dt", type=float, required=True, help="time step")
+    p.add_argument("--initial", default="gauss:displace=0:1",
+                   help="initial state (default gauss:displace=0:1; the spec is below)")
+    p.add_argument("--t-final", type=float, required=True,
+                   help="total time (fs for molecules, see --time-unit)")
+    p.add_argument("--dt", type=float, required=True, help="time step (same unit)")
     p.add_argument("--time-unit", choices=("fs", "au"), default="fs",
-                   help="time unit for molecules (default fs; force fields: native)")
-    p.add_argument("--method", choices=("adaptive", "2site", "1site"), default="adaptive")
-    p.add_argument("--maxdim", type=int, default=24, help="largest bond dimension")
-    p.add_argument("--cutoff", type=float, default=1e-12, help="discarded weight per SVD")
+                   help="time unit for molecules (default fs; force fields: 1/energy unit)")
+    p.add_argument("--method", choices=("adaptive", "2site", "1site"), default="adaptive",
+                   help="TDVP integrator: adaptive (two-site steps while the bonds grow, "
+                        "then one-site; default), 2site, or 1site (keeps the initial bonds)")
+    p.add_argument("--maxdim", type=int, default=24,
+                   help="largest MPS bond dimension (default 24)")
+    p.add_argument("--cutoff", type=float, default=1e-12,
+                   help="discarded weight per SVD of two-site steps (default 1e-12)")
     p.add_argument("--growth-substeps", type=int, default=4,
                    help="sub-steps of two-site steps while bonds grow (default 4)")
-    p.add_argument("--window", choices=("hann", "gaussian", "box"), default="hann")
+    p.add_argument("--window", choices=("hann", "gaussian", "box"), default="hann",
+                   help="window on C(t) before the Fourier transform (default hann: line "
+                        "width about 2 pi / T; its small side lobes can dip below zero "
+                        "next to strong peaks; box: sharper lines, strong ringing)")
     p.add_argument("--no-t2", action="store_true",
                    help="do not use the t/2 trick to extend C(t) to 2 t_final")
-    p.add_argument("--emin", type=float, default=None, help="spectrum range start")
-    p.add_argument("--emax", type=float, default=None, help="spectrum range end")
+    p.add_argument("--zero", choices=("ground", "minimum"), default="ground",
+                   help="zero of the output energies: the ground level (DMRG, default) or "
+                        "the potential minimum (harmonic analysis)")
+    p.add_argument("--emin", type=float, default=None,
+                   help="spectrum range start, cm-1 for molecules (the force field's unit "
+                        "otherwise) above the --zero (default: mean energy - 6 spreads)")
+    p.add_argument("--emax", type=float, default=None,
+                   help="spectrum range end, same unit and zero (default: mean + 6 spreads)")
     p.add_argument("--dmrg-maxdim", type=int, default=32,
-                   help="bond dimension of DMRG for ground/eigen initial states")
+                   help="bond dimension of DMRG for the ground level and ground/eigen "
+                        "initial states (default 32)")
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--overwrite", action="store_true",
                    help="replace an existing non-empty --out folder (default: refuse)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress (a bar on a terminal, a line every 30 s otherwise)")
     add_allow_extrapolation(p)
     add_strict(p)
     p.set_defaults(func=run)
@@ -129,6 +149,16 @@ def _write_csv(path, header, rows):
         fh.write(",".join(header) + "\n")
         for r in rows:
             fh.write(",".join(x if isinstance(x, str) else f"{x:.12g}" for x in r) + "\n")
+
+
+def _ground_energy(H, dmrg_maxdim, init_info) -> float:
+    """Ground level of ``H`` (its unit): from the initial state's DMRG when it ran, else a
+    one-state DMRG."""
+    if "dmrg_energies" in init_info:
+        return float(init_info["dmrg_energies"][0])
+    from vibmpo.solvers.dmrg import dmrg
+
+    return float(dmrg(H, n_states=1, maxdim=dmrg_maxdim).energies[0])
 
 
 def _initial_state(spec, ham, H, dmrg_maxdim):
@@ -185,7 +215,8 @@ def _run(args, out) -> int:
     import numpy as np
 
     from vibmpo._checks import write_json
-    from vibmpo.cli._sources import load_source
+    from vibmpo._progress import ProgressLines, interactive
+    from vibmpo.cli._sources import compact_grid, energy_zero, load_source
     from vibmpo.operators.hamiltonian import grid_hamiltonian
     from vibmpo.plotting import plot_autocorrelation, plot_spectrum
     from vibmpo.solvers.spectra import spectrum
@@ -209,14 +240,22 @@ def _run(args, out) -> int:
     psi0, init_info = _initial_state(spec, ham, H, args.dmrg_maxdim)
     if args.strict and not all(init_info.get("converged", [True])):
         raise _NotConverged
+    if args.zero == "ground":
+        zero, zero_label = _ground_energy(H, args.dmrg_maxdim, init_info), "ground level"
+    else:
+        zero, zero_label = energy_zero(src)
+        zero_label = zero_label or "zero of the Hamiltonian's potential"
+    n_steps = int(round(args.t_final / args.dt))
     if not args.quiet:
-        print(f"propagating {args.source} on {ham.grid_spec} ({ham.n_modes} modes), "
-              f"initial state {args.initial!r}")
+        print(f"propagating {args.source} on {compact_grid(ham.grid_spec, args.grid)} "
+              f"({ham.n_modes} modes; full grid in result.json), initial state "
+              f"{args.initial!r}, {n_steps} steps of {args.dt:g} {t_label}")
     obs = {f"q{i}": (i, g.points) for i, g in enumerate(ham.grids)}
+    lines = None if args.quiet or interactive() else ProgressLines("tdvp", n_steps)
     res = tdvp(H, psi0, args.t_final * t_scale, dt=args.dt * t_scale, method=args.method,
                maxdim=args.maxdim, cutoff=args.cutoff, observables=obs,
                growth_substeps=args.growth_substeps,
-               progress=not args.quiet)
+               progress=not args.quiet and lines is None, callback=lines)
 
     t = res.times / t_scale
     rows = [(ti, c.real, c.imag, abs(c), "direct") for ti, c in zip(t, res.autocorrelation,
@@ -233,7 +272,7 @@ def _run(args, out) -> int:
     names = list(obs)
     obs_rows = []
     for k in range(res.times.size):
-        row = [t[k], res.energies[k] * e_scale, res.norms[k], float(res.max_bond[k]),
+        row = [t[k], (res.energies[k] - zero) * e_scale, res.norms[k], float(res.max_bond[k]),
                float(res.truncation_errors[k - 1]) if k else 0.0]
         row += [float(np.real(res.observables[nm][k])) for nm in names]
         obs_rows.append(row)
@@ -249,41 +288,55 @@ def _run(args, out) -> int:
     half = np.pi / (step * t_scale)  # Nyquist half-width around the mean energy
     lo = e_mean - min(half, max(6.0 * sigma_e, 20 * 2 * np.pi / (tt[-1] * t_scale)))
     hi = e_mean + min(half, max(6.0 * sigma_e, 20 * 2 * np.pi / (tt[-1] * t_scale)))
+    if args.zero == "ground" and hi > zero:  # nothing lies below the ground level
+        lo = max(lo, zero - 0.05 * (hi - zero))
     if args.emin is not None:
-        lo = args.emin / e_scale
+        lo = args.emin / e_scale + zero
     if args.emax is not None:
-        hi = args.emax / e_scale
+        hi = args.emax / e_scale + zero
     spec_res = spectrum(tt * t_scale, cc, window=args.window, emin=lo, emax=hi, unit=e_unit)
-    e_out = spec_res.energies * e_scale
+    e_out = (spec_res.energies - zero) * e_scale
     _write_csv(out / "spectrum.csv", ["energy", "intensity"],
                zip(e_out, spec_res.intensity, strict=True))
-    peaks = spec_res.peaks * e_scale
+    peaks = (spec_res.peaks - zero) * e_scale
     summary = {
         "source": args.source, "grid": ham.grid_spec, "initial": args.initial,
         "initial_info": init_info, "method": args.method, "maxdim": args.maxdim,
         "cutoff": args.cutoff, "growth_substeps": args.growth_substeps,
         "t_final": args.t_final, "dt": args.dt, "time_unit": t_label,
-        "energy_unit": e_unit, "n_steps": int(res.times.size - 1),
+        "energy_unit": e_unit, "energy_zero": zero_label,
+        "zero_value": zero, "hamiltonian_energy_unit": ham.energy_unit,
+        "source_energy_unit": src.energy_unit, "n_steps": int(res.times.size - 1),
         "wall_time_s": res.wall_time, "steps_per_second": (res.times.size - 1) / res.wall_time,
-        "energy_mean": e_mean * e_scale, "energy_spread": sigma_e * e_scale,
+        "energy_mean": (e_mean - zero) * e_scale, "energy_spread": sigma_e * e_scale,
         "energy_drift": float(np.ptp(res.energies)) * e_scale,
         "max_bond": int(res.max_bond.max()),
         "spectrum": {"peaks": peaks.tolist(), "heights": spec_res.heights.tolist(),
                      "resolution": spec_res.resolution * e_scale, "window": args.window,
                      "t_max": float(tt[-1]), "used_t2_trick": bool(tt[-1] > t[-1]),
-                     "energy_range": [lo * e_scale, hi * e_scale]},
+                     "energy_range": [(lo - zero) * e_scale, (hi - zero) * e_scale]},
     }
-    write_json(out / "spectrum.json", summary["spectrum"] | {"energy_unit": e_unit})
+    write_json(out / "spectrum.json", summary["spectrum"] | {"energy_unit": e_unit,
+                                                             "energy_zero": zero_label})
     write_json(out / "result.json", summary)
-    plot_autocorrelation(tt, cc, out / "autocorrelation.png", time_unit=t_label,
-                         title=f"{args.source}: {args.initial}")
+    t2_used = summary["spectrum"]["used_t2_trick"]
+    plot_autocorrelation(
+        tt, cc, out / "autocorrelation.png", time_unit=t_label,
+        title=f"{args.source}: {args.initial}, propagated {args.t_final:g} {t_label}",
+        note=(f"C(2t) = psi(t)^T psi(t) (t/2 trick: real H and psi(0)) extends the "
+              f"{args.t_final:g} {t_label} propagation to {2 * args.t_final:g} {t_label}"
+              ) if t2_used else None)
     plot_spectrum(e_out, spec_res.intensity, out / "spectrum.png", peaks=peaks,
-                  energy_unit=e_unit, title=f"{args.source}: {args.initial}")
+                  energy_unit=e_unit, zero_label=zero_label,
+                  title=f"{args.source}: {args.initial}",
+                  note=(f"{args.window} window over {float(tt[-1]):g} {t_label}, "
+                        f"resolution {spec_res.resolution * e_scale:.3g} {e_unit}"))
     if not args.quiet:
         print(f"{res.times.size - 1} steps in {res.wall_time:.1f} s; max bond "
               f"{summary['max_bond']}; energy drift {summary['energy_drift']:.3g} {e_unit}")
         shown = ", ".join(f"{p:.1f}" for p in peaks[:12])
-        print(f"spectrum peaks ({e_unit}, resolution {summary['spectrum']['resolution']:.3g}):"
-              f" {shown}")
-        print(f"wrote {args.out}/")
+        print(f"spectrum peaks ({e_unit} above the {zero_label}, resolution "
+              f"{summary['spectrum']['resolution']:.3g}): {shown}")
+        print(f"wrote {args.out}/: result.json, spectrum.json, autocorrelation.csv, "
+              "observables.csv, spectrum.csv, autocorrelation.png, spectrum.png")
     return 0

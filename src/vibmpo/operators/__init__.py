@@ -13,7 +13,14 @@ Examples
 (6, 6)
 """
 
-from vibmpo.operators.dvr import Grid, GridSpec, ho_grid, parse_grid_spec, sine_grid
+from vibmpo.operators.dvr import (
+    Grid,
+    GridSpec,
+    dvr_functions,
+    ho_grid,
+    parse_grid_spec,
+    sine_grid,
+)
 from vibmpo.operators.forcefield import (
     ForceField,
     coupled_oscillator_levels,
@@ -33,6 +40,7 @@ __all__ = [
     "GridSpec",
     "ho_grid",
     "sine_grid",
+    "dvr_functions",
     "parse_grid_spec",
     "ForceField",
     "load_forcefield",

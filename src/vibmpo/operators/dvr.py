@@ -53,6 +53,7 @@ __all__ = [
     "ho_grid",
     "sine_grid",
     "parse_grid_spec",
+    "dvr_functions",
 ]
 
 #: Supported DVR kinds.
@@ -271,3 +272,61 @@ def parse_grid_spec(spec: str, n_modes: int) -> tuple[GridSpec, ...]:
             "modes; give one spec for all modes or exactly one per mode"
         )
     return parsed
+
+
+def dvr_functions(grid: Grid, q) -> np.ndarray:
+    r"""The DVR basis functions :math:`\chi_k(q)` of a grid at the points ``q``.
+
+    For a DVR built on orthonormal functions :math:`\phi_n` (harmonic oscillator
+    functions of the grid's frequency and centre, or particle-in-a-box sines),
+
+    .. math::
+
+        \chi_k(q) = \frac{\sum_n \phi_n(q_k)\, \phi_n(q)}
+                         {\sqrt{\sum_n \phi_n(q_k)^2}},
+        \qquad \chi_k(q_j) = \delta_{kj} / \sqrt{w_j},
+
+    orthonormal, so a one-mode density matrix :math:`\rho_{kl}` on the grid is the smooth
+    density :math:`\rho(q) = \sum_{kl} \chi_k(q)\, \rho_{kl}\, \chi_l(q)`.
+
+    Returns
+    -------
+    ndarray (len(q), n)
+
+    Examples
+    --------
+    >>> g = ho_grid(6, 2.0, 0.5)
+    >>> chi = dvr_functions(g, g.points)
+    >>> bool(np.allclose(chi, np.diag(np.diag(chi))))
+    True
+    >>> q = np.linspace(-6.0, 7.0, 4001)
+    >>> overlap = dvr_functions(g, q).T @ dvr_functions(g, q) * (q[1] - q[0])
+    >>> bool(np.allclose(overlap, np.eye(6), atol=1e-8))
+    True
+    """
+    q = np.asarray(q, dtype=np.float64).reshape(-1)
+    n = grid.size
+
+    def fbr(x):  # (len(x), n) values of the underlying orthonormal functions
+        if grid.kind == "ho":
+            om, c = float(grid.params["omega"]), float(grid.params["center"])
+            xi = math.sqrt(om) * (x - c)
+            out = np.zeros((x.size, n))
+            out[:, 0] = (om / math.pi) ** 0.25 * np.exp(-0.5 * xi * xi)
+            if n > 1:
+                out[:, 1] = math.sqrt(2.0) * xi * out[:, 0]
+            for k in range(1, n - 1):
+                out[:, k + 1] = (math.sqrt(2.0 / (k + 1)) * xi * out[:, k]
+                                 - math.sqrt(k / (k + 1)) * out[:, k - 1])
+            return out
+        if grid.kind == "sine":
+            lo, hi = float(grid.params["qmin"]), float(grid.params["qmax"])
+            m = np.arange(1, n + 1)
+            inside = (x >= lo) & (x <= hi)
+            vals = math.sqrt(2.0 / (hi - lo)) * np.sin(np.outer(x - lo, m) * math.pi / (hi - lo))
+            return vals * inside[:, None]
+        raise ValueError(f"no basis functions for a grid of kind {grid.kind!r}")
+
+    at_points = fbr(np.asarray(grid.points, dtype=np.float64))  # (n_points, n)
+    norm = np.sqrt(np.sum(at_points**2, axis=1))
+    return fbr(q) @ at_points.T / norm

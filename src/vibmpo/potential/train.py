@@ -39,6 +39,7 @@ Validation data only monitor the fit and select the returned model.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
 from dataclasses import dataclass
 
@@ -55,6 +56,7 @@ from vibmpo.potential.als import (
     whitening,
 )
 from vibmpo.potential.basis import BASIS_INITS, basis_values, check_activations, init_basis
+from vibmpo.potential.checks import check_fit_data, check_fit_options
 from vibmpo.potential.coordinator import RETRACTIONS
 from vibmpo.potential.ensemble import fit_ensemble
 from vibmpo.potential.result import HISTORY_KEYS, FitResult, errors
@@ -67,7 +69,6 @@ from vibmpo.potential.step import (
     to_jax,
     trace_count,  # noqa: F401  (kept importable from here)
 )
-from vibmpo.potential.checks import check_fit_data, check_fit_options
 from vibmpo.units import normalize_energy_unit
 
 __all__ = ["BASIS_INITS", "PROFILES", "FitConfig", "FitData", "FitResult", "fit",
@@ -359,7 +360,7 @@ def _check_data(x, y, f, which: str):
 
 
 def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig | None = None,
-        profile: str | None = None, energy_unit: str = "eV", progress: bool = False,
+        profile: str | None = None, energy_unit: str = "eV", progress: bool | None = None,
         callback=None, outliers: str = "reject", **options) -> FitResult:
     """Fit an NN-MPO potential ``V(x)`` to energies ``y`` (and forces ``f = -dV/dx``).
 
@@ -379,9 +380,9 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig |
         Named options (:data:`PROFILES`; default ``"quick"``).
     energy_unit : str
         Unit of ``y``; the model answers in it.
-    progress : bool
+    progress : bool, optional
         Show a tqdm progress bar with train and validation RMSE (ensembles: finished
-        members).
+        members); default: when ``sys.stderr`` is a terminal.
     callback : callable, optional
         Called after every outer iteration with a dict of that iteration's history
         entries (``iteration``, ``time``, ``ranks``, ``train_rmse``, ...); returning
@@ -419,6 +420,8 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig |
     True
     """
     t_start = time.perf_counter()
+    if progress is None:
+        progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
     # input validation: option ranges (vibmpo.potential.checks, with the CLI's option
     # names) before the FitConfig is built, then FitData and the data checks
     check_fit_options({k: v for k, v in options.items() if not isinstance(v, Piecewise)})
