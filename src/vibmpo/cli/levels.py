@@ -133,6 +133,10 @@ def register(subparsers) -> None:
     p.add_argument("--mpo-tol", type=float, default=1e-10,
                    help="MPO compression: max change of any matrix element (default 1e-10)")
     p.add_argument("--json", metavar="OUT", help="write the levels as JSON to OUT")
+    p.add_argument("--dipole", metavar="DIPOLE", default=None,
+                   help="dipole surface (JSON from vibmpo fit --target dipole): adds "
+                        "transition dipoles and IR intensities (km/mol) and, with --json, "
+                        "a stick spectrum OUT_ir.png")
     p.set_defaults(func=run)
 
 
@@ -143,6 +147,13 @@ def run(args) -> int:
     if args.n_states < 1:
         raise ValueError(f"--n-states must be positive, got {args.n_states}")
     t0 = time.perf_counter()
+    if getattr(args, "dipole", None):
+        from vibmpo.cli._ir import levels_with_intensities
+        from vibmpo.cli._sources import load_source
+        from vibmpo.operators.hamiltonian import grid_hamiltonian
+
+        source = load_source(args.source)
+        return levels_with_intensities(grid_hamiltonian(source, args.grid), args, source)
     ham = build_hamiltonian(args)
     result = SOLVERS[args.method](ham, args)
     bonds = ham.mpo_bond_dims(args.mpo_tol)

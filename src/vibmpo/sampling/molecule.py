@@ -1,8 +1,9 @@
 r"""Molecules: element symbols, Cartesian geometry (bohr), charge, spin and masses.
 
 Masses are those of the most abundant isotope (H2 16O, not isotope averages; pass
-them to PySCF's ``harmonic_analysis(..., mass=...)`` to compare), converted to electron masses (1 u = 1822.888486 m_e), so mass-weighted
-coordinates come out in :math:`\sqrt{m_e}\,a_0`.
+them to PySCF's ``harmonic_analysis(..., mass=...)`` to compare), converted to
+electron masses (1 u = 1822.888486 m_e), so mass-weighted coordinates come out in
+:math:`\sqrt{m_e}\,a_0`.
 
 Examples
 --------
