@@ -17,10 +17,13 @@ reported in km/mol (:data:`KM_PER_MOL`). In the double-harmonic limit
 :math:`A = \tfrac{\pi N_A}{3c^2}(\partial\mu/\partial Q)^2`, the familiar
 :math:`42.2561\ \mathrm{km/mol}` per :math:`(\mathrm{D/\AA})^2/\mathrm{u}`.
 
-The time-domain route propagates :math:`\hat\mu_k|\psi_0\rangle` with TDVP; the
-Fourier transform of :math:`C_k(t) = \langle\psi_0|\hat\mu_k e^{-iHt}\hat\mu_k|\psi_0\rangle`
-has peaks at the levels :math:`E_n` with weights :math:`|\mu_{k,n0}|^2`, the same
-stick spectrum convolved with the window.
+The time-domain route propagates :math:`\delta\hat\mu_k|\psi_0\rangle`
+(:math:`\delta\hat\mu_k = \hat\mu_k - \langle\psi_0|\hat\mu_k|\psi_0\rangle`, so the
+permanent dipole does not swamp the spectrum with a peak at :math:`E_0`) with TDVP; the
+Fourier transform of
+:math:`C_k(t) = \langle\psi_0|\delta\hat\mu_k e^{-iHt}\delta\hat\mu_k|\psi_0\rangle` has
+peaks at the levels :math:`E_n` (:math:`n \ge 1`) with weights :math:`|\mu_{k,n0}|^2`, the
+same stick spectrum convolved with the window.
 
 Examples
 --------
@@ -39,6 +42,7 @@ import numpy as np
 from vibmpo.units import HARTREE_TO_CM1, energy_factor, normalize_energy_unit
 
 __all__ = ["KM_PER_MOL", "IRResult", "ir_intensities", "transition_dipoles_grid",
+           "grid_state_labels",
            "transition_dipoles_mps", "ir_spectrum_exact", "ir_spectrum_dmrg",
            "DipoleSpectrum", "dipole_spectrum_tdvp"]
 
@@ -108,7 +112,9 @@ def ir_intensities(energies, transition_dipoles, energy_unit: str, *, wall_time:
 
     Examples
     --------
-    See the module docstring.
+    >>> r = ir_intensities([0.0, 0.0083], [[0.0, 0.0, -0.7], [0.0, 0.0, 0.022]], "hartree")
+    >>> r.excitations_cm1.round(1).tolist(), r.intensities.round(2).tolist()
+    ([0.0, 1821.6], [0.0, 14.28])
     """
     e = np.asarray(energies, dtype=np.float64).reshape(-1)
     mu = np.asarray(transition_dipoles, dtype=np.float64)
@@ -147,6 +153,32 @@ def transition_dipoles_grid(vectors, dipole_values) -> np.ndarray:
     return v.T @ (mus * v[:, :1])
 
 
+def grid_state_labels(ham, vectors) -> list[str] | None:
+    """Assignment labels (``0``, ``v1``, ``2v1``, ``v1+v2``) of full-grid eigenvectors from
+    their mean harmonic quanta per mode, rounded (None unless every grid is an HO-DVR).
+
+    Examples
+    --------
+    >>> from vibmpo.operators import coupled_oscillators, grid_hamiltonian
+    >>> from vibmpo.solvers.exact import exact_levels
+    >>> ham = grid_hamiltonian(coupled_oscillators([1.0, 1.7], 0.0, energy_unit="eV"), "ho:5")
+    >>> grid_state_labels(ham, exact_levels(ham, 4).vectors)
+    ['0', 'v1', 'v2', '2v1']
+    """
+    from vibmpo.solvers.assign import ho_number_operators
+
+    if any(g.kind != "ho" for g in ham.grids):
+        return None
+    ops = ho_number_operators(ham)
+    labels = []
+    for k in range(vectors.shape[1]):
+        rhos = ham.one_mode_densities(vectors[:, k])
+        quanta = [int(round(float(np.trace(r @ o)))) for r, o in zip(rhos, ops, strict=True)]
+        parts = [("" if n == 1 else str(n)) + f"v{i + 1}" for i, n in enumerate(quanta) if n]
+        labels.append("+".join(parts) or "0")
+    return labels
+
+
 def transition_dipoles_mps(states, dipole_mpos) -> np.ndarray:
     """:math:`\\langle\\psi_n|\\mu_k|\\psi_0\\rangle` for MPS eigenstates (e.g. from DMRG) and
     dipole MPOs on the same grid.
@@ -171,7 +203,8 @@ def transition_dipoles_mps(states, dipole_mpos) -> np.ndarray:
 def ir_spectrum_exact(ham, dipoles, n_states: int, *, tol: float = 1e-10,
                       labels=None) -> IRResult:
     """Exact diagonalisation of a grid Hamiltonian and the intensities of the dipole
-    observables (:class:`vibmpo.operators.observables.GridObservable`, e·a0).
+    observables (:class:`vibmpo.operators.observables.GridObservable`, e·a0); states are
+    labelled by :func:`grid_state_labels` unless ``labels`` are given.
 
     Examples
     --------
@@ -190,6 +223,8 @@ def ir_spectrum_exact(ham, dipoles, n_states: int, *, tol: float = 1e-10,
     t0 = time.perf_counter()
     res = exact_levels(ham, n_states, tol=tol, return_vectors=True)
     mu = transition_dipoles_grid(res.vectors, [d.values_full() for d in dipoles])
+    if labels is None:
+        labels = grid_state_labels(ham, res.vectors)
     return ir_intensities(res.energies, mu, res.energy_unit,
                           wall_time=time.perf_counter() - t0,
                           converged=bool(np.all(res.residuals < 1e-5)),
@@ -233,7 +268,7 @@ class DipoleSpectrum:
     excitations_cm1 : ndarray
         Energy axis, :math:`E - E_0` in cm^-1.
     intensity : ndarray
-        :math:`\\sum_k \\|\\mu_k\\psi_0\\|^2\\,\\sigma_k(E)` (e·a0)² per Hartree.
+        :math:`\\sum_k \\|\\delta\\mu_k\\psi_0\\|^2\\,\\sigma_k(E)` (e·a0)² per Hartree.
     peaks_cm1 : ndarray
         Peak positions above :math:`E_0`.
     resolution_cm1 : float
@@ -243,7 +278,10 @@ class DipoleSpectrum:
 
     Examples
     --------
-    See :func:`dipole_spectrum_tdvp`.
+    >>> s = DipoleSpectrum(np.array([0.0, 1.0]), np.array([0.0, 1.0]), np.array([1.0]), 0.5,
+    ...                    0.1)
+    >>> s.peaks_cm1.tolist()
+    [1.0]
     """
 
     excitations_cm1: np.ndarray
@@ -298,6 +336,10 @@ def dipole_spectrum_tdvp(H, psi0, dipole_mpos, e0: float, *, t_final: float, dt:
     norms = []
     for mpo in dipole_mpos:
         phi = mpo.apply(psi0)
+        # the fluctuation (mu - <mu>)|psi0>: the permanent dipole only adds a peak at E0
+        mean = float(np.real(psi0.H @ phi)) / float(np.real(psi0.H @ psi0))
+        phi = phi + (-mean) * psi0
+        phi.compress(max_bond=maxdim, cutoff=1e-14)
         nrm2 = float(np.real(phi.H @ phi))
         norms.append(nrm2)
         if nrm2 < 1e-30:

@@ -28,7 +28,10 @@ def plot_ir_sticks(excitations_cm1, intensities_km_mol, path, *, labels=None,
 
     Examples
     --------
-    See the module docstring.
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "ir.png"
+    >>> plot_ir_sticks([1595.0, 3190.0], [70.0, 0.5], out, labels=["v2", "2v2"], log=True).name
+    'ir.png'
     """
     e = np.asarray(excitations_cm1, dtype=float).reshape(-1)
     a = np.asarray(intensities_km_mol, dtype=float).reshape(-1)

@@ -28,7 +28,7 @@ def test_worker_killed_mid_run_every_point_once(water_sto3g, tmp_path):
     calc, nm = water_sto3g
     geoms = _geometries(nm, 24)
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=40)
+                           dashboard_address=":0", silence_logs=40)
     client = Client(cluster)
     try:
         pids = client.run(os.getpid)

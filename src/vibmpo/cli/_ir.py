@@ -39,25 +39,6 @@ def format_ir_table(result) -> str:
     return "\n".join(lines)
 
 
-def _grid_labels(ham, vectors):
-    """Labels (``v1``, ``2v1``, ``v1+v2``) from the rounded mean HO quanta of full-grid
-    eigenvectors (None unless every grid is an HO-DVR)."""
-    import numpy as np
-
-    from vibmpo.solvers.assign import ho_number_operators
-
-    if any(g.kind != "ho" for g in ham.grids):
-        return None
-    ops = ho_number_operators(ham)
-    labels = []
-    for k in range(vectors.shape[1]):
-        rhos = ham.one_mode_densities(vectors[:, k])
-        quanta = [int(round(float(np.trace(r @ o)))) for r, o in zip(rhos, ops, strict=True)]
-        parts = [("" if n == 1 else str(n)) + f"v{i + 1}" for i, n in enumerate(quanta) if n]
-        labels.append("+".join(parts) or "0")
-    return labels
-
-
 def levels_with_intensities(ham, args, source) -> int:
     """Runner of ``levels --dipole``."""
     from vibmpo._checks import write_json
@@ -77,7 +58,11 @@ def levels_with_intensities(ham, args, source) -> int:
     dips = dipole_observables(surface, ham, coordinator=coordinator)
     if args.method == "exact":
         from vibmpo.solvers.exact import exact_levels
-        from vibmpo.solvers.intensities import ir_intensities, transition_dipoles_grid
+        from vibmpo.solvers.intensities import (
+            grid_state_labels,
+            ir_intensities,
+            transition_dipoles_grid,
+        )
 
         ex = exact_levels(ham, args.n_states, tol=min(args.tol, 1e-10))
         mu = transition_dipoles_grid(ex.vectors, [d.values_full() for d in dips])
@@ -85,7 +70,7 @@ def levels_with_intensities(ham, args, source) -> int:
                              converged=bool(ex.residuals.max() < 1e-5),
                              info={"method": "exact", "residual_max":
                                    float(ex.residuals.max())},
-                             labels=_grid_labels(ham, ex.vectors))
+                             labels=grid_state_labels(ham, ex.vectors))
     else:
         from vibmpo.solvers.dmrg import dmrg
 

@@ -7,11 +7,14 @@ Each Cartesian component :math:`\mu_k` (e·a0) is a polynomial of total degree
 
     \mu_k(x) = \sum_{|n| \le p} c_{nk}\, x_1^{n_1} \cdots x_f^{n_f},
 
-fitted by linear least squares to the sampled dipoles. Dipoles are smooth and nearly
-linear near a minimum, so a polynomial suffices: on water (HF/6-31G*, harmonic
-sampling) degree 3-4 fits the held-out dipoles to about 1e-5 e·a0 (see
-``benchmarks/water_end_to_end.py``), far below what the intensities can resolve, while
-the fit costs milliseconds and gives the operator layer an exact sum of products.
+fitted by linear least squares to the sampled dipoles. Dipoles are smooth, so a
+polynomial suffices where the vibrational states live: on water (HF/6-31G*, harmonic
+sampling widened 1.6x, 540 training points) the held-out RMSE falls from 1.5e-2 e·a0
+(degree 1) to 2.0e-3 (2), 6.5e-4 (4) and 1.6e-4 (5) (``benchmarks/water_end_to_end.py``),
+and the intensities from the degree-4 surface agree with those from the ab initio dipoles
+at every grid point to within 3 % (fundamentals 0.3 %). The fit costs milliseconds and
+gives the operator layer an exact sum of products (an NN-MPO would be needed only for
+many modes, where the number of monomials explodes).
 
 A polynomial in ``x`` is again one of the same degree in rotated coordinates
 ``q = x U`` (:meth:`PolynomialSurface.rotated`), which puts the dipole on the grid of a
@@ -122,6 +125,21 @@ class PolynomialSurface:
         if x.shape[1] != self.n_modes:
             raise ValueError(f"x must have {self.n_modes} columns, got {x.shape[1]}")
         return _design(x, self.powers) @ self.coefficients
+
+    def truncated(self, degree: int) -> PolynomialSurface:
+        """The terms of total degree ``<= degree`` only (e.g. ``1``: the linear dipole of
+        the double-harmonic approximation).
+
+        Examples
+        --------
+        >>> s = fit_polynomial([[0.0], [1.0], [2.0]], [[0.0], [1.0], [4.0]], 2,
+        ...                    components=("z",))
+        >>> s.truncated(1).degree, s.truncated(1).coefficients.round(12).ravel().tolist()
+        (1, [0.0, 0.0])
+        """
+        keep = self.powers.sum(1) <= int(degree)
+        return PolynomialSurface(self.powers[keep], self.coefficients[keep], self.unit,
+                                 self.components, self.info)
 
     def terms(self, component: int = 0) -> list[tuple[float, dict]]:
         """``(coefficient, {mode: power})`` terms of one component (nonzero ones)."""

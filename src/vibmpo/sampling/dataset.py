@@ -60,7 +60,20 @@ def write_dataset(out, modes, q, report, *, validation: float = 0.1, seed: int =
 
     Examples
     --------
-    See :mod:`vibmpo.cli.sample`, which calls it after :func:`vibmpo.sampling.evaluate`.
+    >>> import tempfile
+    >>> from vibmpo.sampling.evaluate import EvaluationReport
+    >>> from vibmpo.sampling.molecule import Molecule
+    >>> from vibmpo.sampling.normal_modes import normal_modes
+    >>> mol = Molecule(("H", "H"), [[0, 0, 0], [0, 0, 1.4]])
+    >>> h = np.zeros((6, 6)); h[2, 2] = h[5, 5] = 0.37; h[2, 5] = h[5, 2] = -0.37
+    >>> nm = normal_modes(mol, h, energy=-1.0)
+    >>> rep = EvaluationReport(np.array([-1.0, -0.99, np.nan]), np.zeros((3, 2, 3)),
+    ...                        np.zeros((3, 3)), np.array([True, True, False]),
+    ...                        [{"index": 2, "message": "SCF did not converge"}], 3, 1.0)
+    >>> meta = write_dataset(tempfile.mkdtemp(), nm, [[0.0], [1.0], [9.0]], rep,
+    ...                      validation=0.0)
+    >>> meta["n_train"], meta["failed"][0]["q"], round(meta["n_ok"] / meta["n_points"], 2)
+    (2, [9.0], 0.67)
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,7 @@ Examples
 >>> rep = evaluate(PySCFCalculator("hf", "sto-3g"), mol, geoms, tempfile.mkdtemp(),
 ...                processes=False, workers=1, progress=False)
 >>> rep.n_ok, rep.computed, rep.energies.round(4).tolist()
-(2, 2, [-1.1154, -1.1168])
+(2, 2, [-1.1169, -1.1167])
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ def make_client(*, scheduler: str | None = None, workers: int | None = None,
     if int(n) < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     cluster = LocalCluster(n_workers=int(n), threads_per_worker=1, processes=processes,
-                           dashboard_address=None, silence_logs=40)
+                           dashboard_address=":0", silence_logs=40)
     return Client(cluster)
 
 
@@ -231,6 +231,16 @@ def evaluate(calculator, molecule: Molecule, geometries, store, *, client=None,
     ValueError
         If the store holds a different geometry for some index (another sampling: use a
         new folder).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from vibmpo.sampling.calculators import PySCFCalculator
+    >>> mol = Molecule(("H", "H"), [[0, 0, 0], [0, 0, 1.4]])
+    >>> rep = evaluate(PySCFCalculator("hf", "sto-3g"), mol, mol.coordinates[None],
+    ...                tempfile.mkdtemp(), workers=1, processes=False, progress=False)
+    >>> rep.n_ok, rep.dipoles.shape
+    (1, (1, 3))
     """
     from distributed import as_completed
     from tqdm.auto import tqdm

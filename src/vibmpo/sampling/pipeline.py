@@ -137,7 +137,13 @@ def sample_molecule(molecule: Molecule, calculator, out, *, scheme: str = "harmo
 
     Examples
     --------
-    See the module docstring.
+    >>> import tempfile
+    >>> from vibmpo.sampling.molecule import parse_xyz
+    >>> meta = sample_molecule(parse_xyz("2\\nH2\\nH 0 0 0\\nH 0 0 0.74\\n"), "pyscf:hf/sto-3g",
+    ...                        tempfile.mkdtemp(), scheme="grid", n=None, grid_points=5,
+    ...                        workers=1, processes=False, progress=False, validation=0.0)
+    >>> meta["n_points"], meta["n_failed"], meta["energy_unit"]
+    (5, 0, 'eV')
     """
     calc = parse_calculator(calculator) if isinstance(calculator, str) else calculator
     opts = dict(scheduler=scheduler, workers=workers, processes=processes, client=client,
