@@ -18,7 +18,7 @@
 # and the check that matters: levels of the fitted surface against the ab initio method
 # evaluated directly at every point of the same grid.
 #
-# This runs at a small size (HF/STO-3G, 100 points, a 60 s fit, a 5-point grid per mode)
+# This runs at a small size (HF/STO-3G, 100 points, a 45 s fit, a 5-point grid per mode)
 # so the test suite can execute it; `benchmarks/water_end_to_end.py` is the full-size
 # version (HF/6-31G*, 600 points, 10 points per mode). Open as a notebook with
 # `jupytext --to ipynb 04_molecule_to_ir_spectrum.py`, or run as a script.
@@ -46,7 +46,7 @@ from vibmpo.solvers.intensities import (
 )
 from vibmpo.units import HARTREE_TO_CM1
 
-CALC, N_POINTS, FIT_SECONDS, GRID = "pyscf:hf/sto-3g", 100, 60.0, "ho:5"
+CALC, N_POINTS, FIT_SECONDS, GRID = "pyscf:hf/sto-3g", 100, 45.0, "ho:5"
 work = Path("water-hf-sto3g")  # data folder, checkpoints; a rerun reuses the points
 water = parse_xyz("3\nwater\nO 0 0 0.1173\nH 0 0.7572 -0.4692\nH 0 -0.7572 -0.4692\n")
 
@@ -130,7 +130,7 @@ for lab in ("v1", "v2", "v3", "2v1"):
     diff[lab] = ir.excitations_cm1[a] - ref_ir.excitations_cm1[b]
     print(f"{lab:>6} {ir.excitations_cm1[a]:>10.2f} {ref_ir.excitations_cm1[b]:>10.2f} "
           f"{diff[lab]:>8.2f} {ir.intensities[a]:>8.3f} {ref_ir.intensities[b]:>9.3f}")
-# a one-minute fit to 80 points agrees to some tens of cm-1; the full-size benchmark
+# a 45-second fit to 80 points agrees to some tens of cm-1; the full-size benchmark
 # (600 points) is the 1 cm-1 test
 assert max(abs(v) for v in diff.values()) < 60.0
 
@@ -145,11 +145,16 @@ td = dipole_spectrum_tdvp(H, states.states[0], [o.to_mpo() for o in dips], state
                           threshold=0.01)
 print(f"TDVP peaks {np.round(td.peaks_cm1, 1).tolist()} cm-1 "
       f"(resolution {td.resolution_cm1:.0f} cm-1)")
-w2 = np.sum(ir.transition_dipoles**2, axis=1)
-strong = [e for e, w in zip(ir.excitations_cm1[1:], w2[1:], strict=True)
-          if w > 0.05 * w2[1:].max() and e < 5000.0]
+w2 = np.sum(ir.transition_dipoles**2, axis=1)[1:]
+sticks = ir.excitations_cm1[1:]
+strong = sticks[(w2 > 0.05 * w2.max()) & (sticks < 5000.0)]
+# every peak sits on a stick; every strong stick without a neighbour closer than the
+# resolution (2v1 and v3 are 34 cm-1 apart and merge) shows up as a peak
+for p in td.peaks_cm1:
+    assert np.min(np.abs(sticks - p)) < 0.25 * td.resolution_cm1
 for e in strong:
-    assert np.min(np.abs(td.peaks_cm1 - e)) < 0.25 * td.resolution_cm1
+    if np.sort(np.abs(sticks - e))[1] > td.resolution_cm1:
+        assert np.min(np.abs(td.peaks_cm1 - e)) < 0.1 * td.resolution_cm1
 
 # %%
 out = plot_ir_sticks(ir.excitations_cm1[1:], ir.intensities[1:], "water_ir.png",

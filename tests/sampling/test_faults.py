@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from vibmpo.sampling import evaluate, harmonic_samples
 from vibmpo.sampling.evaluate import load_point, point_path
@@ -22,6 +23,7 @@ def _geometries(nm, n, seed=0):
     return nm.to_cartesian(harmonic_samples(nm.frequencies, n, seed=seed))
 
 
+@pytest.mark.slow  # about 20-40 s: a 2-process cluster started, one worker killed, restarted
 def test_worker_killed_mid_run_every_point_once(water_sto3g, tmp_path):
     from distributed import Client, LocalCluster
 
@@ -75,6 +77,7 @@ def test_failed_scf_is_listed_and_the_run_goes_on(water_sto3g, tmp_path):
     assert load_point(point_path(tmp_path, 3))["status"] == "failed"
 
 
+@pytest.mark.slow  # about 40-100 s: two CLI runs, each starting a 2-process cluster
 def test_cli_interrupted_and_rerun_computes_only_missing_points(tmp_path):
     xyz = Path(__file__).resolve().parents[2] / "examples" / "water.xyz"
     out = tmp_path / "data"
