@@ -46,7 +46,7 @@ from vibmpo.solvers.intensities import (
 )
 from vibmpo.units import HARTREE_TO_CM1
 
-CALC, N_POINTS, FIT_SECONDS, GRID = "pyscf:hf/sto-3g", 100, 45.0, "ho:5"
+CALC, N_POINTS, FIT_SECONDS, GRID_POINTS = "pyscf:hf/sto-3g", 100, 45.0, 5
 work = Path("water-hf-sto3g")  # data folder, checkpoints; a rerun reuses the points
 water = parse_xyz("3\nwater\nO 0 0 0.1173\nH 0 0.7572 -0.4692\nH 0 -0.7572 -0.4692\n")
 
@@ -74,7 +74,8 @@ assert meta["n_ok"] == N_POINTS and meta["n_failed"] == 0
 d = {k: np.load(work / f"{k}.npy") for k in ("x_train", "y_train", "f_train",
                                              "x_validation", "y_validation")}
 res = fit(d["x_train"], d["y_train"], d["f_train"], x_val=d["x_validation"],
-          y_val=d["y_validation"], profile="quick", time_budget=FIT_SECONDS, seed=0)
+          y_val=d["y_validation"], profile="quick", time_budget=FIT_SECONDS, seed=0,
+          coordinator="fixed")  # U = identity: the latent modes are the normal modes
 model = res.model.to_arrays()
 i = res.best_iteration
 print(f"NN-MPO: validation RMSE {res.history['val_rmse'][i] * 8065.544:.1f} cm-1")
@@ -85,8 +86,11 @@ print(f"dipole (cubic): validation RMSE {np.round(surface.info['val_rmse'], 5)} 
 
 # %% [markdown]
 # ## Levels and intensities of the fitted surfaces
+# The HO-DVR grid takes the harmonic frequencies and is centred at the minimum, so it is
+# fixed before the fit (and the direct evaluation below does not depend on it).
 
 # %%
+GRID = ",".join(f"ho:{GRID_POINTS}:{w:.6f}:0" for w in meta["harmonic_frequencies_cm1"])
 ham = grid_hamiltonian(model, GRID)
 dips = dipole_observables(surface, ham, coordinator=model.U)
 ir = ir_spectrum_exact(ham, dips, 8)
