@@ -61,10 +61,16 @@ def test_worker_killed_mid_run_every_point_once(water_sto3g, tmp_path):
 
 
 def test_failed_scf_is_listed_and_the_run_goes_on(water_sto3g, tmp_path):
+    from distributed import LocalCluster
+
     calc, nm = water_sto3g
     geoms = np.concatenate([_geometries(nm, 3), STRETCHED[None], _geometries(nm, 2, seed=1)])
-    rep = evaluate(calc, nm.molecule, geoms, tmp_path, workers=2, processes=False,
-                   progress=False)
+    # an existing cluster, reached by its scheduler address (as --scheduler does)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://",
+                      dashboard_address=":0", silence_logs=40) as cluster:
+        rep = evaluate(calc, nm.molecule, geoms, tmp_path, scheduler=cluster.scheduler_address,
+                       progress=False)
+    assert rep.info["scheduler"] == cluster.scheduler_address and rep.info["workers"] == 2
     assert rep.n_ok == 5 and rep.n_failed == 1
     assert rep.failed[0]["index"] == 3
     assert "did not converge" in rep.failed[0]["message"]
@@ -109,3 +115,22 @@ def test_cli_interrupted_and_rerun_computes_only_missing_points(tmp_path):
     for name, run_id in first.items():  # the finished points were not touched
         assert load_point(out / "points" / name)["run_id"] == run_id
     assert f"{60 - len(first)} computed in this run" in done.stdout
+
+
+def test_cli_rejects_bad_input(tmp_path, capsys):
+    from vibmpo.cli import main
+
+    xyz = Path(__file__).resolve().parents[2] / "examples" / "water.xyz"
+    assert main(["sample", str(xyz), "--calc", "pyscf:hf", "--out", str(tmp_path)]) == 1
+    assert "pyscf:METHOD/BASIS" in capsys.readouterr().err
+    assert main(["sample", str(tmp_path / "none.xyz"), "--calc", "pyscf:hf/sto-3g", "--out",
+                 str(tmp_path)]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    np.save(tmp_path / "x_train.npy", np.zeros((20, 3)))
+    np.save(tmp_path / "mu_train.npy", np.zeros((20, 3)))
+    assert main(["fit", str(tmp_path), "--target", "dipole", "--out",
+                 str(tmp_path / "mu.h5")]) == 1
+    assert "DIPOLE.json" in capsys.readouterr().err
+    assert main(["fit", str(tmp_path), "--target", "dipole", "--degree", "5", "--out",
+                 str(tmp_path / "mu.json")]) == 1  # 56 coefficients, 20 points
+    assert "lower the degree" in capsys.readouterr().err
