@@ -117,4 +117,11 @@ def test_levels_cli_with_dipole(tmp_path, capsys):
     mu2 = (D[:, 1] ** 2).sum() / (2 * OMEGA[1])
     assert data["intensities_km_mol"][i] == pytest.approx(KM_PER_MOL * OMEGA[1] * mu2, rel=1e-8)
     assert (tmp_path / "lv_ir.png").stat().st_size > 0
+    out2 = tmp_path / "dm.json"
+    assert main(["levels", str(ff), "--grid", "ho:5", "--n-states", "5", "--method", "dmrg",
+                 "--dipole", str(tmp_path / "mu.json"), "--json", str(out2)]) == 0
+    dm = json.loads(out2.read_text())
+    np.testing.assert_allclose(dm["intensities_km_mol"], data["intensities_km_mol"],
+                               rtol=1e-6, atol=1e-9)
+    assert dm["labels"] == data["labels"]
     assert main(["levels", str(ff), "--dipole", str(ff)]) == 1  # not a dipole surface
