@@ -18,8 +18,6 @@ __all__ = ["register", "run"]
 
 def register(subparsers) -> None:
     """Add the ``sample`` command to ``subparsers``."""
-    from vibmpo.sampling.schemes import SCHEMES
-
     p = subparsers.add_parser(
         "sample", help="ab initio energies, forces and dipoles of a molecule (Dask)",
         description="Normal modes of a molecule and energies, forces and dipoles at sampled "
@@ -31,7 +29,7 @@ def register(subparsers) -> None:
                         "ase:MODULE:NAME (an ASE calculator class)")
     p.add_argument("--out", required=True, help="output data folder (created; rerun the "
                    "same command to resume)")
-    p.add_argument("--scheme", choices=SCHEMES, default="harmonic",
+    p.add_argument("--scheme", choices=("harmonic", "grid", "lhs"), default="harmonic",
                    help="harmonic: ground-state density (x --widen); grid: n-mode cuts "
                         "through HO-DVR points; lhs: Latin hypercube (default harmonic)")
     p.add_argument("--n", type=int, default=None,
