@@ -162,7 +162,7 @@ for e in strong:
 
 # %%
 out = plot_ir_sticks(ir.excitations_cm1[1:], ir.intensities[1:], "water_ir.png",
-                     curve=(td.excitations_cm1, td.intensity),
+                     curve=(td.excitations_cm1, td.absorption),
                      title="water, HF/STO-3G: NN-MPO + dipole polynomial")
 print(f"wrote {out}")
 print(f"ground-state energy above the minimum: "

@@ -276,6 +276,11 @@ class DipoleSpectrum:
     wall_time : float
     info : dict
 
+    The absorption line shape (:attr:`absorption`) weights ``intensity`` by the
+    excitation energy like the km/mol sticks, :math:`A(E) =`
+    ``KM_PER_MOL`` :math:`(E - E_0)\\,\\sigma(E)`: integrated over a peak (in Hartree)
+    it approaches that transition's intensity.
+
     Examples
     --------
     >>> s = DipoleSpectrum(np.array([0.0, 1.0]), np.array([0.0, 1.0]), np.array([1.0]), 0.5,
@@ -290,6 +295,11 @@ class DipoleSpectrum:
     resolution_cm1: float
     wall_time: float
     info: dict = field(default_factory=dict)
+
+    @property
+    def absorption(self) -> np.ndarray:
+        """Absorption line shape in km/mol per Hartree (see the class docstring)."""
+        return KM_PER_MOL * (self.excitations_cm1 / HARTREE_TO_CM1) * self.intensity
 
 
 def dipole_spectrum_tdvp(H, psi0, dipole_mpos, e0: float, *, t_final: float, dt: float,
