@@ -23,8 +23,8 @@ def format_ir_table(result) -> str:
     --------
     >>> from vibmpo.solvers.intensities import ir_intensities
     >>> print(format_ir_table(ir_intensities([0.0, 0.01], [[0, 0, 0], [0, 0, 0.1]],
-    ...                                      "hartree")).splitlines()[2])
-      1            2194.7463      0.1000     355.42   v1
+    ...                                      "hartree")).splitlines()[3])
+       1            2194.7463         0.1000     355.42   v1
     """
     lines = [f"  {'n':>2} {'excitation / cm-1':>20} {'|mu_n0| / e*a0':>14} "
              f"{'I / km/mol':>10}   label", "  " + "-" * 60]
@@ -34,7 +34,7 @@ def format_ir_table(result) -> str:
     for n, (e, mu, a) in enumerate(zip(result.excitations_cm1, result.transition_dipoles,
                                        result.intensities, strict=True)):
         lab = labels[n] if result.labels else ("0" if n == 0 else f"v{n}")
-        lines.append(f"  {n:>2} {e:>20.4f} {float(np.linalg.norm(mu)) if n else 0.0:>11.4f}"
+        lines.append(f"  {n:>2} {e:>20.4f} {float(np.linalg.norm(mu)) if n else 0.0:>14.4f}"
                      f" {a:>10.2f}   {lab}")
     return "\n".join(lines)
 
