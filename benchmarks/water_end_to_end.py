@@ -5,7 +5,8 @@ Stages (each timed), run through the command line as a user would::
 
     vibmpo sample examples/water.xyz --calc pyscf:hf/6-31g* --scheme harmonic --n N \\
         --widen W --out WORK/data --workers 2
-    vibmpo fit WORK/data --out WORK/pes.h5 --coordinator fixed --time-budget T
+    vibmpo fit WORK/data --out WORK/pes.h5 --coordinator fixed --time-budget T \\
+        --basis-size 21 --max-rank 4,8,12,16
     vibmpo fit WORK/data --target dipole --out WORK/dipole.json --degree 5
     vibmpo levels WORK/pes.h5 --grid ho:G:w1:0,ho:G:w2:0,ho:G:w3:0 --n-states S \\
         --dipole WORK/dipole.json --json WORK/levels.json
@@ -141,7 +142,11 @@ def main(argv=None) -> dict:
                          "at the minimum, so the grid does not depend on the fit")
     ap.add_argument("--degree", type=int, default=5, help="dipole polynomial degree")
     ap.add_argument("--n-states", type=int, default=16)
-    ap.add_argument("--time-budget", type=float, default=1200.0)
+    ap.add_argument("--time-budget", type=float, default=1500.0)
+    ap.add_argument("--basis-size", type=int, default=21,
+                    help="NN-MPO basis functions per mode (13, the quick profile's, leaves "
+                         "2v2 about 3 cm-1 off)")
+    ap.add_argument("--max-rank", default="4,8,12,16")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", default=str(RESULTS / "water_end_to_end.json"))
     args = ap.parse_args(argv)
@@ -154,6 +159,7 @@ def main(argv=None) -> dict:
                      "--no-progress"], t)
     stage("fit_pes", ["fit", str(work / "data"), "--out", str(work / "pes.h5"),
                       "--coordinator", "fixed", "--time-budget", str(args.time_budget),
+                      "--basis-size", str(args.basis_size), "--max-rank", args.max_rank,
                       "--no-progress"], t)
     stage("fit_dipole", ["fit", str(work / "data"), "--target", "dipole", "--out",
                          str(work / "dipole.json"), "--degree", str(args.degree)], t)
