@@ -135,7 +135,7 @@ class PolynomialSurface:
         --------
         >>> s = fit_polynomial([[0.0], [1.0], [2.0]], [[0.0], [1.0], [4.0]], 2,
         ...                    components=("z",))
-        >>> s.truncated(1).degree, s.truncated(1).coefficients.round(12).ravel().tolist()
+        >>> s.truncated(1).degree, (s.truncated(1).coefficients.round(12).ravel() + 0.0).tolist()
         (1, [0.0, 0.0])
         """
         keep = self.powers.sum(1) <= int(degree)
