@@ -83,7 +83,7 @@ class PySCFCalculator:
     >>> calc = PySCFCalculator("hf", "sto-3g")
     >>> res = calc.compute(Molecule(("H", "H"), [[0, 0, 0], [0, 0, 1.4]]))
     >>> round(res.energy, 6), res.gradient.shape
-    (-1.116759, (2, 3))
+    (-1.116714, (2, 3))
     """
 
     method: str

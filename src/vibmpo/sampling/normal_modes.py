@@ -181,7 +181,7 @@ def normal_modes(molecule: Molecule, hessian, *, energy: float = 0.0,
     >>> mol = Molecule(("H", "H"), [[0, 0, 0], [0, 0, 1.4]])
     >>> h = np.zeros((6, 6)); h[2, 2] = h[5, 5] = 0.37; h[2, 5] = h[5, 2] = -0.37
     >>> float(normal_modes(mol, h).frequencies_cm1[0].round(1))
-    4403.1
+    4404.8
     """
     n = molecule.n_atoms
     h = np.asarray(hessian, dtype=np.float64)

@@ -57,7 +57,7 @@ def harmonic_samples(omega, n: int, *, seed: int, widen: float = 1.0) -> np.ndar
     Examples
     --------
     >>> q = harmonic_samples([0.01], 20000, seed=1)
-    >>> round(float(q.std() * np.sqrt(2 * 0.01)), 2)
+    >>> round(float(q.std() * np.sqrt(2 * 0.01)), 1)
     1.0
     """
     w = _omega(omega)
