@@ -23,7 +23,6 @@ def _geometries(nm, n, seed=0):
     return nm.to_cartesian(harmonic_samples(nm.frequencies, n, seed=seed))
 
 
-@pytest.mark.slow  # about 20-40 s: a 2-process cluster started, one worker killed, restarted
 def test_worker_killed_mid_run_every_point_once(water_sto3g, tmp_path):
     from distributed import Client, LocalCluster
 
