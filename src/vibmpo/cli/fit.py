@@ -69,11 +69,18 @@ def register(subparsers) -> None:
     p.add_argument("--keep-outliers", action="store_true",
                    help="fit rows whose energy or coordinates lie more than 50 robust "
                         "deviations from the median (default: refuse them, naming the rows)")
+    p.add_argument("--target", choices=("energy", "dipole"), default="energy",
+                   help="energy: NN-MPO potential (default); dipole: polynomial dipole "
+                        "surface from mu_train.npy, saved as JSON")
+    p.add_argument("--degree", type=int, default=4,
+                   help="--target dipole: total degree of the polynomial (default 4)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     """Runner of ``vibmpo fit``."""
+    if getattr(args, "target", "energy") == "dipole":
+        return _fit_dipole(args)
     from vibmpo._checks import check_outputs
     from vibmpo._progress import ProgressLines, interactive
     from vibmpo.datasets import load_dataset
@@ -159,3 +166,30 @@ def _plot_history(history, model_path, energy_unit, scale=1.0) -> None:
         plot_learning_curve(curves, out, energy_unit=energy_unit,
                             title=f"NN-MPO fit: {Path(model_path).name}")
         print(f"wrote {out} (learning curve)")
+
+
+def _fit_dipole(args) -> int:
+    """``--target dipole``: least-squares polynomial of each dipole component."""
+    from pathlib import Path
+
+    from vibmpo.potential.dipole import fit_polynomial
+    from vibmpo.sampling.dataset import load_dipole_data
+
+    if Path(args.out).suffix != ".json":
+        raise ValueError(f"dipole surfaces are polynomials saved as JSON; use --out "
+                         f"DIPOLE.json (got {args.out})")
+    x, mu = load_dipole_data(args.data, "train")
+    val = load_dipole_data(args.data, "validation", required=False)
+    surf = fit_polynomial(x, mu, args.degree, x_val=None if val is None else val[0],
+                          values_val=None if val is None else val[1])
+    surf = type(surf)(surf.powers, surf.coefficients, surf.unit, surf.components,
+                      {**surf.info, "data": str(args.data)})
+    surf.save(args.out)
+    msg = "train RMSE " + ", ".join(f"{c} {r:.2e}" for c, r in
+                                    zip(surf.components, surf.info["train_rmse"], strict=True))
+    if "val_rmse" in surf.info:
+        msg += "; validation RMSE " + ", ".join(
+            f"{c} {r:.2e}" for c, r in zip(surf.components, surf.info["val_rmse"], strict=True))
+    print(f"saved {args.out} (dipole polynomial of degree {args.degree}, "
+          f"{len(surf.powers)} terms per component): {msg} e*a0")
+    return 0

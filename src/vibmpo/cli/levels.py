@@ -233,6 +233,10 @@ def register(subparsers) -> None:
                         "read in Julia with read(h5open(FILE), \"H\", MPO))")
     p.add_argument("--json", metavar="OUT",
                    help="write the levels as JSON to OUT and the level diagram to OUT.png")
+    p.add_argument("--dipole", metavar="DIPOLE", default=None,
+                   help="dipole surface (JSON from vibmpo fit --target dipole): adds "
+                        "transition dipoles and IR intensities (km/mol) and, with --json, "
+                        "a stick spectrum OUT_ir.png")
     add_allow_extrapolation(p)
     add_strict(p)
     p.set_defaults(func=run)
@@ -249,6 +253,12 @@ def run(args) -> int:
         raise ValueError(f"--n-states must be positive, got {args.n_states}")
     _check_outputs(args)
     t0 = time.perf_counter()
+    if getattr(args, "dipole", None):
+        from vibmpo.cli._ir import levels_with_intensities
+        from vibmpo.cli._sources import load_source
+
+        return levels_with_intensities(build_hamiltonian(args), args,
+                                       load_source(args.source))
     ham = build_hamiltonian(args)
     result = SOLVERS[args.method](ham, args)
     if getattr(args, "itensors", None) and args.method != "dmrg":
