@@ -267,7 +267,8 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
                cutoff: float = 1e-12, expansion=1e-3, degeneracy: float | None = None,
                penalty: float | None = None, local_tol: float = 1e-9,
                max_blocks: int | None = None, initial: str = "configurations",
-               n_configs: int | None = None, energy_unit: str = "hartree",
+               n_configs: int | None = None, refine_maxdim=None,
+               energy_unit: str = "hartree",
                residuals: bool = True, seed=0, verbose: bool = False) -> BlockDMRGResult:
     r"""The lowest levels of an MPO Hamiltonian by block (state-averaged) DMRG.
 
@@ -311,6 +312,11 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
         guesses) projected on the block's bond basis, or random.
     n_configs : int, optional
         Size of that configuration space.
+    refine_maxdim : int or sequence, optional
+        Refine every accepted root on its own (one-site DMRG of one state, bond
+        dimensions ``refine_maxdim``, penalties on all states accepted before it), so
+        the blocks need only a moderate bond dimension: they supply the starting
+        states, the multiplet structure and the ordering. Default: no refinement.
     max_blocks : int, optional
         Most blocks (default: enough for ``n_states`` plus two, or 50 for a window).
     energy_unit : str
@@ -387,7 +393,10 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
     rng = np.random.default_rng(seed)
 
     found = []          # (tensors, energy, converged, local residual, block)
-    notes, blocks = [], []
+    notes, blocks, n_refine_sweeps = [], [], []
+    refine = refine_maxdim is not None
+    if refine:
+        refine_maxdim = _schedule(refine_maxdim, "refine_maxdim", int)
     ci, n_ci = [], 0
     if initial == "configurations":
         from .dmrg import _configuration_guesses
@@ -431,6 +440,8 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
         order = np.argsort(e)
         e = e[order]
         e_top = float(e[-1]) if not found else max(e_top, float(e[-1]))
+        if penalty is None:
+            mu = max(mu or 0.0, 3.0 * (e_top - e0), 10.0 * tol)
         n_acc, clean = _cut(e, n_left, degeneracy)
         if not clean:
             notes.append(f"block {b}: no gap wider than {degeneracy:.3g} among its "
@@ -438,11 +449,24 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
             warnings.warn(f"block DMRG: block {b} could not be cut between multiplets "
                           f"(all gaps < {degeneracy:.3g}); raise n_guard",
                           DMRGConvergenceWarning, stacklevel=2)
+        t_ref = time.perf_counter()
         for j in order[:n_acc]:
             t = root_tensors(st, int(j))
-            found.append((t, float(mps_expectation(t, mpo)), bool(conv[j]),
-                          float(lres[j]), b))
+            ok, lr = bool(conv[j]), float(lres[j])
+            if refine:
+                # per-state refinement: one root, larger bond dimension, penalties on
+                # every state accepted so far (the block roots are its starting point)
+                pr = [Projection(list(f[0]), float(mu)) for f in found]
+                st1, c1, h1, _, tm1, lr1 = _block(
+                    mpo, t, [t], pr if found else [], 1, rng, maxdim=refine_maxdim,
+                    nsweeps=int(nsweeps), tol=float(tol), cutoff=float(cutoff),
+                    expansion=[max(expansion[-1], 1e-4)], local_tol=float(local_tol), n_check=1,
+                    verbose=verbose, label=f"block {b} refine")
+                t, ok, lr = root_tensors(st1, 0), bool(c1[0]), float(lr1[0])
+                n_refine_sweeps.append(len(tm1))
+            found.append((t, float(mps_expectation(t, mpo)), ok, lr, b))
         blocks.append({"block": b, "accepted": int(n_acc), "roots": int(k),
+                       "refine_seconds": float(time.perf_counter() - t_ref),
                        "sweeps": int(len(times)), "seconds": float(times.sum()),
                        "max_bond": int(bonds[-1]), "penalty": None if mu is None
                        else float(mu), "converged": bool(conv[order[:n_acc]].all()),
@@ -493,6 +517,8 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
         block=np.array([f[4] for f in found], dtype=int),
         wall_time=time.perf_counter() - t_start,
         info={"method": "block", "block_size": int(block_size), "n_guard": int(n_guard),
+              "refine_maxdim": refine_maxdim if refine else None,
+              "refine_sweeps": n_refine_sweeps,
               "maxdim": list(maxdim), "nsweeps": int(nsweeps), "tol": float(tol),
               "expansion": expansion, "degeneracy": float(degeneracy),
               "window": None if window is None else [emin, emax], "seed": seed,

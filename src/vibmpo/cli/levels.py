@@ -15,7 +15,7 @@ Examples
 >>> sub = argparse.ArgumentParser().add_subparsers()
 >>> register(sub)
 >>> sorted(SOLVERS)
-['dmrg', 'exact']
+['block', 'dmrg', 'exact']
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 from vibmpo.cli._sources import SOURCE_HELP
 
 __all__ = ["register", "run", "build_hamiltonian", "solve_exact", "solve_dmrg",
-           "SOLVERS"]
+           "solve_block", "SOLVERS"]
 
 
 def build_hamiltonian(args):
@@ -63,9 +63,10 @@ def solve_exact(ham, args):
 def solve_dmrg(ham, args):
     """``--method dmrg``: sequential (penalty-projected) DMRG on the Hamiltonian's MPO.
 
-    Bond dimensions 8 (two-site sweep) -> 16 -> 32 (one-site sweeps with subspace
-    expansion); converged when every energy changes by less than ``tol / 100`` (unit of
-    the Hamiltonian) over a sweep.
+    Bond dimensions ``--maxdim`` per stage (default 8 (two-site sweep) -> 16 -> 32,
+    one-site sweeps with subspace expansion after the first), ``--nsweeps`` per stage;
+    converged when every energy changes by less than ``tol / 100`` (unit of the
+    Hamiltonian) over a sweep.
     """
     import numpy as np
 
@@ -74,8 +75,9 @@ def solve_dmrg(ham, args):
 
     t0 = time.perf_counter()
     H = ham.to_mpo(tol=args.mpo_tol)
-    res = dmrg(H, n_states=args.n_states, method="sequential", maxdim=(8, 16, 32),
-               nsites=(2, 1, 1), tol=1e-2 * args.tol, seed=0)
+    maxdim, nsweeps = _schedule_options(args)
+    res = dmrg(H, n_states=args.n_states, method="sequential", maxdim=maxdim,
+               nsites=(2, 1), nsweeps=nsweeps, tol=1e-2 * args.tol, seed=0)
     labels, quanta = _assignments(ham, res)
     extra = {
         "n_states": int(args.n_states),
@@ -104,8 +106,23 @@ def _assignments(ham, result):
                                       for a in found]
 
 
+def _schedule_options(args):
+    """Per-sweep bond dimensions and sweep count from ``--maxdim``/``--nsweeps``."""
+    from vibmpo.cli._levels_options import DEFAULT_MAXDIM, DEFAULT_NSWEEPS, per_sweep_schedule
+
+    return per_sweep_schedule(getattr(args, "maxdim", None) or DEFAULT_MAXDIM,
+                              getattr(args, "nsweeps", None) or DEFAULT_NSWEEPS)
+
+
+def solve_block(ham, args):
+    """``--method block``: block DMRG for many levels (see :mod:`vibmpo.solvers.block_dmrg`)."""
+    from vibmpo.cli._levels_options import solve_block as _solve
+
+    return _solve(ham, args)
+
+
 #: ``--method`` name -> solver function ``(ham, args) -> LevelsResult``.
-SOLVERS = {"exact": solve_exact, "dmrg": solve_dmrg}
+SOLVERS = {"exact": solve_exact, "dmrg": solve_dmrg, "block": solve_block}
 
 
 def register(subparsers) -> None:
@@ -125,7 +142,10 @@ def register(subparsers) -> None:
         ),
     )
     p.add_argument("source", metavar="SOURCE", help=SOURCE_HELP)
-    p.add_argument("--grid", default="ho:9", help="DVR grid spec (default ho:9)")
+    p.add_argument("--grid", default="ho:9",
+                   help="DVR grid spec (default ho:9); auto:TOL (force fields): per-mode "
+                        "sizes whose one-mode mean-field levels in the energy range are "
+                        "converged to TOL (force field's unit)")
     p.add_argument("--n-states", type=int, default=10, help="number of levels (default 10)")
     p.add_argument("--method", default="exact", choices=sorted(SOLVERS),
                    help="solver (default exact)")
@@ -133,6 +153,9 @@ def register(subparsers) -> None:
     p.add_argument("--mpo-tol", type=float, default=1e-10,
                    help="MPO compression: max change of any matrix element (default 1e-10)")
     p.add_argument("--json", metavar="OUT", help="write the levels as JSON to OUT")
+    from vibmpo.cli._levels_options import add_options
+
+    add_options(p)
     p.set_defaults(func=run)
 
 
@@ -142,9 +165,19 @@ def run(args) -> int:
 
     if args.n_states < 1:
         raise ValueError(f"--n-states must be positive, got {args.n_states}")
+    from vibmpo.cli import _levels_options as opts
+
     t0 = time.perf_counter()
+    grid_note = None
+    if str(args.grid).lower().startswith("auto"):
+        from vibmpo.cli._sources import load_source
+
+        grid_note = opts.resolve_auto_grid(args, load_source(args.source))
     ham = build_hamiltonian(args)
-    result = SOLVERS[args.method](ham, args)
+    if args.window and args.method != "block":
+        result = opts.solve_window(SOLVERS[args.method], ham, args)
+    else:
+        result = SOLVERS[args.method](ham, args)
     bonds = ham.mpo_bond_dims(args.mpo_tol)
     result = type(result)(**{**result.__dict__, "mpo_bond_dims": list(bonds)})
     print(f"source: {args.source} ({ham.description})")
@@ -152,7 +185,14 @@ def run(args) -> int:
     print(f"MPO bond dimensions: {bonds}")
     print(f"method: {result.method}, {result.seconds:.2f} s "
           f"(total {time.perf_counter() - t0:.2f} s)")
-    print(format_level_table(result.energies, result.unit, labels=result.labels or None))
+    table, multiplets = opts.multiplet_table(
+        format_level_table(result.energies, result.unit, labels=result.labels or None),
+        result, opts.degeneracy_threshold(args, result, ham))
+    if grid_note:
+        print(grid_note)
+    print(table)
+    result = type(result)(**{**result.__dict__,
+                             "extra": {**result.extra, "multiplets": multiplets}})
     if args.json:
         from vibmpo.plotting import plot_levels
 
