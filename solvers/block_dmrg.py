@@ -251,12 +251,14 @@ def _block(mpo, tensors, guesses, projections, k, rng, *, maxdim, nsweeps, tol, 
     return st, conv, np.array(hist), np.array(bonds), np.array(times), last["r"]
 
 
-def _cut(e, n_max, degeneracy):
-    """Number of the lowest of the sorted ``e`` to accept: the most up to ``n_max`` that
-    cuts in a gap wider than ``degeneracy``, else the fewest above ``n_max`` that does
-    (a multiplet larger than the block, using guard roots), else ``n_max`` (not clean)."""
+def _cut(e, n_max, degeneracy, n_up):
+    """Number of the lowest of the sorted ``e`` to accept: ``n_max`` if that cuts in a gap
+    wider than ``degeneracy``, else the fewest up to ``n_max + n_up`` that do (completing
+    a multiplet with guard roots), else the most below ``n_max``; ``(n_max, False)`` if
+    no gap qualifies."""
     n_max = min(n_max, len(e) - 1)
-    for n in [*range(n_max, 0, -1), *range(n_max + 1, len(e) - 1)]:
+    upper = min(n_max + n_up, len(e) - 1)
+    for n in [*range(n_max, upper + 1), *range(n_max - 1, 0, -1)]:
         if e[n] - e[n - 1] > degeneracy:
             return n, True
     return n_max, False
@@ -264,6 +266,7 @@ def _cut(e, n_max, degeneracy):
 
 def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int = 12,
                n_guard: int = 4, maxdim=(32, 48, 64), nsweeps: int = 12, tol: float = 1e-8,
+               block_tol: float | None = None,
                cutoff: float = 1e-12, expansion=1e-3, degeneracy: float | None = None,
                penalty: float | None = None, local_tol: float = 1e-9,
                max_blocks: int | None = None, initial: str = "configurations",
@@ -296,6 +299,9 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
     tol : float
         A block is converged when its accepted energies change by less than ``tol``
         (unit of ``H``) over a sweep, once ``maxdim`` reached its last value.
+    block_tol : float, optional
+        With ``refine_maxdim``: convergence tolerance of the blocks, whose roots only
+        start the refinement (default ``100 tol``); without refinement ``tol`` is used.
     cutoff, expansion : float / scalar or sequence
         Discarded-weight cutoff of the SVDs; subspace-expansion weight per sweep.
     degeneracy : float, optional
@@ -348,7 +354,7 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
     >>> r = block_dmrg(ham.to_mpo(), window=(0.0, 1.5), block_size=2, n_guard=2,
     ...                energy_unit=ham.energy_unit)
     >>> np.round(r.energies, 8).tolist(), r.block.tolist()
-    ([1.0, 2.0, 2.0], [0, 1, 1])
+    ([1.0, 2.0, 2.0], [0, 0, 0])
     """
     t_start = time.perf_counter()
     if n_states is None and window is None:
@@ -395,6 +401,7 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
     found = []          # (tensors, energy, converged, local residual, block)
     notes, blocks, n_refine_sweeps = [], [], []
     refine = refine_maxdim is not None
+    tol_block = float(tol) if not refine else float(block_tol or 100.0 * tol)
     if refine:
         refine_maxdim = _schedule(refine_maxdim, "refine_maxdim", int)
     ci, n_ci = [], 0
@@ -424,7 +431,7 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
         for _attempt in range(4):
             st, conv, hist, bonds, times, lres = _block(
                 mpo, tensors, guesses, projections, k, rng, maxdim=maxdim, nsweeps=int(nsweeps),
-                tol=float(tol), cutoff=float(cutoff), expansion=expansion,
+                tol=float(tol_block), cutoff=float(cutoff), expansion=expansion,
                 local_tol=float(local_tol), n_check=min(n_left + 1, k), verbose=verbose,
                 label=f"block {b}")
             e = hist[-1]
@@ -442,7 +449,7 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
         e_top = float(e[-1]) if not found else max(e_top, float(e[-1]))
         if penalty is None:
             mu = max(mu or 0.0, 3.0 * (e_top - e0), 10.0 * tol)
-        n_acc, clean = _cut(e, n_left, degeneracy)
+        n_acc, clean = _cut(e, n_left, degeneracy, max(int(n_guard) // 2, 1))
         if not clean:
             notes.append(f"block {b}: no gap wider than {degeneracy:.3g} among its "
                          f"{len(e)} roots; multiplets may be split")
