@@ -47,6 +47,17 @@ def rows():
                     f"log-log slope {sc['one_site_loglog_slope']:.2f} (one-site), "
                     f"{sc['two_site_loglog_slope']:.2f} (two-site)",
                     "linear (slope 1)"))
+    ch = _load("ch3cn_levels")
+    for n, case in sorted((ch or {}).get("cases", {}).items(), key=lambda x: int(x[0])):
+        out.append((f"block DMRG, CH3CN 12 modes, {n} levels (`ch3cn_levels.py`)",
+                    f"{case['wall_s_median']:.0f} s median, {case['peak_rss_mib_median']:.0f} "
+                    f"MiB peak; max deviation from A-VCI "
+                    f"{case['max_abs_excitation_dev_cm1']:.4f} cm⁻¹ (ZPE "
+                    f"{case['max_abs_zpe_dev_cm1']:.4f})"
+                    + ("" if case.get("meets_target") else " (target not met)"),
+                    f"≤ {case['target_wall_s']:.0f} s, ≤ 0.02 cm⁻¹"
+                    + (f"; sequential DMRG {case['baseline_sequential']['wall_s']:.0f} s in the "
+                       f"same run" if "baseline_sequential" in case else "")))
     wp = _load("h2co_wavepacket")
     if wp:
         t = wp["tdvp"]

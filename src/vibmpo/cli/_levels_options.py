@@ -104,10 +104,11 @@ def add_options(p) -> None:
     """
     p.add_argument("--maxdim", default=None, metavar="D[,D...]",
                    help=f"DMRG bond dimension per stage, comma list, last repeats (default "
-                        f"{DEFAULT_MAXDIM} for dmrg, 24 (blocks) for block)")
+                        f"{DEFAULT_MAXDIM} for dmrg; 16 (the blocks) for block)")
     p.add_argument("--nsweeps", default=None, metavar="N[,N...]",
                    help=f"DMRG sweeps per --maxdim stage, comma list, last repeats; the last "
-                        f"stage stops early when converged (default {DEFAULT_NSWEEPS})")
+                        f"stage stops early when converged (default {DEFAULT_NSWEEPS}; 8 for "
+                        "block)")
     p.add_argument("--window", default=None, metavar="EMIN:EMAX",
                    help="all levels with excitation energy in [EMIN, EMAX] above the ground "
                         "state (unit of the table: cm-1 for models, the force field's unit "
@@ -142,7 +143,7 @@ def solve_block(ham, args):
 
     t0 = time.perf_counter()
     H = ham.to_mpo(tol=args.mpo_tol)
-    maxdim, nsweeps = per_sweep_schedule(args.maxdim or "24", args.nsweeps or "12")
+    maxdim, nsweeps = per_sweep_schedule(args.maxdim or "16", args.nsweeps or "8")
     refine = parse_int_list(args.refine_maxdim or "32", "--refine-maxdim")
     scale = _unit_scale(ham)
     window = None
