@@ -21,12 +21,20 @@ together and complete. Every state comes with its residual
 :math:`\lVert (H - E_n)\psi_n\rVert` (optional, the cost of one :math:`\langle H^2\rangle`)
 and the local residual of its last Davidson step.
 
+With ``refine_maxdim`` every accepted root is then refined on its own: one-site DMRG of
+one state at the larger bond dimension, starting from the root, with penalties on all
+states accepted before it. The blocks then need only a small bond dimension and a loose
+tolerance: they supply starting states next to the right eigenstates, the ordering in
+dense bands and the multiplet structure; the refinement supplies the accuracy.
+
 Why blocks: one state-averaged MPS for all levels needs a bond dimension growing with
 their number and local problems with that many roots; penalty (sequential) DMRG one
-state at a time repeats a full DMRG per state and orders a dense band poorly. Blocks of
-10--20 roots keep both the bond dimension and the number of roots per local problem
-moderate, and their cost grows only mildly with the number of earlier states (one
-rank-one term each).
+state at a time from scratch needs many sweeps per state and orders a dense band poorly.
+Blocks of 10--20 roots keep both the bond dimension and the number of roots per local
+problem moderate, and their cost grows only mildly with the number of earlier states
+(one rank-one term each). Measured on CH3CN (12 modes, 14 levels, loaded 2-core machine):
+state-averaged blocks alone at bond dimension 32 stall about 1 cm-1 above the levels;
+blocks at 16 plus refinement at 32 give all 14 within 0.0044 cm-1.
 """
 
 from __future__ import annotations
