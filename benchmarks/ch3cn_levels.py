@@ -100,6 +100,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--baseline", action="store_true",
                     help="also run --method dmrg (sequential) on the 14-level case")
     ap.add_argument("--timeout", type=float, default=3600.0)
+    ap.add_argument("--note", default="", help="free-text note stored in the JSON")
     ap.add_argument("--out", default=str(RESULTS / "ch3cn_levels.json"))
     args = ap.parse_args(argv)
 
@@ -147,6 +148,7 @@ def main(argv=None) -> dict:
         "threads": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                                                    "NUMBA_NUM_THREADS")},
         "load_average": list(os.getloadavg()),
+        "note": args.note,
         "machine": {"platform": platform.platform(), "python": platform.python_version(),
                     "numpy": np.__version__, "cpus": os.cpu_count()},
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

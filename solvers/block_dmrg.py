@@ -274,7 +274,7 @@ def _cut(e, n_max, degeneracy, n_up):
 
 def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int = 12,
                n_guard: int = 4, maxdim=(32, 48, 64), nsweeps: int = 12, tol: float = 1e-8,
-               block_tol: float | None = None,
+               block_tol: float | None = None, n_extra: int = 2,
                cutoff: float = 1e-12, expansion=1e-3, degeneracy: float | None = None,
                penalty: float | None = None, local_tol: float = 1e-9,
                max_blocks: int | None = None, initial: str = "configurations",
@@ -307,6 +307,10 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
     tol : float
         A block is converged when its accepted energies change by less than ``tol``
         (unit of ``H``) over a sweep, once ``maxdim`` reached its last value.
+    n_extra : int
+        With ``n_states``: levels computed beyond ``n_states`` and dropped (the lowest
+        ``n_states`` of all are kept), so that a level missed at the top of the last block
+        is still found.
     block_tol : float, optional
         With ``refine_maxdim``: convergence tolerance of the blocks, whose roots only
         start the refinement (default ``100 tol``); without refinement ``tol`` is used.
@@ -379,6 +383,8 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
     for name, v in (("block_size", block_size), ("nsweeps", nsweeps)):
         if int(v) != v or v < 1:
             raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    if int(n_extra) != n_extra or n_extra < 0:
+        raise ValueError(f"n_extra must be a non-negative integer, got {n_extra!r}")
     if int(n_guard) != n_guard or n_guard < 1:
         raise ValueError(f"n_guard must be a positive integer, got {n_guard!r}")
     if tol <= 0:
@@ -402,10 +408,14 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
         raise ValueError(f"maxdim {max(maxdim)} is below the {k} roots of a block; "
                          "raise maxdim or lower block_size + n_guard")
     if max_blocks is None:
-        max_blocks = (-(-int(n_states) // int(block_size)) + 2) if window is None else 50
+        max_blocks = (-(-(int(n_states) + int(n_extra)) // int(block_size)) + 2
+                      if window is None else 50)
     dtype = np.result_type(*mpo, float)
     rng = np.random.default_rng(seed)
 
+    # with n_states, n_extra more levels are computed and the lowest n_states kept: a
+    # level the last block misses (a poor root at its top) is then still found
+    n_target = None if n_states is None else int(n_states) + int(n_extra)
     found = []          # (tensors, energy, converged, local residual, block)
     notes, blocks, n_refine_sweeps = [], [], []
     refine = refine_maxdim is not None
@@ -435,7 +445,7 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
             mu = max(mu or 0.0, 3.0 * (e_top - e0), 10.0 * tol)
         projections = [Projection(list(f[0]), float(mu)) for f in found] if found else []
         n_left = block_size if n_states is None else max(1, min(block_size,
-                                                                 n_states - len(found)))
+                                                                 n_target - len(found)))
         for _attempt in range(4):
             st, conv, hist, bonds, times, lres = _block(
                 mpo, tensors, guesses, projections, k, rng, maxdim=maxdim, nsweeps=int(nsweeps),
@@ -495,7 +505,7 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
         nxt = len(found) + len(guesses)
         guesses += ci[nxt:nxt + k - len(guesses)]
         tensors = guesses[0]
-        if n_states is not None and len(found) >= n_states and window is None:
+        if n_states is not None and len(found) >= n_target and window is None:
             break
         if window is not None and e[n_acc] - e0 > emax:
             if n_states is None or len(found) >= n_states:
