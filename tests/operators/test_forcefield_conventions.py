@@ -67,3 +67,12 @@ def test_ch3cn_taylor_and_polynomial_forms_agree(rng):
     # the same MPO, array by array
     for wa, wb in zip(a, b, strict=True):
         assert np.allclose(wa, wb, rtol=1e-9, atol=1e-9 * np.abs(wb).max())
+
+
+def test_one_mode_force_field_with_repeated_monomials():
+    # regression: with one mode, terms sharing a power used to overwrite each other
+    split = forcefield_from_dict({"n_modes": 1, "terms": [[0.3, {"0": 2}], [0.2, {"0": 2}]]})
+    whole = forcefield_from_dict({"n_modes": 1, "terms": [[0.5, {"0": 2}]]})
+    a = np.linalg.eigvalsh(grid_hamiltonian(split, "ho:12:1:0").dense())
+    b = np.linalg.eigvalsh(grid_hamiltonian(whole, "ho:12:1:0").dense())
+    assert np.allclose(a, b, atol=1e-12) and np.isclose(b[0], 0.5)
