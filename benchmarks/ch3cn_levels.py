@@ -94,7 +94,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--grid", default=CH3CN_GRID)
     ap.add_argument("--maxdim", default="16", help="block bond dimensions (--maxdim)")
     ap.add_argument("--nsweeps", default="8", help="sweeps per stage (--nsweeps)")
-    ap.add_argument("--refine-maxdim", default="32")
+    ap.add_argument("--refine-maxdim", default="40")
     ap.add_argument("--block-size", default="12")
     ap.add_argument("--tol", default="1e-1", help="--tol (cm-1; DMRG converges to tol/100)")
     ap.add_argument("--baseline", action="store_true",
