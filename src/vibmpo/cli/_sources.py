@@ -1,7 +1,8 @@
 """Reading a SOURCE argument (a potential or force field) for the CLI commands.
 
 SOURCE is an NN-MPO model file (``.h5``, vibmpo or Pompon format), ``h2co`` (the bundled
-Pompon H2CO model), a force-field JSON file, or ``henon-heiles:F[:lambda]``.
+Pompon H2CO model), ``ch3cn`` (the bundled acetonitrile quartic force field, cm-1), a
+force-field JSON file, or ``henon-heiles:F[:lambda]``.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ __all__ = ["load_source", "SOURCE_HELP", "add_allow_extrapolation", "energy_zero
            "describe_source", "compact_grid"]
 
 #: One-line description of SOURCE for ``--help`` texts.
-SOURCE_HELP = ("NN-MPO model .h5 (vibmpo or Pompon), 'h2co' (bundled model), force-field "
-               ".json, or 'henon-heiles:F[:lambda]'")
+SOURCE_HELP = ("NN-MPO model .h5 (vibmpo or Pompon), 'h2co' (bundled model), 'ch3cn' "
+               "(bundled 12-mode force field), force-field .json, or "
+               "'henon-heiles:F[:lambda]'")
 
 
 def load_source(source: str):
@@ -31,6 +33,10 @@ def load_source(source: str):
         from vibmpo.potential.io import load_model
 
         return load_model(h2co_pompon_model_path())
+    if low == "ch3cn":
+        from vibmpo.datasets import ch3cn_forcefield
+
+        return ch3cn_forcefield()
     if low.startswith("henon-heiles"):
         from vibmpo.operators.forcefield import henon_heiles
 

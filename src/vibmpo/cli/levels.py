@@ -17,7 +17,7 @@ Examples
 >>> sub = argparse.ArgumentParser().add_subparsers()
 >>> register(sub)
 >>> sorted(SOLVERS)
-['dmrg', 'exact']
+['block', 'dmrg', 'exact']
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ force-field JSON (H = sum_i kappa_i p_i^2 + sum_k c_k prod_i q_i^n_ki, in its ow
 """
 
 __all__ = ["register", "run", "build_hamiltonian", "solve_exact", "solve_dmrg",
-           "SOLVERS"]
+           "solve_block", "SOLVERS"]
 
 
 def build_hamiltonian(args):
@@ -80,10 +80,11 @@ def solve_exact(ham, args):
 def solve_dmrg(ham, args):
     """``--method dmrg``: sequential (penalty-projected) DMRG on the Hamiltonian's MPO.
 
-    Bond dimensions 8 (two-site sweep) -> 16 -> 32 (one-site sweeps with subspace
-    expansion); sweeps stop when every energy changes by less than ``--tol`` times the
-    energy scale of the Hamiltonian (the spread of its spectrum, so the tolerance means
-    the same in every unit), and a state counts as converged only when it also passes
+    Bond dimensions ``--maxdim`` per stage (default 8 (two-site sweep) -> 16 -> 32,
+    one-site sweeps with subspace expansion after the first), ``--nsweeps`` per stage;
+    sweeps stop when every energy changes by less than ``--tol`` times the energy scale
+    of the Hamiltonian (the spread of its spectrum, so the tolerance means the same in
+    every unit), and a state counts as converged only when it also passes
     :func:`vibmpo.solvers.verify.verify_eigenpairs` (residual, norm, orthogonality).
     """
     import numpy as np
@@ -96,8 +97,10 @@ def solve_dmrg(ham, args):
     t0 = time.perf_counter()
     H = ham.to_mpo(tol=args.mpo_tol)
     scale = energy_scale(mpo_arrays(H))
+    maxdim, nsweeps = _schedule_options(args)
     res = run_dmrg(H, "levels", n_states=args.n_states, method="sequential",
-                   maxdim=(8, 16, 32), nsites=(2, 1, 1), tol=args.tol * scale, seed=0)
+                   maxdim=maxdim, nsites=(2, 1), nsweeps=nsweeps, tol=args.tol * scale,
+                   seed=0)
     labels, quanta = _assignments(ham, res)
     if getattr(args, "itensors", None):
         _export_itensors(args, ham, H, res.states)
@@ -195,8 +198,23 @@ def _check_outputs(args) -> None:
                   {"SOURCE": source if source.exists() else None})
 
 
+def _schedule_options(args):
+    """Per-sweep bond dimensions and sweep count from ``--maxdim``/``--nsweeps``."""
+    from vibmpo.cli._levels_options import DEFAULT_MAXDIM, DEFAULT_NSWEEPS, per_sweep_schedule
+
+    return per_sweep_schedule(getattr(args, "maxdim", None) or DEFAULT_MAXDIM,
+                              getattr(args, "nsweeps", None) or DEFAULT_NSWEEPS)
+
+
+def solve_block(ham, args):
+    """``--method block``: block DMRG for many levels (see :mod:`vibmpo.solvers.block_dmrg`)."""
+    from vibmpo.cli._levels_options import solve_block as _solve
+
+    return _solve(ham, args)
+
+
 #: ``--method`` name -> solver function ``(ham, args) -> LevelsResult``.
-SOLVERS = {"exact": solve_exact, "dmrg": solve_dmrg}
+SOLVERS = {"exact": solve_exact, "dmrg": solve_dmrg, "block": solve_block}
 
 
 def register(subparsers) -> None:
@@ -217,7 +235,10 @@ def register(subparsers) -> None:
         ),
     )
     p.add_argument("source", metavar="SOURCE", help=SOURCE_HELP)
-    p.add_argument("--grid", default="ho:9", help="DVR grid spec (default ho:9)")
+    p.add_argument("--grid", default="ho:9",
+                   help="DVR grid spec (default ho:9); auto:TOL (force fields): per-mode "
+                        "sizes whose one-mode mean-field levels in the energy range are "
+                        "converged to TOL (force field's unit)")
     p.add_argument("--n-states", type=int, default=10, help="number of levels (default 10)")
     p.add_argument("--method", default="exact", choices=sorted(SOLVERS),
                    help="solver (default exact)")
@@ -239,6 +260,9 @@ def register(subparsers) -> None:
                         "a stick spectrum OUT_ir.png")
     add_allow_extrapolation(p)
     add_strict(p)
+    from vibmpo.cli._levels_options import add_options
+
+    add_options(p)
     p.set_defaults(func=run)
 
 
@@ -251,16 +275,23 @@ def run(args) -> int:
 
     if args.n_states < 1:
         raise ValueError(f"--n-states must be positive, got {args.n_states}")
+    from vibmpo.cli import _levels_options as opts
+
     _check_outputs(args)
     t0 = time.perf_counter()
+    grid_note = None
+    if str(args.grid).lower().startswith("auto"):
+        grid_note = opts.resolve_auto_grid(args, load_source(args.source))
     if getattr(args, "dipole", None):
         from vibmpo.cli._ir import levels_with_intensities
-        from vibmpo.cli._sources import load_source
 
         return levels_with_intensities(build_hamiltonian(args), args,
                                        load_source(args.source))
     ham = build_hamiltonian(args)
-    result = SOLVERS[args.method](ham, args)
+    if args.window and args.method != "block":
+        result = opts.solve_window(SOLVERS[args.method], ham, args)
+    else:
+        result = SOLVERS[args.method](ham, args)
     if getattr(args, "itensors", None) and args.method != "dmrg":
         _export_itensors(args, ham)
     bonds = ham.mpo_bond_dims(args.mpo_tol)
@@ -281,8 +312,14 @@ def run(args) -> int:
     print(f"MPO bond dimensions: {bonds}{mpo_err[1]}")
     print(f"method: {result.method}, {result.seconds:.2f} s "
           f"(total {time.perf_counter() - t0:.2f} s)")
-    print(format_level_table(result.energies, result.unit, labels=result.labels or None,
-                             zero_label=result.zero_label))
+    table, multiplets = opts.multiplet_table(
+        format_level_table(result.energies, result.unit, labels=result.labels or None,
+                           zero_label=result.zero_label),
+        result, opts.degeneracy_threshold(args, result, ham))
+    if grid_note:
+        print(grid_note)
+    print(table)
+    result = dataclasses.replace(result, extra={**result.extra, "multiplets": multiplets})
     if args.json:
         from vibmpo.plotting import plot_levels
 

@@ -29,6 +29,25 @@ Modes are referred to by name (when ``"modes"`` is given) or by 0-based index (a
 integer or a string of digits). Powers are non-negative integers; a term with no
 powers is a constant.
 
+Published force fields (e.g. the CH3CN quartic force field of Begue et al.) list
+Taylor derivatives in dimensionless normal coordinates and give the harmonic part
+as frequencies. Two optional keys read them as published:
+
+``"convention": "taylor"``
+    the coefficients are derivatives :math:`\phi_k` and the potential term is
+    :math:`\phi_k / \prod_m p_{km}! \prod_m q_m^{p_{km}}` (default ``"polynomial"``:
+    the coefficients multiply the monomials as given);
+``"frequencies": [omega_1, ...]`` with ``"coordinates": "dimensionless"``
+    harmonic frequencies (in the energy unit) in dimensionless normal coordinates,
+    implying :math:`\kappa_i = \omega_i/2` and the harmonic terms
+    :math:`\tfrac{\omega_i}{2} q_i^2`, i.e.
+    :math:`H = \sum_i \tfrac{\omega_i}{2}(p_i^2 + q_i^2) + \sum_k \phi_k
+    \prod_m q_m^{p_{km}} / p_{km}!`. ``"kinetic"`` must then be omitted.
+
+So ``{"convention": "taylor", "coordinates": "dimensionless", "frequencies": [w],
+"terms": [[phi3, {"0": 3}]]}`` is the same force field as ``{"kinetic": [w/2],
+"terms": [[w/2, {"0": 2}], [phi3/6, {"0": 3}]]}``.
+
 Examples
 --------
 >>> ff = henon_heiles(2, 0.111803)
@@ -54,7 +73,12 @@ __all__ = [
     "henon_heiles",
     "coupled_oscillators",
     "coupled_oscillator_levels",
+    "CONVENTIONS",
 ]
+
+#: Coefficient conventions of the JSON format: ``"polynomial"`` (coefficients multiply
+#: the monomials) or ``"taylor"`` (derivatives, divided by the product of factorials).
+CONVENTIONS = ("polynomial", "taylor")
 
 
 @dataclass(frozen=True)
@@ -190,11 +214,19 @@ def forcefield_from_dict(data: dict, *, source: str = "force field") -> ForceFie
     --------
     >>> forcefield_from_dict({"n_modes": 1, "terms": [[0.5, {"0": 2}]]}).terms
     ((0.5, {0: 2}),)
+
+    A published (Taylor, dimensionless-coordinate) force field:
+
+    >>> ff = forcefield_from_dict({"n_modes": 1, "convention": "taylor",
+    ...                            "coordinates": "dimensionless", "frequencies": [3.0],
+    ...                            "terms": [[-0.75, {"0": 3}]]})
+    >>> ff.kinetic.tolist(), ff.terms
+    ([1.5], ((1.5, {0: 2}), (-0.125, {0: 3})))
     """
     if not isinstance(data, dict):
         raise ValueError(f"{source}: top level must be a JSON object")
     known = {"energy_unit", "modes", "n_modes", "kinetic", "terms", "format", "version",
-             "description", "comment"}
+             "description", "comment", "source", "convention", "frequencies", "coordinates"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ValueError(f"{source}: unknown key(s) {unknown}; allowed: {sorted(known)}")
@@ -219,7 +251,13 @@ def forcefield_from_dict(data: dict, *, source: str = "force field") -> ForceFie
         raise ValueError(f"{source}: give 'modes' (list of names) or 'n_modes'")
     f = len(names)
     index = {n: i for i, n in enumerate(names)}
-    kin = data.get("kinetic", 0.5)
+    convention = data.get("convention", "polynomial")
+    if convention not in CONVENTIONS:
+        raise ValueError(f"{source}: unknown convention {convention!r}; use one of "
+                         f"{CONVENTIONS} ('taylor': coefficients are derivatives, divided "
+                         "by the product of the factorials of the powers)")
+    harmonic = _frequencies(data, f, source)
+    kin = data.get("kinetic", 0.5) if harmonic is None else [0.5 * w for w in harmonic]
     if isinstance(kin, int | float) and not isinstance(kin, bool):
         kin = [float(kin)] * f
     if not isinstance(kin, list) or len(kin) != f:
@@ -257,10 +295,38 @@ def forcefield_from_dict(data: dict, *, source: str = "force field") -> ForceFie
             if m in clean:
                 raise ValueError(f"{where}: mode {mode!r} listed twice")
             clean[m] = p
+        if convention == "taylor":
+            coef = coef / math.prod(math.factorial(p) for p in clean.values())
         terms.append((coef, clean))
+    if harmonic is not None:
+        terms = [(0.5 * w, {i: 2}) for i, w in enumerate(harmonic)] + terms
     return ForceField(terms=tuple(terms), kinetic=np.asarray(kin),
                       energy_unit=str(data.get("energy_unit", "hbar*omega")),
                       mode_names=tuple(names))
+
+
+def _frequencies(data: dict, f: int, source: str):
+    """Harmonic frequencies of a ``"frequencies"`` force field (None if not given)."""
+    coords = data.get("coordinates")
+    if "frequencies" not in data:
+        if coords is not None:
+            raise ValueError(f"{source}: 'coordinates' is only used with 'frequencies' "
+                             "(harmonic frequencies in dimensionless normal coordinates)")
+        return None
+    if coords != "dimensionless":
+        raise ValueError(f"{source}: 'frequencies' needs \"coordinates\": \"dimensionless\" "
+                         f"(got {coords!r}); in other coordinates give 'kinetic' and the "
+                         "harmonic terms explicitly")
+    if "kinetic" in data:
+        raise ValueError(f"{source}: give either 'frequencies' (kinetic = omega/2 implied) "
+                         "or 'kinetic', not both")
+    w = data["frequencies"]
+    if not isinstance(w, list) or len(w) != f:
+        raise ValueError(f"{source}: 'frequencies' must be a list of {f} numbers")
+    w = [_as_coefficient(x, f"{source}: frequencies") for x in w]
+    if any(x <= 0 for x in w):
+        raise ValueError(f"{source}: frequencies must be positive, got {w}")
+    return w
 
 
 def load_forcefield(path) -> ForceField:

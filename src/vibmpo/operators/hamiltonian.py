@@ -142,7 +142,8 @@ def _terms_tt(terms, pmax):
         rb = 1 if i == f - 1 else nt
         core = np.zeros((ra, int(pmax[i]) + 1, rb))
         for k, (coef, powers) in enumerate(terms):
-            core[0 if i == 0 else k, powers.get(i, 0), 0 if i == f - 1 else k] = (
+            # += : with one mode all terms share the entry of their power
+            core[0 if i == 0 else k, powers.get(i, 0), 0 if i == f - 1 else k] += (
                 coef if i == 0 else 1.0)
         cores.append(core)
     return cores

@@ -1,0 +1,161 @@
+"""CH3CN (acetonitrile, 12 modes): many levels by block DMRG against A-VCI (issue #16).
+
+Runs the command line end to end, each run in its own process (wall time and peak
+memory per run)::
+
+    vibmpo levels ch3cn --grid ho:6,ho:6,ho:7,ho:8,ho:6,ho:7,ho:8,ho:12,ho:6,ho:7,ho:8,ho:12 \\
+        --n-states N --method block --maxdim ... --refine-maxdim ... --tol ... --json out.json
+
+for the 14-level case (target <= 60 s) and the 70-level case (target <= 10 min), ``--repeat``
+times each (median), and compares with the 70 A-VCI reference levels bundled with vibmpo
+(``vibmpo.datasets.ch3cn_reference``): the ZPE and every excitation within 0.02 cm-1, the
+sorted lists compared entry by entry, so a degenerate pair is matched as a pair (the
+splitting of every computed pair is reported too). With ``--baseline`` the 14-level case is
+also run with the sequential DMRG of ``--method dmrg`` in the same session (ratio).
+
+Run (on 2 cores)::
+
+    OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 python benchmarks/ch3cn_levels.py [--cases 14,70]
+
+writes ``benchmarks/results/ch3cn_levels.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from vibmpo._checks import write_json
+from vibmpo.datasets import CH3CN_GRID, ch3cn_reference
+
+RESULTS = Path(__file__).resolve().parent / "results"
+TOLERANCE_CM1 = 0.02
+TARGET_S = {14: 60.0, 70: 600.0}
+
+# run the CLI in a child process and report its peak resident memory
+CHILD = """
+import json, resource, sys
+from vibmpo.cli import main
+status = main(sys.argv[2:])
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+json.dump({"status": status, "peak_rss_mib": peak}, open(sys.argv[1], "w"))
+"""
+
+
+def run_cli(args: list[str], timeout: float) -> tuple[dict, float, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out, stat = Path(tmp) / "levels.json", Path(tmp) / "status.json"
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", CHILD, str(stat), "levels", "ch3cn",
+                               *args, "--json", str(out)], capture_output=True, text=True,
+                              timeout=timeout)
+        wall = time.perf_counter() - t0
+        if proc.returncode != 0 or not stat.exists() or json.loads(stat.read_text())[
+                "status"] != 0:
+            raise RuntimeError(f"vibmpo levels {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
+        return json.loads(out.read_text()), wall, json.loads(stat.read_text())["peak_rss_mib"]
+
+
+def compare(levels: dict, n: int) -> dict:
+    ref = ch3cn_reference()
+    e = np.asarray(levels["energies_cm1"], dtype=float)[:n]
+    exc = e - e[0]
+    ref_exc = ref["excitations_cm1"][:n]
+    dev = exc - ref_exc
+    zpe_dev = float(e[0] - ref["zpe_cm1"])
+    # reference pairs: neighbours closer than 2e-3 cm-1 (listed twice in the reference)
+    pairs = [i for i in range(1, n - 1) if abs(ref_exc[i + 1] - ref_exc[i]) <= 2e-3]
+    split = [float(exc[i + 1] - exc[i]) for i in pairs]
+    return {
+        "n_levels": int(len(e)),
+        "zpe_cm1": float(e[0]), "zpe_dev_cm1": zpe_dev,
+        "zpe_dev_second_source_cm1": float(e[0] - ref["zpe_cm1_second_source"]),
+        "excitations_cm1": exc.tolist(), "excitation_dev_cm1": dev.tolist(),
+        "max_abs_excitation_dev_cm1": float(np.abs(dev).max()),
+        "n_pairs": len(pairs), "max_pair_splitting_cm1": float(max(split, default=0.0)),
+        "within_tolerance": bool(len(e) == n and np.abs(dev).max() <= TOLERANCE_CM1
+                                 and abs(zpe_dev) <= TOLERANCE_CM1),
+    }
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cases", default="14,70", help="numbers of levels (comma list)")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--grid", default=CH3CN_GRID)
+    ap.add_argument("--maxdim", default="16", help="block bond dimensions (--maxdim)")
+    ap.add_argument("--nsweeps", default="8", help="sweeps per stage (--nsweeps)")
+    ap.add_argument("--refine-maxdim", default="40")
+    ap.add_argument("--block-size", default="12")
+    ap.add_argument("--tol", default="1e-1", help="--tol (cm-1; DMRG converges to tol/100)")
+    ap.add_argument("--baseline", action="store_true",
+                    help="also run --method dmrg (sequential) on the 14-level case")
+    ap.add_argument("--timeout", type=float, default=3600.0)
+    ap.add_argument("--note", default="", help="free-text note stored in the JSON")
+    ap.add_argument("--out", default=str(RESULTS / "ch3cn_levels.json"))
+    args = ap.parse_args(argv)
+
+    common = ["--grid", args.grid, "--tol", args.tol]
+    block = ["--method", "block", "--maxdim", args.maxdim, "--nsweeps", args.nsweeps,
+             "--refine-maxdim", args.refine_maxdim, "--block-size", args.block_size]
+    cases = {}
+    for n in [int(x) for x in args.cases.split(",")]:
+        runs = []
+        for _ in range(args.repeat):
+            res, wall, peak = run_cli([*common, *block, "--n-states", str(n)], args.timeout)
+            runs.append({"wall_s": wall, "solver_s": res["seconds"], "peak_rss_mib": peak,
+                         **compare(res, n), "residual_max": res.get("residual_max"),
+                         "blocks": res.get("blocks")})
+            print(f"{n} levels: {wall:.1f} s, {peak:.0f} MiB, max |dE| "
+                  f"{runs[-1]['max_abs_excitation_dev_cm1']:.4f} cm-1, ZPE "
+                  f"{runs[-1]['zpe_dev_cm1']:+.4f}", flush=True)
+        walls = [r["wall_s"] for r in runs]
+        case = {
+            "command": "vibmpo levels ch3cn " + " ".join([*common, *block, "--n-states",
+                                                            str(n)]),
+            "wall_s_median": float(np.median(walls)), "wall_s": walls,
+            "peak_rss_mib_median": float(np.median([r["peak_rss_mib"] for r in runs])),
+            "target_wall_s": TARGET_S.get(n),
+            "max_abs_excitation_dev_cm1": max(r["max_abs_excitation_dev_cm1"] for r in runs),
+            "max_abs_zpe_dev_cm1": max(abs(r["zpe_dev_cm1"]) for r in runs),
+            "within_tolerance": all(r["within_tolerance"] for r in runs),
+            "runs": runs,
+        }
+        case["meets_target"] = bool(case["within_tolerance"] and TARGET_S.get(n) is not None
+                                    and case["wall_s_median"] <= TARGET_S[n])
+        if args.baseline and n == 14:
+            res, wall, peak = run_cli([*common, "--method", "dmrg", "--maxdim", "8,16,32",
+                                       "--nsweeps", "1,1,28", "--n-states", "14"],
+                                      args.timeout)
+            case["baseline_sequential"] = {"wall_s": wall, "peak_rss_mib": peak,
+                                           **compare(res, 14)}
+            case["speedup_vs_sequential"] = wall / case["wall_s_median"]
+        cases[str(n)] = case
+    out = {
+        "benchmark": "ch3cn_levels",
+        "reference": "A-VCI (Odunlami et al.), 70 lowest levels, ZPE 9837.41 cm-1",
+        "tolerance_cm1": TOLERANCE_CM1,
+        "cases": cases,
+        "threads": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                                   "NUMBA_NUM_THREADS")},
+        "load_average": list(os.getloadavg()),
+        "note": args.note,
+        "machine": {"platform": platform.platform(), "python": platform.python_version(),
+                    "numpy": np.__version__, "cpus": os.cpu_count()},
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    write_json(args.out, out)
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,550 @@
+r"""Block DMRG: many vibrational levels, block by block, in state-averaged MPS.
+
+The lowest levels (a number of them, or all in an energy window above the ground state)
+are found in *blocks*. Block :math:`b` is one MPS whose orthogonality centre carries
+:math:`k` roots (state-averaged DMRG, the block tensor train of Dolgov et al.,
+arXiv:1306.2269): one-site sweeps with subspace expansion solve the local problems
+
+.. math::
+
+    \Big(H + \mu \sum_{m \in \text{earlier blocks}} |\psi_m\rangle\langle\psi_m|\Big)_\mathrm{eff}
+    X = X\,\Theta , \qquad X \in \mathbb{C}^{N\times k},
+
+for their :math:`k` lowest eigenpairs with a block Davidson method, and the SVD keeps the
+basis best for the average of the roots. The penalty :math:`\mu` (larger than the
+spread of the levels) pushes the converged states of earlier blocks out of the way, so
+each block continues the spectrum where the previous one ended; the next block starts
+from the previous block's MPS and its unaccepted (guard) roots. A block carries
+``n_guard`` roots more than it accepts and cuts between levels separated by more than
+``degeneracy`` only, so near-degenerate multiplets (E pairs) land in one block, found
+together and complete. Every state comes with its residual
+:math:`\lVert (H - E_n)\psi_n\rVert` (optional, the cost of one :math:`\langle H^2\rangle`)
+and the local residual of its last Davidson step.
+
+With ``refine_maxdim`` every accepted root is then refined on its own: one-site DMRG of
+one state at the larger bond dimension, starting from the root, with penalties on all
+states accepted before it. The blocks then need only a small bond dimension and a loose
+tolerance: they supply starting states next to the right eigenstates, the ordering in
+dense bands and the multiplet structure; the refinement supplies the accuracy.
+
+Why blocks: one state-averaged MPS for all levels needs a bond dimension growing with
+their number and local problems with that many roots; penalty (sequential) DMRG one
+state at a time from scratch needs many sweeps per state and orders a dense band poorly.
+Blocks of 10--20 roots keep both the bond dimension and the number of roots per local
+problem moderate, and their cost grows only mildly with the number of earlier states
+(one rank-one term each). Measured on CH3CN (12 modes, 14 levels, loaded 2-core machine):
+state-averaged blocks alone at bond dimension 32 stall about 1 cm-1 above the levels;
+blocks at 16 plus refinement at 32 give all 14 within 0.0044 cm-1.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .dmrg import DMRGConvergenceWarning, davidson, residual_norm
+from .mps import (
+    left_canonicalize,
+    mpo_arrays,
+    mps_expectation,
+    overlap_right_step,
+    random_mps,
+    to_quimb_mps,
+)
+from .sweep import (
+    Projection,
+    make_state,
+    root_tensors,
+    sweep_one_site,
+    sweep_two_site,
+    truncated_svd,
+)
+
+__all__ = ["BlockDMRGResult", "block_dmrg"]
+
+
+@dataclass(frozen=True)
+class BlockDMRGResult:
+    """Result of :func:`block_dmrg`.
+
+    Attributes
+    ----------
+    energies : ndarray (n,)
+        Levels in ascending order, in ``energy_unit``.
+    energy_unit : str
+        Unit of the energies (that of the MPO, as given to :func:`block_dmrg`).
+    states : list of quimb.tensor.MatrixProductState
+        Normalised eigenstates, same order.
+    converged : ndarray of bool (n,)
+        Energy changed by less than ``tol`` over the last sweep of its block.
+    residuals : ndarray (n,)
+        :math:`\\lVert (H - E_n)\\psi_n\\rVert` (NaN where not computed).
+    local_residuals : ndarray (n,)
+        Residual of the last local (one-site) eigenproblem of each state.
+    block : ndarray of int (n,)
+        Block in which each state was found.
+    wall_time : float
+        Seconds.
+    info : dict
+        Settings, per-block statistics (sweeps, seconds, bond dimensions, penalty) and
+        notes.
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> H = qtn.MPO_rand_herm(5, 3, phys_dim=2, seed=1)
+    >>> r = block_dmrg(H, n_states=6, block_size=3, n_guard=1, maxdim=16)
+    >>> bool(np.allclose(r.energies, np.linalg.eigvalsh(H.to_dense())[:6], atol=1e-8))
+    True
+    >>> r.block.tolist(), r.all_converged
+    ([0, 0, 0, 1, 1, 1], True)
+    """
+
+    energies: np.ndarray
+    energy_unit: str
+    states: list
+    converged: np.ndarray
+    residuals: np.ndarray
+    local_residuals: np.ndarray
+    block: np.ndarray
+    wall_time: float
+    info: dict = field(default_factory=dict)
+
+    @property
+    def all_converged(self) -> bool:
+        return bool(np.all(self.converged))
+
+
+def _schedule(value, name, cast):
+    vals = [value] if np.isscalar(value) or value is None else list(value)
+    if not vals:
+        raise ValueError(f"{name} schedule is empty; give a value or a non-empty sequence")
+    out = []
+    for v in vals:
+        if v is None:
+            out.append(None)
+            continue
+        v = cast(v)
+        if v <= 0:
+            raise ValueError(f"{name} must be positive, got {v}")
+        out.append(v)
+    return out
+
+
+def _at(sched, s):
+    return sched[min(s, len(sched) - 1)]
+
+
+def _local_solve(op, theta, tol):
+    """The k lowest eigenpairs of a local operator, starting from the roots ``theta``."""
+    k = theta.shape[0]
+    n = op.size
+    if n < k:
+        raise ValueError(f"a local space of dimension {n} cannot hold {k} roots; "
+                         "increase maxdim or use smaller blocks")
+    if n <= 400:
+        h = op.dense()
+        w, v = np.linalg.eigh(0.5 * (h + h.conj().T))
+        return w[:k], v[:, :k].T.reshape(theta.shape), np.zeros(k)
+    x0 = theta.reshape(k, n).T
+    w, x, r, _ = davidson(op.matmat, op.diagonal().reshape(-1).real, x0, tol=tol)
+    return w, x.T.reshape(theta.shape), r
+
+
+def _compress(tensors, maxdim):
+    """SVD compression of an array MPS (its first bond may carry several roots)."""
+    t, _ = left_canonicalize(tensors)
+    for i in range(len(t) - 1, 0, -1):
+        dl, d, dr = t[i].shape
+        u, s, vh, _ = truncated_svd(t[i].reshape(dl, d * dr), maxdim=maxdim, cutoff=1e-14)
+        t[i] = vh.reshape(-1, d, dr)
+        t[i - 1] = np.tensordot(t[i - 1], u * s, axes=(2, 0))
+    return t
+
+
+def _stack(states, maxdim):
+    """One MPS whose first bond indexes the given states (direct sum), compressed to
+    ``maxdim``: a shared bond basis representing all of them."""
+    n = len(states[0])
+    dims = [sum(s[i].shape[2] for s in states) for i in range(n - 1)]
+    out = []
+    for i in range(n):
+        d = states[0][i].shape[1]
+        left = len(states) if i == 0 else dims[i - 1]
+        right = 1 if i == n - 1 else dims[i]
+        a = np.zeros((left, d, right), dtype=np.result_type(*[s[i] for s in states]))
+        r0 = c0 = 0
+        for j, s in enumerate(states):
+            x = s[i]
+            rows = slice(j, j + 1) if i == 0 else slice(r0, r0 + x.shape[0])
+            cols = slice(0, 1) if i == n - 1 else slice(c0, c0 + x.shape[2])
+            a[rows, :, cols] = x
+            r0 += x.shape[0]
+            c0 += x.shape[2]
+        out.append(a)
+    return _compress(out, maxdim)
+
+
+def _project(basis, state):
+    """Centre tensor (1, d, D) of ``state`` in the right-orthonormal basis of sites 1.."""
+    r = np.ones((1, 1))
+    for i in range(len(state) - 1, 0, -1):
+        r = overlap_right_step(r, state[i], basis[i])  # (D_basis, D_state)
+    return np.tensordot(state[0], r, axes=([2], [1]))
+
+
+def _block(mpo, tensors, guesses, projections, k, rng, *, maxdim, nsweeps, tol, cutoff, expansion,
+           local_tol, n_check, verbose, label):
+    """State-averaged one-site sweeps of one block; returns the state and statistics."""
+    st = make_state(tensors, mpo, center=0, projections=projections)
+    # roots: the guesses projected on the state's bond basis (sites 1.. right-orthonormal,
+    # so replacing the centre leaves every environment valid), then random ones
+    c = [_project(st.tensors, g) for g in guesses]
+    c += [rng.standard_normal(st.tensors[0].shape[1:]) for _ in range(k)]
+    x = np.stack(c)[:, 0].reshape(len(c), -1).T
+    q, r = np.linalg.qr(x[:, :min(x.shape[0], x.shape[1])])
+    keep = np.abs(np.diag(r)) > 1e-8 * np.abs(np.diag(r)).max()
+    q = q[:, keep][:, :k]
+    roots = np.zeros((k, x.shape[0]), dtype=st.tensors[0].dtype)
+    roots[:q.shape[1]] = q.T
+    st.tensors[0] = roots.reshape(k, *st.tensors[0].shape[1:])
+    # one-site local spaces at the chain ends (d x D) must hold k roots: grow the bonds
+    # with two-site sweeps first where they cannot
+    need_two = any(a.size < k for a in st.tensors[1:])
+    warm = len(maxdim) - 1
+    last = {"e": None, "de": np.inf, "r": np.full(k, np.inf), "scale": None}
+
+    def step(theta, op, info):
+        if last["scale"] is None:
+            last["scale"] = float(np.abs(op.diagonal()).max()) or 1.0
+        e = last["e"]
+        scale = last["scale"] if e is None else max(float(np.abs(e).max()), 1e-12)
+        loose = 1e-3 if e is None else 1e-5
+        r_tol = max(local_tol * scale, 1e-13 * last["scale"],
+                    min(loose * scale, 0.1 * last["de"]))
+        w, v, r = _local_solve(op, theta, r_tol)
+        last["w"], last["r"] = w, r
+        return v
+
+    hist, times, bonds = [], [], []
+    conv = np.zeros(k, dtype=bool)
+    for s in range(nsweeps):
+        tic = time.perf_counter()
+        md = _at(maxdim, s)
+        if need_two and s == 0:
+            sweep_two_site(st, step, direction="lr", maxdim=md, cutoff=cutoff, sweep=s)
+            sweep_two_site(st, step, direction="rl", maxdim=md, cutoff=cutoff, sweep=s)
+        else:
+            for direction in ("lr", "rl"):
+                sweep_one_site(st, step, direction=direction, maxdim=md, cutoff=cutoff,
+                               expansion=_at(expansion, s), sweep=s)
+        e = np.array(last["w"], dtype=float)
+        times.append(time.perf_counter() - tic)
+        bonds.append(max(st.bond_dims(), default=1))
+        if last["e"] is not None:
+            de = np.abs(e - last["e"])
+            last["de"] = float(de[:n_check].max())
+            conv = de < tol
+        last["e"] = e
+        hist.append(e)
+        if verbose:
+            print(f"[block-dmrg {label}] sweep {s}: E[0..] = "
+                  f"{np.array2string(e[:4], precision=6)} dE = {last['de']:.2e} "
+                  f"maxbond = {bonds[-1]} t = {times[-1]:.1f}s", flush=True)
+        if s >= warm and s >= 1 and conv[:n_check].all():
+            break
+    return st, conv, np.array(hist), np.array(bonds), np.array(times), last["r"]
+
+
+def _cut(e, n_max, degeneracy, n_up):
+    """Number of the lowest of the sorted ``e`` to accept: ``n_max`` if that cuts in a gap
+    wider than ``degeneracy``, else the fewest up to ``n_max + n_up`` that do (completing
+    a multiplet with guard roots), else the most below ``n_max``; ``(n_max, False)`` if
+    no gap qualifies."""
+    n_max = min(n_max, len(e) - 1)
+    upper = min(n_max + n_up, len(e) - 1)
+    for n in [*range(n_max, upper + 1), *range(n_max - 1, 0, -1)]:
+        if e[n] - e[n - 1] > degeneracy:
+            return n, True
+    return n_max, False
+
+
+def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int = 12,
+               n_guard: int = 4, maxdim=(32, 48, 64), nsweeps: int = 12, tol: float = 1e-8,
+               block_tol: float | None = None, n_extra: int = 2,
+               cutoff: float = 1e-12, expansion=1e-3, degeneracy: float | None = None,
+               penalty: float | None = None, local_tol: float = 1e-9,
+               max_blocks: int | None = None, initial: str = "configurations",
+               n_configs: int | None = None, refine_maxdim=None,
+               energy_unit: str = "hartree",
+               residuals: bool = True, seed=0, verbose: bool = False) -> BlockDMRGResult:
+    r"""The lowest levels of an MPO Hamiltonian by block (state-averaged) DMRG.
+
+    Parameters
+    ----------
+    H : quimb.tensor.MatrixProductOperator
+        Hermitian Hamiltonian (not modified), at least 2 sites.
+    n_states : int, optional
+        Number of lowest levels wanted.
+    window : (float, float), optional
+        ``(emin, emax)``: all levels with :math:`E - E_0` in ``[emin, emax]`` (unit of
+        ``H``), the ground state :math:`E_0` included when ``emin <= 0``. Blocks are added
+        until a level above ``E_0 + emax`` has been found. Give ``n_states`` or
+        ``window`` (with both, the window is cut to the lowest ``n_states``).
+    block_size : int
+        Most levels accepted per block.
+    n_guard : int
+        Extra roots carried by each block and not accepted from it (they keep the top
+        accepted level and its near-degenerate partners accurate, and start the next
+        block).
+    maxdim : int or sequence
+        Bond dimension per sweep (last value repeats).
+    nsweeps : int
+        Most sweeps per block.
+    tol : float
+        A block is converged when its accepted energies change by less than ``tol``
+        (unit of ``H``) over a sweep, once ``maxdim`` reached its last value.
+    n_extra : int
+        With ``n_states``: levels computed beyond ``n_states`` and dropped (the lowest
+        ``n_states`` of all are kept), so that a level missed at the top of the last block
+        is still found.
+    block_tol : float, optional
+        With ``refine_maxdim``: convergence tolerance of the blocks, whose roots only
+        start the refinement (default ``100 tol``); without refinement ``tol`` is used.
+    cutoff, expansion : float / scalar or sequence
+        Discarded-weight cutoff of the SVDs; subspace-expansion weight per sweep.
+    degeneracy : float, optional
+        Levels closer than this are one multiplet and never split across blocks
+        (default ``max(1000 tol, 1e-7 |E_0|)``).
+    penalty : float, optional
+        :math:`\mu` (default: three times the spread of the levels found so far, raised
+        automatically if a block reaches it).
+    local_tol : float
+        Relative residual tolerance of the local eigenproblems.
+    initial : {"configurations", "random"}
+        Initial roots: eigenvectors of a configuration interaction in the VSCF modal
+        basis (over ``n_configs`` Hartree products, default three times the number of
+        guesses) projected on the block's bond basis, or random.
+    n_configs : int, optional
+        Size of that configuration space.
+    refine_maxdim : int or sequence, optional
+        Refine every accepted root on its own (one-site DMRG of one state, bond
+        dimensions ``refine_maxdim``, penalties on all states accepted before it), so
+        the blocks need only a moderate bond dimension: they supply the starting
+        states, the multiplet structure and the ordering. Default: no refinement.
+    max_blocks : int, optional
+        Most blocks (default: enough for ``n_states`` plus two, or 50 for a window).
+    energy_unit : str
+        Unit of ``H`` (stored in the result).
+    residuals : bool
+        Compute :math:`\lVert (H - E)\psi\rVert` for every level.
+    seed : int
+        Seed of the random initial MPS and roots.
+    verbose : bool
+        One line per sweep.
+
+    Returns
+    -------
+    BlockDMRGResult
+
+    Warns
+    -----
+    DMRGConvergenceWarning
+        If a block did not converge, a block could not be cut between multiplets, or the
+        window could not be closed within ``max_blocks``.
+
+    Examples
+    --------
+    Two degenerate oscillators (levels 1, 2, 2, 3, 3, 3 in units of the frequency):
+
+    >>> from vibmpo.operators.forcefield import coupled_oscillators
+    >>> from vibmpo.operators.hamiltonian import grid_hamiltonian
+    >>> ham = grid_hamiltonian(coupled_oscillators([1.0, 1.0], 0.0), "ho:8")
+    >>> r = block_dmrg(ham.to_mpo(), window=(0.0, 1.5), block_size=2, n_guard=2,
+    ...                energy_unit=ham.energy_unit)
+    >>> np.round(r.energies, 8).tolist(), r.block.tolist()
+    ([1.0, 2.0, 2.0], [0, 0, 0])
+    """
+    t_start = time.perf_counter()
+    if n_states is None and window is None:
+        raise ValueError("give n_states (the number of lowest levels) or window=(emin, emax)")
+    if n_states is not None and (int(n_states) != n_states or n_states < 1):
+        raise ValueError(f"n_states must be a positive integer, got {n_states!r}")
+    if window is not None:
+        try:
+            emin, emax = (float(x) for x in window)
+        except (TypeError, ValueError):
+            raise ValueError(f"window must be (emin, emax), got {window!r}") from None
+        if not emin <= emax:
+            raise ValueError(f"window ({emin}, {emax}) must have emin <= emax")
+    for name, v in (("block_size", block_size), ("nsweeps", nsweeps)):
+        if int(v) != v or v < 1:
+            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    if int(n_extra) != n_extra or n_extra < 0:
+        raise ValueError(f"n_extra must be a non-negative integer, got {n_extra!r}")
+    if int(n_guard) != n_guard or n_guard < 1:
+        raise ValueError(f"n_guard must be a positive integer, got {n_guard!r}")
+    if tol <= 0:
+        raise ValueError(f"tol must be positive, got {tol}")
+    if initial not in ("configurations", "random"):
+        raise ValueError(f"unknown initial {initial!r}; use 'configurations' or 'random'")
+    maxdim = _schedule(maxdim, "maxdim", int)
+    if None in maxdim:
+        raise ValueError("maxdim must be finite for block DMRG")
+    expansion = [float(x) for x in ([expansion] if np.isscalar(expansion) else expansion)]
+    mpo = mpo_arrays(H)
+    if len(mpo) < 2:
+        raise ValueError("block DMRG needs an MPO with at least 2 sites")
+    dims = [w.shape[2] for w in mpo]
+    total = float(np.prod(np.asarray(dims, dtype=float)))
+    k = int(block_size) + int(n_guard)
+    if k > total:
+        raise ValueError(f"block_size + n_guard = {k} roots exceed the dimension "
+                         f"{int(total)} of the space; use smaller blocks")
+    if max(maxdim) < k:
+        raise ValueError(f"maxdim {max(maxdim)} is below the {k} roots of a block; "
+                         "raise maxdim or lower block_size + n_guard")
+    if max_blocks is None:
+        max_blocks = (-(-(int(n_states) + int(n_extra)) // int(block_size)) + 2
+                      if window is None else 50)
+    dtype = np.result_type(*mpo, float)
+    rng = np.random.default_rng(seed)
+
+    # with n_states, n_extra more levels are computed and the lowest n_states kept: a
+    # level the last block misses (a poor root at its top) is then still found
+    n_target = None if n_states is None else int(n_states) + int(n_extra)
+    found = []          # (tensors, energy, converged, local residual, block)
+    notes, blocks, n_refine_sweeps = [], [], []
+    refine = refine_maxdim is not None
+    tol_block = float(tol) if not refine else float(block_tol or 100.0 * tol)
+    if refine:
+        refine_maxdim = _schedule(refine_maxdim, "refine_maxdim", int)
+    ci, n_ci = [], 0
+    if initial == "configurations":
+        from .dmrg import _configuration_guesses
+
+        n_ci = (int(n_states) if n_states is not None else 4 * k) + 2 * k
+        ci, _ = _configuration_guesses(mpo, n_ci, n_configs or max(3 * n_ci, n_ci + 30))
+        ci = [_compress(list(g), max(maxdim[0] // 4, 4)) for g in ci]
+        tensors = _stack(ci[:k], maxdim[0])
+        tensors[0] = tensors[0][:1]
+        guesses = ci[:k]
+        notes.append(f"initial roots: {len(ci)} VSCF-CI states")
+    else:
+        tensors = random_mps(dims, max(min(maxdim[0], 16), k), seed=rng, dtype=dtype)
+        guesses = []
+    e0 = e_top = None
+    mu = penalty
+    for b in range(int(max_blocks)):
+        if found and penalty is None:
+            # above the spread of every root seen so far (the next block lies above the
+            # accepted levels, near the previous block's guard roots)
+            mu = max(mu or 0.0, 3.0 * (e_top - e0), 10.0 * tol)
+        projections = [Projection(list(f[0]), float(mu)) for f in found] if found else []
+        n_left = block_size if n_states is None else max(1, min(block_size,
+                                                                 n_target - len(found)))
+        for _attempt in range(4):
+            st, conv, hist, bonds, times, lres = _block(
+                mpo, tensors, guesses, projections, k, rng, maxdim=maxdim, nsweeps=int(nsweeps),
+                tol=float(tol_block), cutoff=float(cutoff), expansion=expansion,
+                local_tol=float(local_tol), n_check=min(n_left + 1, k), verbose=verbose,
+                label=f"block {b}")
+            e = hist[-1]
+            if not found or penalty is not None or e[:n_left].max() < e0 + 0.9 * mu:
+                break
+            mu *= 4.0  # a root reached the penalised copies of earlier states: redo
+            projections = [Projection(list(f[0]), float(mu)) for f in found]
+            notes.append(f"block {b}: penalty raised to {mu:.6g}")
+        if e0 is None:
+            e0 = float(e[0])
+            if degeneracy is None:
+                degeneracy = max(1000.0 * tol, 1e-7 * abs(e0))
+        order = np.argsort(e)
+        e = e[order]
+        e_top = float(e[-1]) if not found else max(e_top, float(e[-1]))
+        if penalty is None:
+            mu = max(mu or 0.0, 3.0 * (e_top - e0), 10.0 * tol)
+        n_acc, clean = _cut(e, n_left, degeneracy, max(int(n_guard) // 2, 1))
+        if not clean:
+            notes.append(f"block {b}: no gap wider than {degeneracy:.3g} among its "
+                         f"{len(e)} roots; multiplets may be split")
+            warnings.warn(f"block DMRG: block {b} could not be cut between multiplets "
+                          f"(all gaps < {degeneracy:.3g}); raise n_guard",
+                          DMRGConvergenceWarning, stacklevel=2)
+        t_ref = time.perf_counter()
+        for j in order[:n_acc]:
+            t = root_tensors(st, int(j))
+            ok, lr = bool(conv[j]), float(lres[j])
+            if refine:
+                # per-state refinement: one root, larger bond dimension, penalties on
+                # every state accepted so far (the block roots are its starting point)
+                pr = [Projection(list(f[0]), float(mu)) for f in found]
+                st1, c1, h1, _, tm1, lr1 = _block(
+                    mpo, t, [t], pr if found else [], 1, rng, maxdim=refine_maxdim,
+                    nsweeps=int(nsweeps), tol=float(tol), cutoff=float(cutoff),
+                    expansion=[max(expansion[-1], 1e-4)], local_tol=float(local_tol), n_check=1,
+                    verbose=verbose, label=f"block {b} refine")
+                t, ok, lr = root_tensors(st1, 0), bool(c1[0]), float(lr1[0])
+                n_refine_sweeps.append(len(tm1))
+            found.append((t, float(mps_expectation(t, mpo)), ok, lr, b))
+        blocks.append({"block": b, "accepted": int(n_acc), "roots": int(k),
+                       "refine_seconds": float(time.perf_counter() - t_ref),
+                       "sweeps": int(len(times)), "seconds": float(times.sum()),
+                       "max_bond": int(bonds[-1]), "penalty": None if mu is None
+                       else float(mu), "converged": bool(conv[order[:n_acc]].all()),
+                       "guard_gap": float(e[n_acc] - e[n_acc - 1])})
+        if verbose:
+            print(f"[block-dmrg] block {b}: accepted {n_acc} levels up to "
+                  f"{e[n_acc - 1] - e0:.6g} above E0 in {times.sum():.1f} s", flush=True)
+        # the next block starts from this MPS with its unaccepted roots first, then the
+        # CI states that follow them
+        guesses = [root_tensors(st, int(j)) for j in order[n_acc:]]
+        nxt = len(found) + len(guesses)
+        guesses += ci[nxt:nxt + k - len(guesses)]
+        tensors = guesses[0]
+        if n_states is not None and len(found) >= n_target and window is None:
+            break
+        if window is not None and e[n_acc] - e0 > emax:
+            if n_states is None or len(found) >= n_states:
+                break
+    else:
+        if window is not None:
+            warnings.warn(f"block DMRG: the window up to {emax:g} above E0 was not closed "
+                          f"within {max_blocks} blocks; raise max_blocks",
+                          DMRGConvergenceWarning, stacklevel=2)
+    found.sort(key=lambda f: f[1])
+    e_all = np.array([f[1] for f in found])
+    keep = np.ones(len(found), dtype=bool)
+    if window is not None:
+        exc = e_all - e_all[0]
+        keep = (exc >= emin - degeneracy) & (exc <= emax)
+    idx = np.flatnonzero(keep)
+    if n_states is not None:
+        idx = idx[:int(n_states)]
+    found = [found[i] for i in idx]
+    energies = np.array([f[1] for f in found])
+    conv = np.array([f[2] for f in found], dtype=bool)
+    res = np.full(len(found), np.nan)
+    if residuals:
+        for j, f in enumerate(found):
+            res[j] = residual_norm(f[0], mpo, f[1])
+    if not conv.all():
+        warnings.warn(f"block DMRG: level(s) {np.flatnonzero(~conv).tolist()} did not "
+                      f"converge to tol={tol:g} within {nsweeps} sweeps of their block; "
+                      "raise nsweeps or maxdim", DMRGConvergenceWarning, stacklevel=2)
+    return BlockDMRGResult(
+        energies=energies, energy_unit=str(energy_unit),
+        states=[to_quimb_mps(f[0]) for f in found], converged=conv, residuals=res,
+        local_residuals=np.array([f[3] for f in found]),
+        block=np.array([f[4] for f in found], dtype=int),
+        wall_time=time.perf_counter() - t_start,
+        info={"method": "block", "block_size": int(block_size), "n_guard": int(n_guard),
+              "refine_maxdim": refine_maxdim if refine else None,
+              "refine_sweeps": n_refine_sweeps,
+              "maxdim": list(maxdim), "nsweeps": int(nsweeps), "tol": float(tol),
+              "expansion": expansion, "degeneracy": float(degeneracy),
+              "window": None if window is None else [emin, emax], "seed": seed,
+              "blocks": blocks, "notes": notes})

@@ -1,0 +1,140 @@
+"""Many levels: published references of the model systems by exact diagonalisation and by
+block DMRG, degenerate multiplets complete, bad input rejected.
+
+Reference numbers (``tests/data/model_references.json``) are copied from vibmpo's shared
+validation data (external/henon_heiles_2d, external/quartic_2d): the 31 lowest
+Henon-Heiles levels of a Computer Physics Communications paper and the 10 lowest distinct
+levels of 8 coupled quartic oscillators (matslise's float128 tests), both taken from
+twist-numerical/matslise (MIT licence; numbers only)."""
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import quimb.tensor as qtn
+
+from vibmpo.operators.forcefield import (
+    coupled_oscillator_levels,
+    coupled_oscillators,
+    forcefield_from_dict,
+    henon_heiles,
+)
+from vibmpo.operators.hamiltonian import grid_hamiltonian
+from vibmpo.solvers.block_dmrg import block_dmrg
+from vibmpo.solvers.dmrg import DMRGConvergenceWarning
+from vibmpo.solvers.exact import exact_levels
+from vibmpo.solvers.multiplets import group_multiplets
+
+REF = json.loads((Path(__file__).resolve().parents[1] / "data"
+                  / "model_references.json").read_text())
+HH = REF["henon_heiles_2d"]
+QUARTIC = REF["quartic_2d"]
+
+
+def quartic(a, c):
+    """H = p_x^2 + p_y^2 + x^2 + y^2 + c (x^4 + 2 a x^2 y^2 + y^4)."""
+    terms = [[1.0, {"x": 2}], [1.0, {"y": 2}], [c, {"x": 4}], [c, {"y": 4}]]
+    if a:
+        terms.append([2 * a * c, {"x": 2, "y": 2}])
+    return forcefield_from_dict({"modes": ["x", "y"], "kinetic": 1.0, "terms": terms,
+                                 "energy_unit": "dimensionless"})
+
+
+def assert_same_distinct_levels(computed, distinct, tol):
+    """Every reference value found, nothing computed up to the last one that is not one."""
+    computed = np.sort(computed)
+    top = max(distinct) + tol
+    assert computed[-1] > top, "computed levels must extend past the reference"
+    for x in distinct:
+        assert np.min(np.abs(computed - x)) <= tol, f"reference level {x} not found"
+    for x in computed[computed <= top]:
+        assert np.min(np.abs(np.asarray(distinct) - x)) <= tol, f"spurious level {x}"
+
+
+def test_henon_heiles_31_levels_exact():
+    ham = grid_hamiltonian(henon_heiles(2, HH["lambda"]), HH["grid"])
+    e = exact_levels(ham, 31, return_vectors=False, tol=1e-12).energies
+    assert np.abs(e - np.asarray(HH["levels"])).max() < HH["tolerance"]
+
+
+@pytest.mark.parametrize("case", sorted(QUARTIC["cases"]))
+def test_coupled_quartic_oscillators_exact(case):
+    c = QUARTIC["cases"][case]
+    ham = grid_hamiltonian(quartic(c["a"], c["c"]), c["grid"])
+    e = exact_levels(ham, 30, return_vectors=False, tol=1e-12).energies
+    assert_same_distinct_levels(e, c["distinct_levels"], QUARTIC["tolerance"])
+
+
+def test_henon_heiles_block_dmrg_reproduces_reference():
+    # 2 modes on ho:30: bond dimension 30 holds every state, so DMRG is exact here and
+    # the 13 lowest levels on this grid agree with the reference to ~1e-9
+    H = grid_hamiltonian(henon_heiles(2, HH["lambda"]), "ho:30").to_mpo()
+    r = block_dmrg(H, n_states=13, block_size=5, n_guard=3, maxdim=30, tol=1e-11,
+                   energy_unit="hbar*omega")
+    assert np.abs(r.energies - np.asarray(HH["levels"][:13])).max() < 1e-8
+    assert r.all_converged and r.residuals.max() < 1e-5
+    assert r.block.max() >= 2  # it took several blocks
+    # degenerate pairs were never split between blocks
+    m = group_multiplets(r.energies, 1e-6)
+    for g in np.unique(m.group):
+        assert len(set(r.block[m.group == g])) == 1
+
+
+def test_quartic_block_dmrg_matches_reference():
+    c = QUARTIC["cases"]["a1_c1"]
+    H = grid_hamiltonian(quartic(c["a"], c["c"]), c["grid"]).to_mpo()
+    ref = np.sort(exact_levels(grid_hamiltonian(quartic(c["a"], c["c"]), c["grid"]), 12,
+                               return_vectors=False, tol=1e-12).energies)
+    r = block_dmrg(H, n_states=12, block_size=6, n_guard=3, maxdim=40, tol=1e-10,
+                   energy_unit="dimensionless")
+    assert np.abs(r.energies - ref).max() < 1e-8
+    assert_same_distinct_levels(np.concatenate([r.energies, [np.inf]]),
+                                [x for x in c["distinct_levels"] if x <= r.energies[-1]],
+                                1e-8)
+
+
+def test_degenerate_multiplets_complete():
+    # three identical oscillators, all pairs coupled: normal frequencies w + 2c and a
+    # doubly degenerate w - c, so the levels come in multiplets of 1, 2, 3, 4, ...
+    omegas, coupling = [1.0, 1.0, 1.0], 0.1
+    exact = coupled_oscillator_levels(omegas, coupling, 40)
+    H = grid_hamiltonian(coupled_oscillators(omegas, coupling, energy_unit="hbar*omega"),
+                         "ho:10").to_mpo()
+    window = (0.0, exact[9] - exact[0] + 0.01)
+    r = block_dmrg(H, window=window, block_size=4, n_guard=4, maxdim=24, tol=1e-9,
+                   energy_unit="hbar*omega")
+    want = exact[exact - exact[0] <= window[1]]
+    assert len(r.energies) == len(want)
+    assert np.abs(r.energies - want).max() < 1e-6
+    got, ref = group_multiplets(r.energies, 1e-4), group_multiplets(want, 1e-4)
+    assert got.size.tolist() == ref.size.tolist()
+    assert max(ref.size) >= 2 and got.spread.max() < 1e-6
+    for g in np.unique(got.group):  # each multiplet from one block
+        assert len(set(r.block[got.group == g])) == 1
+
+
+def test_random_mpo_many_levels_with_refinement():
+    H = qtn.MPO_rand_herm(6, 3, phys_dim=2, seed=4)
+    ref = np.linalg.eigvalsh(H.to_dense())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DMRGConvergenceWarning)
+        r = block_dmrg(H, n_states=16, block_size=5, n_guard=3, maxdim=(16, 32),
+                       refine_maxdim=32, tol=1e-10, nsweeps=30)
+    assert np.abs(r.energies - ref[:16]).max() < 1e-7
+    assert r.info["refine_sweeps"] and len(r.energies) == 16
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({}, "give n_states"),
+    ({"n_states": 0}, "positive integer"),
+    ({"window": (2.0, 1.0)}, "emin <= emax"),
+    ({"n_states": 2, "block_size": 20, "n_guard": 20}, "exceed the dimension"),
+    ({"n_states": 2, "maxdim": 2}, "below the"),
+    ({"n_states": 2, "initial": "magic"}, "unknown initial"),
+])
+def test_bad_input_rejected(kwargs, message):
+    H = qtn.MPO_rand_herm(3, 3, phys_dim=3, seed=1)
+    with pytest.raises(ValueError, match=message):
+        block_dmrg(H, **kwargs)
