@@ -51,7 +51,7 @@ def test_window_exact_with_multiplets(tmp_path, capsys):
                  "--json", str(out)]) == 0
     text = capsys.readouterr().out
     data = json.loads(out.read_text())
-    exc = np.array(data["excitations_cm1"])
+    exc = np.array(data["excitations"])
     assert len(exc) == 10 and exc.max() <= 3.1  # grew from 3 until the window closed
     m = data["multiplets"]
     assert m["size"] == [1, 2, 2, 1, 2, 2, 2, 2, 1, 1]
@@ -72,7 +72,7 @@ def test_block_method_window_matches_exact_levels(tmp_path):
                  "--refine-maxdim", "24", "--tol", "1e-8", "--json", str(out)]) == 0
     data = json.loads(out.read_text())
     want = exact[exact - exact[0] <= emax]
-    assert np.abs(np.array(data["energies_cm1"]) - want).max() < 1e-6
+    assert np.abs(np.array(data["energies"]) - want).max() < 1e-6
     assert data["solver"] == "dmrg/block" and data["residual_max"] < 1e-4
     from vibmpo.solvers.multiplets import group_multiplets
 

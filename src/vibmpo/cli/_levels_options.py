@@ -249,8 +249,8 @@ def multiplet_table(table: str, result, threshold: float) -> tuple[str, dict]:
     >>> from vibmpo.solvers.results import format_level_table, levels_result
     >>> r = levels_result([1.0, 2.0, 2.001], "hbar*omega", method="exact")
     >>> text, data = multiplet_table(format_level_table(r.energies, r.unit), r, 0.01)
-    >>> print(text.splitlines()[2])
-      1               2.0000                   1.0000  m1 x2 spread 0.001
+    >>> print(text.splitlines()[3])
+      1                   1.0000          2.0000  m1 x2 spread 0.001
     >>> data["group"]
     [0, 1, 1]
     """
@@ -258,8 +258,9 @@ def multiplet_table(table: str, result, threshold: float) -> tuple[str, dict]:
 
     m = group_multiplets(result.energies, threshold)
     lines = table.splitlines()
-    out = [lines[0] + f"  multiplet (levels within {threshold:g})"]
-    for i, line in enumerate(lines[1:]):
+    head = len(lines) - len(m.group)  # header lines above one row per level
+    out = lines[:head - 1] + [lines[head - 1] + f"  multiplet (levels within {threshold:g})"]
+    for i, line in enumerate(lines[head:]):
         tag = f"m{m.group[i]}"
         if m.size[i] > 1:
             tag += f" x{m.size[i]} spread {m.spread[i]:.3g}"
