@@ -173,7 +173,7 @@ def test_tdvp_rejects_bad_input(hh3, hh3_wavepacket):
     other = gaussian_wavepacket(grid_hamiltonian(henon_heiles(3), "ho:5").grids)
     with pytest.raises(ValueError, match="physical dimensions"):
         tdvp(H, other, 1.0, dt=0.1)
-    with pytest.warns(RuntimeWarning, match="method='adaptive'"):
+    with pytest.warns(RuntimeWarning, match="method='gse'"):
         tdvp(H, hh3_wavepacket, 0.1, dt=0.1, method="1site")
 
 
