@@ -114,9 +114,22 @@ class EffectiveOperator:
         c_out, wr, c_in = right.shape
         self._rm = np.ascontiguousarray(right.transpose(1, 2, 0)).reshape(wr * c_in, c_out)
 
+    def _apply_one_site(self, x):
+        """The hot path of TDVP: one site, one vector, three products and two copies."""
+        a, d, c = self.shape
+        wm = self._wm[0]
+        wl = wm.shape[1] // d
+        t = (self._lm @ x.reshape(a, d * c)).reshape(wl, a, d, c)
+        t = np.ascontiguousarray(t.transpose(0, 2, 1, 3)).reshape(wl * d, a * c)
+        t = _matmul_real_left(wm, t).reshape(d, -1, a, c)  # (s', w', a', c)
+        t = np.ascontiguousarray(t.transpose(2, 0, 1, 3)).reshape(a * d, -1)
+        return (t @ self._rm).reshape(x.shape)
+
     def _apply(self, x):
         """x: (a, s_1..s_n, c, m) -> same shape (``m`` vectors side by side)."""
         m = x.shape[-1]
+        if m == 1 and len(self.ws) == 1 and not self.penalties:
+            return self._apply_one_site(x)
         n = len(self.ws)
         a = self.shape[0]
         # t[w, a', s_1, .., s_n, c, m]
