@@ -186,7 +186,7 @@ def dmrg_case(args) -> dict:
         w = run_worker({**params, "seed": seed})
         if rn_exact is None:
             probe = run_worker({"task": "tdvp", "n_modes": 2, "lam": LAM, "nbas": nbas,
-                                "displace": 0.0, "dt": 0.1, "n_steps": 0, "maxdim": 4,
+                                "displace": 0.5, "dt": 0.1, "n_steps": 0, "maxdim": 4,
                                 "method": "tdvp_ps2"})
             h = sho_hamiltonian(probe["matrices"], n_modes, LAM)
             rn_exact = np.sort(spla.eigsh(h, k=nroots, which="SA", tol=1e-12)[0])
