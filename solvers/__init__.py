@@ -2,8 +2,10 @@
 
 Solvers are plain functions returning result dataclasses; they take Hamiltonians as
 quimb ``MatrixProductOperator`` objects (or, for the full-grid references, the operator
-layer's grid Hamiltonians) and never import JAX. DMRG and TDVP share one sweep engine
-(:mod:`vibmpo.solvers.sweep`) and differ only in the local step they pass to it.
+layer's grid Hamiltonians) and never import JAX. DMRG and TDVP share one sweep driver
+(:func:`vibmpo.solvers.sweep.run_sweeps`: schedules, directions, one/two-site splits,
+truncation, observers) and differ only in the local update they pass to it (Davidson
+eigenvectors vs Lanczos exponentials, :mod:`vibmpo.solvers.krylov`).
 """
 
 from .assign import Assignment, assign_states, ho_number_operators, one_site_densities

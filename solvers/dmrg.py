@@ -47,7 +47,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .krylov import davidson
 from .mps import (
+    compress,
     mpo_arrays,
     mpo_identity_shift,
     mps_arrays,
@@ -56,15 +58,17 @@ from .mps import (
 )
 from .sweep import (
     EffectiveOperator,
+    LocalUpdate,
     Projection,
+    Schedule,
     make_state,
     root_tensors,
-    sweep_one_site,
-    sweep_two_site,
+    run_sweeps,
+    schedule_values,
 )
 from .verify import check_info, verify_eigenpairs
 
-__all__ = ["DMRGResult", "dmrg", "davidson", "residual_norm", "DMRGConvergenceWarning"]
+__all__ = ["DMRGResult", "dmrg", "residual_norm", "DMRGConvergenceWarning"]
 
 METHODS = ("state-average", "sequential")
 INITIALS = ("auto", "configurations", "state-average", "random")
@@ -150,98 +154,6 @@ class DMRGResult:
 # --------------------------------------------------------------------------------------
 # local eigensolver
 # --------------------------------------------------------------------------------------
-def _orthonormalize(V, basis=None, *, drop=1e-10):
-    """Orthonormalise the columns of V (against ``basis`` first); drop tiny ones."""
-    for _ in range(2):
-        if basis is not None and basis.shape[1]:
-            V = V - basis @ (basis.conj().T @ V)
-        q, r = np.linalg.qr(V)
-        keep = np.abs(np.diag(r)) > drop * max(1.0, float(np.abs(np.diag(r)).max(initial=0)))
-        V = q[:, keep]
-    return V
-
-
-def davidson(matmat, diag, X0, *, tol=1e-10, maxiter=300, max_space=None):
-    r"""Lowest ``k`` eigenpairs of a Hermitian operator by block Davidson.
-
-    Parameters
-    ----------
-    matmat : callable
-        ``matmat(X)`` applies the operator to the columns of ``X`` (N x m).
-    diag : ndarray (N,)
-        Diagonal of the operator (preconditioner :math:`(D - \theta)^{-1}`).
-    X0 : ndarray (N, k)
-        Initial guesses; ``k`` sets the number of eigenpairs.
-    tol : float
-        Convergence when every residual :math:`\lVert A x - \theta x\rVert \le` ``tol``.
-
-    Returns
-    -------
-    (values, vectors, residual_norms, n_iter)
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> a = rng.standard_normal((60, 60)); a = a + a.T + np.diag(np.arange(60.0))
-    >>> w, v, r, _ = davidson(lambda x: a @ x, np.diag(a), rng.standard_normal((60, 3)))
-    >>> bool(np.allclose(w, np.linalg.eigvalsh(a)[:3]))
-    True
-    """
-    X0 = np.asarray(X0)
-    n, k = X0.shape
-    if k > n:
-        raise ValueError(f"asked for {k} eigenpairs of an operator of dimension {n}")
-    dtype = np.result_type(X0, diag, float)
-    max_space = max(max_space or 0, 3 * k + 12, 24)
-    max_space = min(max_space, n)
-    V = _orthonormalize(X0.astype(dtype))
-    if V.shape[1] < k:
-        rng = np.random.default_rng(0)
-        extra = rng.standard_normal((n, k - V.shape[1])).astype(dtype)
-        V = np.hstack([V, _orthonormalize(extra, V)])
-    AV = matmat(V)
-    theta = np.zeros(k)
-    rnorm = np.full(k, np.inf)
-    it = 0
-    best, stall = np.inf, 0
-    while it < maxiter:
-        it += 1
-        Hs = V.conj().T @ AV
-        Hs = 0.5 * (Hs + Hs.conj().T)
-        w, s = np.linalg.eigh(Hs)
-        theta, s = w[:k], s[:, :k]
-        X = V @ s
-        AX = AV @ s
-        R = AX - X * theta
-        rnorm = np.linalg.norm(R, axis=0)
-        if np.all(rnorm <= tol) or V.shape[1] >= n:
-            break
-        # stop when rounding errors stall the residual (it no longer decreases)
-        if rnorm.max() < 0.99 * best:
-            best, stall = float(rnorm.max()), 0
-        else:
-            stall += 1
-            if stall >= 25:
-                break
-        bad = rnorm > tol
-        denom = diag[:, None] - theta[None, bad]
-        small = np.abs(denom) < 1e-12
-        denom[small] = np.where(denom[small] >= 0, 1e-12, -1e-12)
-        T = R[:, bad] / denom
-        if V.shape[1] + T.shape[1] > max_space:
-            # restart with the current Ritz vectors (plus a few next ones)
-            nk = min(V.shape[1], k + max(2, k // 2))
-            Xr = V @ np.linalg.eigh(Hs)[1][:, :nk]
-            V = _orthonormalize(Xr)
-            AV = matmat(V)
-        T = _orthonormalize(T, V)
-        if T.shape[1] == 0:
-            break
-        V = np.hstack([V, T])
-        AV = np.hstack([AV, matmat(T)])
-    return theta, X, rnorm, it
-
-
 def _local_eig(op: EffectiveOperator, theta, tol):
     """k lowest eigenpairs of ``op`` starting from the k roots in ``theta``."""
     k = theta.shape[0]
@@ -265,30 +177,13 @@ def _local_eig(op: EffectiveOperator, theta, tol):
 # helpers
 # --------------------------------------------------------------------------------------
 def _schedule(value, name, cast=float):
-    vals = [value] if np.isscalar(value) or value is None else list(value)
-    if not vals:
-        raise ValueError(f"{name} schedule is empty; give a value or a non-empty sequence")
-    out = []
-    for v in vals:
-        if v is None:
-            out.append(None)
-            continue
-        v = cast(v)
-        if v < 0:
-            raise ValueError(f"{name} must be non-negative, got {v}")
-        out.append(v)
-    return out
-
-
-def _at(sched, s):
-    return sched[min(s, len(sched) - 1)]
+    return schedule_values(value, name, cast)
 
 
 def _ritz(st):
     """Rotate the centre roots to diagonalise H within their span; return energies."""
     c = st.center
-    op = EffectiveOperator(st.left[c], (st.mpo[c],), st.right[c],
-                           _penalties_of(st, c))
+    op = st.operator((c,))
     k = st.n_roots
     X = st.tensors[c].reshape(k, -1).T
     HX = op.matmat(X)
@@ -297,12 +192,6 @@ def _ritz(st):
     w, s = np.linalg.eigh(h)
     st.tensors[c] = (X @ s).T.reshape(st.tensors[c].shape)
     return w
-
-
-def _penalties_of(st, c):
-    from .sweep import _penalties
-
-    return _penalties(st, (c,))
 
 
 def _variance(tensors, mpo):
@@ -490,18 +379,8 @@ def _sum_of_products(U, conf, coef):
 
 
 def _compress(tensors, maxdim, cutoff=1e-12):
-    """SVD-compress an MPS (left-canonical QR sweep, then truncated SVDs right to left)."""
-    from .mps import left_canonicalize
-    from .sweep import truncated_svd
-
-    t, _ = left_canonicalize(tensors)
-    for i in range(len(t) - 1, 0, -1):
-        dl, d, dr = t[i].shape
-        u, s, vh, _ = truncated_svd(t[i].reshape(dl, d * dr), maxdim=maxdim, cutoff=cutoff)
-        t[i] = vh.reshape(-1, d, dr)
-        t[i - 1] = np.tensordot(t[i - 1], u * s, axes=(2, 0))
-    t[0] = t[0] / np.linalg.norm(t[0])
-    return t
+    """SVD-compress an MPS (see :func:`vibmpo.solvers.mps.compress`)."""
+    return compress(tensors, maxdim, cutoff)
 
 
 # --------------------------------------------------------------------------------------
@@ -509,67 +388,53 @@ def _compress(tensors, maxdim, cutoff=1e-12):
 # --------------------------------------------------------------------------------------
 def _run(mpo, tensors, k, *, maxdim, cutoff, nsites, expansion, nsweeps, tol, local_tol,
          projections, seed, verbose, label):
+    """DMRG sweeps on the shared driver: the local eigensolver plus a convergence observer."""
     rng = np.random.default_rng(seed)
     c0 = tensors[0]
     roots = None
     if k > 1:
         roots = np.concatenate([c0[None], rng.standard_normal((k - 1, *c0.shape))])
     st = make_state(tensors, mpo, center=0, roots=roots, projections=projections)
-    warm = max(len(maxdim), len(cutoff), len(nsites), len(expansion)) - 1
-    hist, trunc, bonds, times = [], [], [], []
-    last_de = np.inf
-    scale = [None]
-    conv = np.zeros(k, dtype=bool)
-    energies = None
+    schedule = Schedule(nsites=nsites, maxdim=maxdim, cutoff=cutoff, expansion=expansion)
+    rec = {"hist": [], "trunc": [], "bonds": [], "times": [], "energies": None,
+           "last_de": np.inf, "scale": None, "conv": np.zeros(k, dtype=bool),
+           "tic": time.perf_counter()}
 
     def step(theta, op, info):
-        if scale[0] is None:
-            scale[0] = float(np.abs(op.diagonal()).max()) or 1.0
-        e_scale = scale[0]
+        if rec["scale"] is None:
+            rec["scale"] = float(np.abs(op.diagonal()).max()) or 1.0
+        scale, energies = rec["scale"], rec["energies"]
+        e_scale = scale
         if energies is not None:
-            e_scale = max(float(np.abs(energies).max()), float(np.ptp(energies)),
-                          1e-4 * scale[0])
+            e_scale = max(float(np.abs(energies).max()), float(np.ptp(energies)), 1e-4 * scale)
         # never below what double precision can resolve for this operator (|diag| ~ norm)
         # (loose in the first sweep from a random state, then following the energy change)
         loose = 1e-3 if energies is None else 1e-5
-        r_tol = max(local_tol * e_scale, 1e-13 * scale[0], min(loose * e_scale, 0.1 * last_de))
-        w, v, _ = _local_eig(op, theta, r_tol)
-        return v
+        r_tol = max(local_tol * e_scale, 1e-13 * scale,
+                    min(loose * e_scale, 0.1 * rec["last_de"]))
+        return _local_eig(op, theta, r_tol)[1]
 
-    for s in range(nsweeps):
-        t0 = time.perf_counter()
-        ns = int(_at(nsites, s))
-        md = _at(maxdim, s)
-        md = None if md is None else int(md)
-        cut = _at(cutoff, s)
-        if ns == 2:
-            r1 = sweep_two_site(st, step, direction="lr", maxdim=md, cutoff=cut, sweep=s)
-            r2 = sweep_two_site(st, step, direction="rl", maxdim=md, cutoff=cut, sweep=s)
-        elif ns == 1:
-            ex = _at(expansion, s)
-            r1 = sweep_one_site(st, step, direction="lr", maxdim=md, cutoff=cut,
-                                expansion=ex, sweep=s)
-            r2 = sweep_one_site(st, step, direction="rl", maxdim=md, cutoff=cut,
-                                expansion=ex, sweep=s)
-        else:
-            raise ValueError(f"nsites must be 1 or 2, got {ns}")
+    def observe(s, st, records, settings):
         e = _ritz(st)
-        times.append(time.perf_counter() - t0)
-        trunc.append(max([r.discarded for r in r1 + r2], default=0.0))
-        bonds.append(max(st.bond_dims(), default=1))
-        if energies is not None:
-            de = np.abs(e - energies)
-            last_de = float(de.max())
-            conv = de < tol
-        energies = e
-        hist.append(e)
+        rec["times"].append(time.perf_counter() - rec["tic"])
+        rec["trunc"].append(max([r.discarded for r in records], default=0.0))
+        rec["bonds"].append(max(st.bond_dims(), default=1))
+        if rec["energies"] is not None:
+            de = np.abs(e - rec["energies"])
+            rec["last_de"] = float(de.max())
+            rec["conv"] = de < tol
+        rec["energies"] = e
+        rec["hist"].append(e)
         if verbose:
             print(f"[dmrg {label}] sweep {s}: E = {np.array2string(e[:6], precision=10)} "
-                  f"dE = {last_de:.2e} maxbond = {bonds[-1]} trunc = {trunc[-1]:.1e} "
-                  f"t = {times[-1]:.2f}s", flush=True)
-        if s >= warm and s >= 1 and conv.all():
-            break
-    return st, energies, conv, np.array(hist), np.array(trunc), np.array(bonds), np.array(times)
+                  f"dE = {rec['last_de']:.2e} maxbond = {rec['bonds'][-1]} "
+                  f"trunc = {rec['trunc'][-1]:.1e} t = {rec['times'][-1]:.2f}s", flush=True)
+        rec["tic"] = time.perf_counter()
+        return s >= schedule.n_warm and s >= 1 and bool(rec["conv"].all())
+
+    run_sweeps(st, LocalUpdate(step), schedule, nsweeps=nsweeps, observer=observe)
+    return (st, rec["energies"], rec["conv"], np.array(rec["hist"]), np.array(rec["trunc"]),
+            np.array(rec["bonds"]), np.array(rec["times"]))
 
 
 WARMUP_GUARD = 2  # extra warm-up roots above the requested ones (near-degenerate partners)

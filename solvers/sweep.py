@@ -46,6 +46,7 @@ from .mps import (
     overlap_right_step,
     right_canonicalize,
     right_env_step,
+    truncated_svd,
 )
 
 __all__ = [
@@ -57,8 +58,14 @@ __all__ = [
     "make_state",
     "sweep_two_site",
     "sweep_one_site",
-    "truncated_svd",
     "root_tensors",
+    "schedule_values",
+    "SweepSettings",
+    "Schedule",
+    "LocalUpdate",
+    "full_sweep",
+    "run_sweeps",
+    "expand_right_bases",
 ]
 
 
@@ -94,42 +101,73 @@ class EffectiveOperator:
         self.ws = tuple(ws)
         self.right = right
         self.penalties = list(penalties)
-        self._wt = [w.transpose(0, 3, 2, 1) for w in self.ws]  # (wl, s_in, s_out, wr)
         self.shape = (left.shape[0], *[w.shape[2] for w in self.ws], right.shape[0])
         self.size = int(np.prod(self.shape))
         self.dtype = np.result_type(left, right, *self.ws,
                                     *[p for _, p in self.penalties])
+        # contraction layouts fixed once per operator (one matrix product per tensor):
+        # L as (w a', a), each W as (s' w', w s), R as (w' c, c')
+        a_out, wl, a_in = left.shape
+        self._lm = np.ascontiguousarray(left.transpose(1, 0, 2)).reshape(wl * a_out, a_in)
+        self._wm = [np.ascontiguousarray(w.transpose(2, 1, 0, 3)).reshape(
+            w.shape[2] * w.shape[1], w.shape[0] * w.shape[3]) for w in self.ws]
+        c_out, wr, c_in = right.shape
+        self._rm = np.ascontiguousarray(right.transpose(1, 2, 0)).reshape(wr * c_in, c_out)
+
+    def _apply_one_site(self, x):
+        """The hot path of TDVP: one site, one vector, three products and two copies."""
+        a, d, c = self.shape
+        wm = self._wm[0]
+        wl = wm.shape[1] // d
+        t = (self._lm @ x.reshape(a, d * c)).reshape(wl, a, d, c)
+        t = np.ascontiguousarray(t.transpose(0, 2, 1, 3)).reshape(wl * d, a * c)
+        t = _matmul_real_left(wm, t).reshape(d, -1, a, c)  # (s', w', a', c)
+        t = np.ascontiguousarray(t.transpose(2, 0, 1, 3)).reshape(a * d, -1)
+        return (t @ self._rm).reshape(x.shape)
 
     def _apply(self, x):
-        """x: (m, *shape) -> (m, *shape)."""
+        """x: (a, s_1..s_n, c, m) -> same shape (``m`` vectors side by side)."""
+        m = x.shape[-1]
+        if m == 1 and len(self.ws) == 1 and not self.penalties:
+            return self._apply_one_site(x)
         n = len(self.ws)
-        t = np.tensordot(x, self.left, axes=([1], [2]))  # (m, s.., c, a, w)
-        for wt in self._wt:
-            t = np.tensordot(t, wt, axes=([t.ndim - 1, 1], [0, 1]))  # (m, .., c, a, .., s, w)
-        # t: (m, c, a, s_1..s_n, w)
-        t = np.tensordot(t, self.right, axes=([1, t.ndim - 1], [2, 1]))  # (m, a, s.., c)
+        a = self.shape[0]
+        # t[w, a', s_1, .., s_n, c, m]
+        t = (self._lm @ x.reshape(a, -1)).reshape(-1, a, *x.shape[1:])
+        # each site j: contract (w, s_j), new axes (s_j', w') in front; the primed site
+        # axes pile up in reverse order: t[w, s_j', .., s_1', a', s_{j+1}, .., c, m]
+        for j, wm in enumerate(self._wm):
+            t = np.moveaxis(t, j + 2, 1)  # (w, s_j, s_{j-1}', .., s_1', a', ..)
+            rest = t.shape[2:]
+            t = _matmul_real_left(wm, t.reshape(wm.shape[1], -1))
+            t = t.reshape(self.shape[j + 1], -1, *rest)  # (s_j', w', ...)
+            t = np.moveaxis(t, 0, 1)
+        # t[w, s_n', .., s_1', a', c, m] -> (a', s_1'.., s_n', m, w, c) @ R
+        wr = t.shape[0]
+        order = (n + 1, *range(n, 0, -1), n + 3, 0, n + 2)
+        t = t.transpose(order).reshape(-1, m, wr * x.shape[-2])
+        t = t @ self._rm  # (a' s', m, c')
+        t = np.swapaxes(t, 1, 2).reshape(x.shape)
         if self.penalties:
-            xf = x.reshape(x.shape[0], -1)
-            tf = t.reshape(xf.shape)
+            xf = x.reshape(-1, m)
+            tf = t.reshape(-1, m)
             for mu, p in self.penalties:
                 pf = p.reshape(-1)
-                tf += mu * np.outer(pf.conj() @ xf.T, pf).reshape(tf.shape)  # (m, N)
-            t = tf.reshape(t.shape)
-        del n
+                tf += mu * np.outer(pf, pf.conj() @ xf)
+            t = tf.reshape(x.shape)
         return t
 
     def matvec(self, x):
         """Apply to one tensor of shape :attr:`shape` (or a flat vector of that size)."""
         x = np.asarray(x)
-        out = self._apply(x.reshape(1, *self.shape))[0]
+        out = self._apply(x.reshape(*self.shape, 1))
         return out.reshape(x.shape)
 
     def matmat(self, X):
         """Apply to the columns of ``X`` (``size`` x m); returns ``size`` x m."""
         X = np.asarray(X)
-        m = X.shape[1]
-        out = self._apply(X.T.reshape(m, *self.shape))
-        return out.reshape(m, -1).T
+        out = self._apply(X.reshape(*self.shape, X.shape[1]))
+        return out.reshape(X.shape)
 
     def diagonal(self):
         """Diagonal of the effective operator, shape :attr:`shape` (Davidson preconditioner)."""
@@ -145,6 +183,15 @@ class EffectiveOperator:
     def dense(self):
         """Dense matrix (``size`` x ``size``); for small problems and tests."""
         return self.matmat(np.eye(self.size, dtype=self.dtype))
+
+
+def _matmul_real_left(a, b):
+    """``a @ b`` for a real ``a`` and a complex ``b`` as one real product (half the work)."""
+    if np.iscomplexobj(b) and not np.iscomplexobj(a):
+        b = np.ascontiguousarray(b)
+        out = a @ b.view(np.float64).reshape(b.shape[0], -1)
+        return out.view(np.complex128).reshape(a.shape[0], *b.shape[1:])
+    return a @ b
 
 
 # --------------------------------------------------------------------------------------
@@ -272,10 +319,68 @@ class SweepState:
 
     def bond_dims(self):
         """Bond dimensions between neighbouring sites."""
+        return [self.tensors[i].shape[-1] for i in range(self.n_sites - 1)]
+
+    def operator(self, sites=None) -> EffectiveOperator:
+        """The effective operator of a window of consecutive ``sites`` (default: the
+        centre; ``()`` is not allowed, use :meth:`bond_operator`), with the penalty
+        terms of the projections. The environments left of ``sites[0]`` and right of
+        ``sites[-1]`` must be current (the window contains or touches the centre).
+
+        Examples
+        --------
+        >>> import quimb.tensor as qtn
+        >>> from vibmpo.solvers.mps import mpo_arrays, random_mps
+        >>> W = mpo_arrays(qtn.MPO_rand_herm(4, 3, phys_dim=2, seed=0))
+        >>> st = make_state(random_mps([2] * 4, 4, seed=0), W, center=1)
+        >>> st.operator().shape, st.operator((1, 2)).shape
+        ((2, 2, 4), (2, 2, 2, 2))
+        """
+        sites = (self.center,) if sites is None else tuple(int(i) for i in sites)
+        if not sites or list(sites) != list(range(sites[0], sites[-1] + 1)):
+            raise ValueError(f"sites must be consecutive and non-empty, got {sites}")
+        if self.left[sites[0]] is None or self.right[sites[-1]] is None:
+            raise ValueError(f"the environments of sites {sites} are not current; the "
+                             f"window must contain or touch the centre {self.center}")
+        return EffectiveOperator(self.left[sites[0]], [self.mpo[i] for i in sites],
+                                 self.right[sites[-1]], self.penalty_terms(sites))
+
+    def bond_operator(self, bond: int) -> EffectiveOperator:
+        """The zero-site effective operator on the bond between ``bond`` and ``bond + 1``
+        (needs ``left[bond + 1]`` and ``right[bond]``, i.e. a centre moving across it).
+
+        Examples
+        --------
+        >>> import quimb.tensor as qtn
+        >>> from vibmpo.solvers.mps import mpo_arrays, random_mps
+        >>> W = mpo_arrays(qtn.MPO_rand_herm(3, 2, phys_dim=2, seed=0))
+        >>> st = make_state(random_mps([2] * 3, 2, seed=0), W, center=0)
+        >>> st.right[0].shape
+        (2, 2, 2)
+        """
+        return EffectiveOperator(self.left[bond + 1], (), self.right[bond])
+
+    def penalty_terms(self, sites) -> list:
+        r"""Rank-one terms :math:`(\mu, p)` of the projections on the window ``sites``.
+
+        Examples
+        --------
+        >>> import quimb.tensor as qtn
+        >>> from vibmpo.solvers.mps import mpo_arrays, random_mps
+        >>> W = mpo_arrays(qtn.MPO_rand_herm(3, 2, phys_dim=2, seed=0))
+        >>> phi = random_mps([2] * 3, 2, seed=1)
+        >>> st = make_state(random_mps([2] * 3, 2, seed=0), W, projections=[Projection(phi, 2.0)])
+        >>> [(mu, p.shape) for mu, p in st.penalty_terms((0,))]
+        [(2.0, (1, 2, 2))]
+        """
         out = []
-        for i in range(self.n_sites - 1):
-            a = self.tensors[i]
-            out.append(a.shape[-1])
+        i0, i1 = sites[0], sites[-1]
+        for p in self.projections:
+            v = p.left[i0].conj().T  # (a_psi, x_phi)
+            for i in sites:
+                v = np.tensordot(v, p.tensors[i], axes=([v.ndim - 1], [0]))
+            v = np.tensordot(v, p.right[i1].conj(), axes=([v.ndim - 1], [0]))
+            out.append((p.weight, v))
         return out
 
 
@@ -385,55 +490,11 @@ def root_tensors(st: SweepState, root: int = 0) -> list[np.ndarray]:
 
 
 def _penalties(st: SweepState, sites):
-    out = []
-    i0, i1 = sites[0], sites[-1]
-    for p in st.projections:
-        v = p.left[i0].conj()  # (x_phi, a_psi) -> conj
-        v = v.T  # (a, x)
-        for i in sites:
-            v = np.tensordot(v, p.tensors[i], axes=([v.ndim - 1], [0]))
-        v = np.tensordot(v, p.right[i1].conj(), axes=([v.ndim - 1], [0]))
-        out.append((p.weight, v))
-    return out
+    return st.penalty_terms(sites)
 
 
 def _operator(st: SweepState, sites) -> EffectiveOperator:
-    return EffectiveOperator(st.left[sites[0]], [st.mpo[i] for i in sites],
-                             st.right[sites[-1]], _penalties(st, sites))
-
-
-# --------------------------------------------------------------------------------------
-# truncation
-# --------------------------------------------------------------------------------------
-def truncated_svd(m, *, maxdim=None, cutoff=0.0, mindim=1):
-    r"""SVD ``m = U S Vh`` keeping at most ``maxdim`` values and discarding the smallest
-    while the discarded weight :math:`\sum_{\rm disc} s^2 / \sum s^2 \le` ``cutoff``.
-
-    Returns ``(U, S, Vh, discarded_weight)``.
-
-    Examples
-    --------
-    >>> u, s, vh, eps = truncated_svd(np.diag([1.0, 1e-3, 1e-9]), cutoff=1e-12)
-    >>> s.shape, eps < 1e-12
-    ((2,), True)
-    """
-    try:
-        u, s, vh = np.linalg.svd(m, full_matrices=False)
-    except np.linalg.LinAlgError:  # pragma: no cover - rare LAPACK failure
-        import scipy.linalg
-
-        u, s, vh = scipy.linalg.svd(m, full_matrices=False, lapack_driver="gesvd")
-    w = s * s
-    total = float(w.sum())
-    if total == 0.0:
-        return u[:, :1], s[:1], vh[:1], 0.0
-    # tail[j] = weight discarded when keeping j values
-    tail = np.concatenate([np.cumsum(w[::-1])[::-1], [0.0]]) / total
-    keep = int(np.argmax(tail <= cutoff)) if cutoff > 0 else int(np.count_nonzero(s))
-    keep = max(keep, 1, min(mindim, len(s)))
-    if maxdim is not None:
-        keep = min(keep, int(maxdim))
-    return u[:, :keep], s[:keep], vh[:keep], float(tail[keep])
+    return st.operator(sites)
 
 
 # --------------------------------------------------------------------------------------
@@ -579,7 +640,12 @@ def sweep_one_site(st: SweepState, step: LocalStep, *, direction: str, maxdim=No
         if last:
             st.tensors[i] = theta
             break
-        use_svd = maxdim is not None or cutoff > 0 or expansion > 0 or k > 1
+        # the one rule for one-site splits: QR (exact, norm- and energy-conserving)
+        # unless the split must truncate or enrich: several roots, subspace expansion,
+        # a discarded-weight cutoff or a bond above maxdim
+        bond = b if direction == "lr" else a
+        use_svd = (k > 1 or expansion > 0 or cutoff > 0
+                   or (maxdim is not None and bond > maxdim))
         if direction == "lr":
             m = theta.transpose(1, 2, 0, 3).reshape(a * d, k * b)
             if use_svd:
@@ -600,7 +666,7 @@ def sweep_one_site(st: SweepState, step: LocalStep, *, direction: str, maxdim=No
             _update_left(st, i)
             c = c.reshape(-1, k, b).transpose(1, 0, 2)  # (k, D', b)
             if bond_step is not None:
-                op0 = EffectiveOperator(st.left[i + 1], (), st.right[i])
+                op0 = st.bond_operator(i)
                 c = bond_step(c, op0, StepInfo((i, i + 1), direction, sweep))
             nxt = np.tensordot(c, st.tensors[i + 1], axes=([2], [0]))
             st.tensors[i + 1] = nxt
@@ -627,10 +693,249 @@ def sweep_one_site(st: SweepState, step: LocalStep, *, direction: str, maxdim=No
             _update_right(st, i)
             c = c.reshape(k, a, -1)  # (k, a, D')
             if bond_step is not None:
-                op0 = EffectiveOperator(st.left[i], (), st.right[i - 1])
+                op0 = st.bond_operator(i - 1)
                 c = bond_step(c, op0, StepInfo((i - 1, i), direction, sweep))
             prv = np.tensordot(st.tensors[i - 1], c, axes=([2], [1]))  # (a0, s, k, D')
             st.tensors[i - 1] = prv.transpose(2, 0, 1, 3)
             st.center = i - 1
             records.append(StepRecord((i,), i - 1, vh.shape[0], eps))
     return records
+
+
+# --------------------------------------------------------------------------------------
+# the sweep driver: schedules, local updates, observers
+# --------------------------------------------------------------------------------------
+def schedule_values(value, name: str, cast=float) -> list:
+    """A schedule as a non-empty list: a scalar or a sequence (per sweep, last repeats).
+
+    ``None`` entries stay ``None`` (e.g. no bond-dimension limit); negative ones raise.
+
+    Examples
+    --------
+    >>> schedule_values((8, 16), "maxdim", int), schedule_values(1e-12, "cutoff")
+    ([8, 16], [1e-12])
+    """
+    vals = [value] if np.isscalar(value) or value is None else list(value)
+    if not vals:
+        raise ValueError(f"{name} schedule is empty; give a value or a non-empty sequence")
+    out = []
+    for v in vals:
+        if v is None:
+            out.append(None)
+            continue
+        v = cast(v)
+        if v < 0:
+            raise ValueError(f"{name} must be non-negative, got {v}")
+        out.append(v)
+    return out
+
+
+@dataclass(frozen=True)
+class SweepSettings:
+    """Settings of one sweep: 1 or 2 sites, bond-dimension limit, cutoff, expansion.
+
+    Examples
+    --------
+    >>> SweepSettings(nsites=1, maxdim=16)
+    SweepSettings(nsites=1, maxdim=16, cutoff=0.0, expansion=0.0)
+    """
+
+    nsites: int = 2
+    maxdim: int | None = None
+    cutoff: float = 0.0
+    expansion: float = 0.0
+
+
+class Schedule:
+    """Per-sweep :class:`SweepSettings` from schedules ("scalar or sequence, last repeats").
+
+    Examples
+    --------
+    >>> sch = Schedule(nsites=(2, 1), maxdim=(8, 16, 32), cutoff=1e-12)
+    >>> sch.at(0), sch.at(5).maxdim, sch.n_warm
+    (SweepSettings(nsites=2, maxdim=8, cutoff=1e-12, expansion=0.0), 32, 2)
+    """
+
+    def __init__(self, *, nsites=2, maxdim=None, cutoff=0.0, expansion=0.0):
+        self.values = dict(nsites=schedule_values(nsites, "nsites", int),
+                           maxdim=schedule_values(maxdim, "maxdim", int),
+                           cutoff=schedule_values(cutoff, "cutoff"),
+                           expansion=schedule_values(expansion, "expansion"))
+        if any(v not in (1, 2) for v in self.values["nsites"]):
+            raise ValueError(f"nsites must contain only 1 and 2, got {self.values['nsites']}")
+
+    @property
+    def n_warm(self) -> int:
+        """First sweep at which every schedule has reached its last value."""
+        return max(len(v) for v in self.values.values()) - 1
+
+    def at(self, sweep: int) -> SweepSettings:
+        """Settings of sweep number ``sweep`` (0-based)."""
+        v = {k: vals[min(sweep, len(vals) - 1)] for k, vals in self.values.items()}
+        return SweepSettings(nsites=int(v["nsites"]), maxdim=v["maxdim"],
+                             cutoff=float(v["cutoff"] or 0.0),
+                             expansion=float(v["expansion"] or 0.0))
+
+    def __call__(self, sweep: int, st: SweepState) -> SweepSettings:
+        return self.at(sweep)
+
+
+@dataclass(frozen=True)
+class LocalUpdate:
+    """What a solver hands the driver: its local steps.
+
+    ``forward`` acts on every (one- or two-site) centre tensor (DMRG: lowest
+    eigenvectors; TDVP: :math:`e^{-iH_\\mathrm{eff}\\delta t/2}`); ``backward``, if given,
+    on the bond matrix (one-site sweeps) or the new one-site centre (two-site sweeps)
+    after each split (TDVP's backward steps); ``prepare(st, settings)`` runs before each
+    sweep (e.g. a basis expansion).
+
+    Examples
+    --------
+    >>> LocalUpdate(lambda theta, op, info: theta).backward is None
+    True
+    """
+
+    forward: Callable
+    backward: Callable | None = None
+    prepare: Callable | None = None
+
+
+def full_sweep(st: SweepState, update: LocalUpdate, settings: SweepSettings, *,
+               sweep: int = 0) -> list[StepRecord]:
+    """One sweep: a left-to-right then a right-to-left half sweep (centre 0 -> 0).
+
+    Examples
+    --------
+    >>> import quimb.tensor as qtn
+    >>> from vibmpo.solvers.mps import mpo_arrays, random_mps
+    >>> W = mpo_arrays(qtn.MPO_rand_herm(3, 2, phys_dim=2, seed=0))
+    >>> st = make_state(random_mps([2] * 3, 2, seed=0), W)
+    >>> recs = full_sweep(st, LocalUpdate(lambda t, op, info: t), SweepSettings(nsites=2))
+    >>> [r.bond for r in recs], st.center
+    ([0, 1, 1, 0], 0)
+    """
+    if update.prepare is not None:
+        update.prepare(st, settings)
+    records = []
+    for direction in ("lr", "rl"):
+        if settings.nsites == 2 and st.n_sites > 1:
+            records += sweep_two_site(st, update.forward, direction=direction,
+                                      maxdim=settings.maxdim, cutoff=settings.cutoff,
+                                      site_step=update.backward, sweep=sweep)
+        else:
+            records += sweep_one_site(st, update.forward, direction=direction,
+                                      maxdim=settings.maxdim, cutoff=settings.cutoff,
+                                      expansion=settings.expansion,
+                                      bond_step=update.backward, sweep=sweep)
+    return records
+
+
+def run_sweeps(st: SweepState, update: LocalUpdate, schedule, *, nsweeps: int,
+               observer: Callable | None = None, first: int = 0) -> int:
+    """The sweep driver shared by DMRG and TDVP.
+
+    Runs up to ``nsweeps`` sweeps (:func:`full_sweep`); the settings of sweep ``s`` come
+    from ``schedule`` (a :class:`Schedule` or a callable ``(s, st) -> SweepSettings``);
+    after each sweep ``observer(s, st, records, settings)`` is called and may return
+    ``True`` to stop. Returns the number of sweeps run.
+
+    Examples
+    --------
+    A small two-site DMRG that stops once the energy is stationary:
+
+    >>> import quimb.tensor as qtn
+    >>> from vibmpo.solvers.mps import mpo_arrays, mpo_to_dense, mps_expectation, random_mps
+    >>> W = mpo_arrays(qtn.MPO_rand_herm(4, 3, phys_dim=2, seed=0))
+    >>> def lowest(theta, op, info):
+    ...     return np.linalg.eigh(op.dense())[1][:, 0].reshape(theta.shape)
+    >>> energies = []
+    >>> def observe(s, st, records, settings):
+    ...     energies.append(mps_expectation(root_tensors(st), W))
+    ...     return len(energies) > 1 and abs(energies[-1] - energies[-2]) < 1e-12
+    >>> st = make_state(random_mps([2] * 4, 2, seed=0), W)
+    >>> n = run_sweeps(st, LocalUpdate(lowest), Schedule(maxdim=4), nsweeps=10,
+    ...                observer=observe)
+    >>> bool(np.isclose(energies[-1], np.linalg.eigvalsh(mpo_to_dense(W))[0])), n < 10
+    (True, True)
+    """
+    for s in range(first, first + int(nsweeps)):
+        settings = schedule(s, st)
+        records = full_sweep(st, update, settings, sweep=s)
+        if observer is not None and observer(s, st, records, settings):
+            return s - first + 1
+    return int(nsweeps)
+
+
+# --------------------------------------------------------------------------------------
+# global subspace expansion
+# --------------------------------------------------------------------------------------
+def expand_right_bases(st: SweepState, vectors: Sequence[Sequence[np.ndarray]],
+                       targets: Sequence[int], *, rel_tol: float = 1e-12) -> list[int]:
+    r"""Enlarge the right bases of a state (centre at site 0) without changing it.
+
+    Global subspace expansion (Yang & White, PRB 102, 094315 (2020)): going right to
+    left, the basis of site ``i`` (the rows of its right-orthonormal tensor, bond
+    ``i - 1``) is extended by the dominant directions of the reduced density matrix of
+    the ``vectors`` (e.g. Krylov vectors :math:`H|\psi\rangle, H^2|\psi\rangle`, each
+    normalised), projected onto the complement of the current basis, up to
+    ``targets[i - 1]`` states. The new rows meet zero columns in site ``i - 1``, so
+    :math:`|\psi\rangle` is unchanged while later one-site steps can populate them.
+    Right environments are rebuilt. Returns the new bond dimensions.
+
+    Examples
+    --------
+    A product state's bonds grow to hold :math:`H|\psi\rangle` and the state is kept:
+
+    >>> import quimb.tensor as qtn
+    >>> from vibmpo.solvers.mps import mpo_apply, mpo_arrays, mps_to_dense, product_mps
+    >>> W = mpo_arrays(qtn.MPO_rand_herm(4, 3, phys_dim=2, seed=0))
+    >>> psi = product_mps([np.array([1.0, 0.0])] * 4)
+    >>> st = make_state(psi, W)
+    >>> expand_right_bases(st, [mpo_apply(W, psi)], [4, 4, 4])
+    [2, 4, 2]
+    >>> bool(np.allclose(mps_to_dense(root_tensors(st)), mps_to_dense(psi)))
+    True
+    """
+    if st.center != 0:
+        raise ValueError(f"expand_right_bases needs the centre at site 0, it is at {st.center}")
+    n = st.n_sites
+    # no bond can usefully exceed the dimension of the sites on its left
+    left_full = np.cumsum(np.log([a.shape[-2] for a in st.tensors]))
+    vecs = [left_canonicalize(list(v))[0] for v in vectors]
+    overlaps = [np.ones((1, 1), dtype=np.result_type(st.tensors[-1], v[-1])) for v in vecs]
+    for i in range(n - 1, 0, -1):
+        b = st.tensors[i]
+        dl, d, dr = b.shape
+        bm = b.reshape(dl, d * dr)
+        blocks = []
+        for v, o in zip(vecs, overlaps, strict=True):
+            m = np.tensordot(v[i], o, axes=([2], [1])).reshape(v[i].shape[0], d * dr)
+            nrm = np.linalg.norm(m)
+            if nrm > 0:
+                blocks.append(m / nrm)
+        cap = int(min(np.exp(min(left_full[i - 1], np.log(2**31))) + 0.5, d * dr))
+        want = min(int(targets[i - 1]), cap) - dl
+        if want > 0 and blocks:
+            m = np.vstack(blocks)
+            for _ in range(2):
+                m = m - (m @ bm.conj().T) @ bm
+            _, s, vh = np.linalg.svd(m, full_matrices=False)
+            keep = int(np.count_nonzero(s > rel_tol * max(1.0, float(s[0]) if s.size else 0)))
+            new = vh[: min(want, keep)]
+            if new.shape[0]:
+                new = new.astype(np.result_type(bm, new), copy=False)
+                bm = np.vstack([bm, new])
+                st.tensors[i] = bm.reshape(-1, d, dr)
+                prev = st.tensors[i - 1]
+                pad = [(0, 0)] * (prev.ndim - 1) + [(0, new.shape[0])]
+                st.tensors[i - 1] = np.pad(prev, pad)
+        b = st.tensors[i]
+        overlaps = [np.tensordot(np.tensordot(b.conj(), o, axes=([2], [0])), v[i],
+                                 axes=([1, 2], [1, 2])) for v, o in zip(vecs, overlaps,
+                                                                         strict=True)]
+    for i in range(n - 1, 0, -1):
+        st.right[i - 1] = right_env_step(st.right[i], st.tensors[i], st.mpo[i])
+    for p in st.projections:
+        _init_projection(st, p)
+    return st.bond_dims()

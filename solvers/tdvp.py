@@ -20,6 +20,16 @@ dimension, conserving norm and energy to the accuracy of the Krylov exponentials
 ``method="adaptive"`` runs two-site steps until every bond has reached
 ``min(maxdim, exact bond dimension)`` and one-site steps afterwards (so one-site TDVP
 cannot get stuck at the initial, e.g. product-state, bond dimension).
+``method="gse"`` (the default) runs one-site steps only and grows the bonds by global
+subspace expansion (Yang & White, PRB 102, 094315 (2020)): while some bond is below
+``min(maxdim, exact)``, each step first enlarges the bond bases by the dominant
+directions of the Krylov vectors :math:`H|\psi\rangle, \ldots, H^K|\psi\rangle`
+(``gse_krylov = K``, compressed to ``2 maxdim``) without changing :math:`|\psi\rangle`
+(:func:`vibmpo.solvers.sweep.expand_right_bases`); one-site steps then populate them.
+It is the default by measurement: Henon-Heiles 4-D (16-point grids, bond dimension
+20, 200 steps of 0.1, the case of ``benchmarks/tdvp_vs_renormalizer.py``) took 24 s
+(error of C(t) 1.5e-7) against 99 s (1.1e-7) for ``"adaptive"``, one after the other
+on the same (loaded) machine.
 All local exponentials are Lanczos exponentials (:func:`vibmpo.solvers.krylov.expm_krylov`).
 
 Inputs are quimb objects (``MatrixProductOperator`` with upper indices ``k{i}`` and lower
@@ -40,6 +50,8 @@ import numpy as np
 
 from vibmpo.solvers.krylov import expm_krylov
 from vibmpo.solvers.mps import (
+    compress,
+    mpo_apply,
     mpo_arrays,
     mps_arrays,
     mps_expectation,
@@ -47,17 +59,18 @@ from vibmpo.solvers.mps import (
     to_quimb_mps,
 )
 from vibmpo.solvers.sweep import (
-    EffectiveOperator,
+    LocalUpdate,
+    SweepSettings,
+    expand_right_bases,
     make_state,
     root_tensors,
-    sweep_one_site,
-    sweep_two_site,
+    run_sweeps,
 )
 
 __all__ = ["TDVPResult", "TDVP_METHODS", "tdvp", "time_grid"]
 
 #: Integrators accepted by :func:`tdvp`.
-TDVP_METHODS = ("2site", "1site", "adaptive")
+TDVP_METHODS = ("gse", "adaptive", "2site", "1site")
 
 
 @dataclass(frozen=True)
@@ -84,7 +97,8 @@ class TDVPResult:
     max_bond : numpy.ndarray of int
         Largest bond dimension at each time.
     methods : list of str
-        Integrator used for each step (``"2site"`` or ``"1site"``).
+        Integrator used for each step (``"2site"``, ``"1site"`` or ``"gse"``: a one-site
+        step after a subspace expansion).
     observables : dict of str to numpy.ndarray
         Requested expectation values at each time.
     states : dict of float to quimb MatrixProductState
@@ -187,27 +201,28 @@ def time_grid(t_final: float, dt: float, save_times=None):
 
 
 class _Propagator:
-    """TDVP on the shared sweep engine: local Krylov steps plus bookkeeping."""
+    """TDVP on the shared sweep driver: local Krylov steps, basis expansion, bookkeeping."""
 
     def __init__(self, tensors, mpo, *, maxdim, cutoff, expansion, krylov_dim, krylov_tol,
-                 imaginary):
+                 imaginary, gse_krylov=2):
         self.st = make_state(tensors, mpo, center=0)
+        self.mpo = list(mpo)
         self.maxdim = maxdim
         self.cutoff = cutoff
         self.expansion = expansion
         self.kdim = krylov_dim
         self.ktol = krylov_tol
         self.imaginary = imaginary
+        self.gse_krylov = gse_krylov
         self.n_matvec = 0
         self.log_norm = 0.0
         self.n = len(tensors)
+        self.dt = 0.0
         logd = np.cumsum(np.log([a.shape[1] for a in tensors]))
         # exact (untruncated) bond dimensions, capped to avoid overflow
         self.full = [int(np.exp(min(logd[i], logd[-1] - logd[i], np.log(1e9))) + 0.5)
                      for i in range(self.n - 1)]
-
-    def _tau(self, dt):
-        return -dt if self.imaginary else -1j * dt
+        self.targets = [min(self.maxdim, f) for f in self.full]
 
     def _expm(self, op, x, tau):
         out, info = expm_krylov(op.matvec, x, tau, krylov_dim=self.kdim, tol=self.ktol,
@@ -219,28 +234,52 @@ class _Propagator:
             out = out / nrm
         return out
 
-    def _stepper(self, tau):
-        def step(theta, op, info):
-            return self._expm(op, theta[0], tau)[None]
-        return step
+    def _tau(self, sign):
+        half = sign * self.dt / 2.0
+        return -half if self.imaginary else -1j * half
 
-    def step(self, dt, two_site):
-        """One symmetric second-order step; returns the discarded weight."""
-        fwd = self._stepper(self._tau(dt / 2.0))
-        back = self._stepper(-self._tau(dt / 2.0))
-        disc = 0.0
-        for direction in ("lr", "rl"):
-            if two_site and self.n > 1:
-                recs = sweep_two_site(self.st, fwd, direction=direction, maxdim=self.maxdim,
-                                      cutoff=self.cutoff, site_step=back)
-            else:
-                recs = sweep_one_site(
-                    self.st, fwd, direction=direction, bond_step=back,
-                    maxdim=self.maxdim if self.expansion > 0 else None,
-                    cutoff=self.cutoff if self.expansion > 0 else 0.0,
-                    expansion=self.expansion)
-            disc += sum(r.discarded for r in recs)
-        return disc
+    def _forward(self, theta, op, info):
+        return self._expm(op, theta[0], self._tau(1.0))[None]
+
+    def _backward(self, theta, op, info):
+        return self._expm(op, theta[0], self._tau(-1.0))[None]
+
+    def _expand(self, st, settings):
+        """Global subspace expansion while some bond is below ``min(maxdim, exact)``."""
+        if self.saturated():
+            return
+        psi = root_tensors(st, 0)
+        vecs, v = [], psi
+        for _ in range(self.gse_krylov):
+            v = compress(mpo_apply(self.mpo, v), maxdim=2 * self.maxdim, cutoff=1e-14)
+            vecs.append(v)
+        expand_right_bases(st, vecs, self.targets)
+
+    def update(self, gse):
+        return LocalUpdate(self._forward, self._backward, self._expand if gse else None)
+
+    def settings(self, two_site):
+        """Sweep settings of one step: two-site steps truncate to ``maxdim``/``cutoff``;
+        one-site steps keep their bonds (QR splits) unless subspace expansion is on."""
+        if two_site and self.n > 1:
+            return SweepSettings(nsites=2, maxdim=self.maxdim, cutoff=self.cutoff)
+        if self.expansion > 0:
+            return SweepSettings(nsites=1, maxdim=self.maxdim, cutoff=self.cutoff,
+                                 expansion=self.expansion)
+        return SweepSettings(nsites=1)
+
+    def step(self, dt, two_site, *, gse=False, n_sub=1):
+        """One (or ``n_sub``) symmetric second-order steps; returns the discarded weight."""
+        self.dt = dt / n_sub
+        settings = self.settings(two_site)
+        disc = [0.0]
+
+        def observe(s, st, records, settings):
+            disc[0] += sum(r.discarded for r in records)
+
+        run_sweeps(self.st, self.update(gse), lambda s, st: settings, nsweeps=n_sub,
+                   observer=observe)
+        return disc[0]
 
     # measurements -----------------------------------------------------------------------
     @property
@@ -256,17 +295,15 @@ class _Propagator:
 
     def energy(self):
         st = self.st
-        j = st.center
-        a = st.tensors[j][0]
-        op = EffectiveOperator(st.left[j], (st.mpo[j],), st.right[j])
+        a = st.tensors[st.center][0]
+        op = st.operator()
         return float(np.vdot(a, op.matvec(a)).real / np.vdot(a, a).real)
 
     def bonds(self):
         return self.st.bond_dims()
 
     def saturated(self):
-        return all(b >= min(self.maxdim, f) for b, f in zip(self.bonds(), self.full,
-                                                             strict=True))
+        return all(b >= t for b, t in zip(self.bonds(), self.targets, strict=True))
 
 
 def _is_real(arrays):
@@ -320,12 +357,12 @@ def _self_overlap(tensors):
     return complex(mps_overlap([a.conj() for a in tensors], tensors))
 
 
-def tdvp(H, psi0, t_final: float, *, dt: float, method: str = "adaptive",
+def tdvp(H, psi0, t_final: float, *, dt: float, method: str = "gse",
          maxdim: int = 64, cutoff: float = 1e-12, expansion: float = 0.0,
          imaginary: bool = False,
          observables: dict | None = None, save_times: Sequence[float] | None = None,
          krylov_dim: int = 40, krylov_tol: float = 1e-12, growth_substeps: int = 1,
-         progress: bool = False,
+         gse_krylov: int = 2, progress: bool = False,
          callback: Callable | None = None) -> TDVPResult:
     r"""Propagate an MPS in real or imaginary time with TDVP.
 
@@ -340,9 +377,10 @@ def tdvp(H, psi0, t_final: float, *, dt: float, method: str = "adaptive",
         with negative ``dt`` propagates backward.
     dt : float
         Time step; ``t_final / dt`` must be a positive integer.
-    method : {"adaptive", "2site", "1site"}, optional
-        Integrator (see the module docstring). ``"1site"`` keeps the bond dimensions of
-        ``psi0``; ``"adaptive"`` (default) grows them with two-site steps first.
+    method : {"gse", "adaptive", "2site", "1site"}, optional
+        Integrator (see the module docstring). ``"gse"`` (default) is one-site TDVP whose
+        bonds grow by global subspace expansion; ``"1site"`` keeps the bond dimensions of
+        ``psi0``; ``"adaptive"`` grows them with two-site steps first.
     maxdim : int, optional
         Largest bond dimension of two-site steps (default 64).
     cutoff : float, optional
@@ -364,10 +402,14 @@ def tdvp(H, psi0, t_final: float, *, dt: float, method: str = "adaptive",
     krylov_dim, krylov_tol : optional
         Lanczos settings of each local exponential.
     growth_substeps : int, optional
-        Split each two-site step taken while the bonds are still growing (not yet at
-        ``min(maxdim, exact)``) into this many sub-steps (default 1). Starting from a
+        Split each step taken while the bonds are still growing (not yet at
+        ``min(maxdim, exact)``; two-site steps of ``"adaptive"``/``"2site"``, expanded
+        one-site steps of ``"gse"``) into this many sub-steps (default 1). Starting from a
         product state the first steps carry the largest projection error; e.g. 10
         sub-steps cut it several-fold at little cost, since growth lasts a few steps.
+    gse_krylov : int, optional
+        Number of Krylov vectors :math:`H^k|\psi\rangle` the ``"gse"`` expansion draws
+        its new directions from (default 2).
     progress : bool, optional
         Show a tqdm progress bar.
     callback : callable, optional
@@ -380,7 +422,7 @@ def tdvp(H, psi0, t_final: float, *, dt: float, method: str = "adaptive",
     Raises
     ------
     ValueError
-        Bad ``t_final``/``dt`` (message says how to fix), unknown ``method``, or ``H``
+        Bad ``t_final``/``dt`` (message says how to fix), unknown ``method``, ``H``
         and ``psi0`` of different lengths or physical dimensions.
 
     Examples
@@ -400,6 +442,8 @@ def tdvp(H, psi0, t_final: float, *, dt: float, method: str = "adaptive",
         raise ValueError(f"cutoff must be in [0, 1), got {cutoff}")
     if int(growth_substeps) < 1:
         raise ValueError(f"growth_substeps must be >= 1, got {growth_substeps}")
+    if int(gse_krylov) < 1:
+        raise ValueError(f"gse_krylov must be >= 1, got {gse_krylov}")
     if not float(expansion) >= 0.0:
         raise ValueError(f"expansion must be >= 0, got {expansion}")
     n_steps, save_steps = time_grid(t_final, dt, save_times)
@@ -428,14 +472,15 @@ def tdvp(H, psi0, t_final: float, *, dt: float, method: str = "adaptive",
     t_start = _time.perf_counter()
     pr = _Propagator(A, W, maxdim=int(maxdim), cutoff=float(cutoff),
                      expansion=float(expansion), krylov_dim=int(krylov_dim),
-                     krylov_tol=float(krylov_tol), imaginary=bool(imaginary))
+                     krylov_tol=float(krylov_tol), imaginary=bool(imaginary),
+                     gse_krylov=int(gse_krylov))
     if method == "1site" and expansion == 0.0 and not pr.saturated():
         import warnings
 
         warnings.warn(
             f"method='1site' keeps the bond dimensions {pr.bonds()} of psi0, below "
-            f"min(maxdim, exact) = {[min(pr.maxdim, f) for f in pr.full]}; use "
-            "method='adaptive' (or expansion > 0) to let them grow", RuntimeWarning,
+            f"min(maxdim, exact) = {pr.targets}; use method='gse' or 'adaptive' (or "
+            "expansion > 0) to let them grow", RuntimeWarning,
             stacklevel=2)
 
     times = [0.0]
@@ -459,6 +504,7 @@ def tdvp(H, psi0, t_final: float, *, dt: float, method: str = "adaptive",
         states[save_steps[0]] = to_quimb_mps(pr.tensors)
 
     two_site = method in ("2site", "adaptive")
+    gse = method == "gse"
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -468,9 +514,10 @@ def tdvp(H, psi0, t_final: float, *, dt: float, method: str = "adaptive",
         if method == "adaptive" and two_site and pr.saturated():
             two_site = False
         pr.log_norm = 0.0
-        n_sub = int(growth_substeps) if two_site and not pr.saturated() else 1
-        trunc.append(sum(pr.step(float(dt) / n_sub, two_site) for _ in range(n_sub)))
-        methods.append("2site" if two_site else "1site")
+        growing = not pr.saturated()
+        n_sub = int(growth_substeps) if (two_site or gse) and growing else 1
+        trunc.append(pr.step(float(dt), two_site, gse=gse and growing, n_sub=n_sub))
+        methods.append("2site" if two_site else ("gse" if gse and growing else "1site"))
         nrm = pr.center_norm()
         norms.append(float(np.exp(pr.log_norm)) * nrm if imaginary else nrm)
         pr.normalize()

@@ -159,3 +159,103 @@ def test_complex_states_supported(small):
     v = M.mps_to_dense(t)
     e = np.vdot(theta, op.matvec(theta)) / np.vdot(theta, theta)
     assert e == pytest.approx(np.vdot(v, Hd @ v) / np.vdot(v, v))
+
+
+# --------------------------------------------------------------------------------------
+# the effective operator's fixed contraction layouts, the driver, the basis expansion
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("n", [0, 1, 2])
+@pytest.mark.parametrize("complex_env", [False, True])
+def test_effective_operator_matches_einsum(rng, n, complex_env):
+    def arr(*shape, cplx=True):
+        a = rng.standard_normal(shape)
+        return a + 1j * rng.standard_normal(shape) if cplx else a
+
+    L = arr(4, 3, 4, cplx=complex_env)
+    R = arr(5, 2, 5, cplx=complex_env)
+    # MPO tensors (wl, wr, d_out, d_in): 3 -> 2 (d = 3) -> 2 (d = 2); R meets the last wr
+    ws = [rng.standard_normal((3, 2, 3, 3)), rng.standard_normal((2, 2, 2, 2))][:n]
+    if n == 0:
+        R = arr(5, 3, 5, cplx=complex_env)
+    op = S.EffectiveOperator(L, ws, R)
+    x = arr(*op.shape)  # complex vectors meet the real MPO through the real-GEMM path
+    if n == 0:
+        ref = np.einsum("awb,bc,dwc->ad", L, x, R)
+    elif n == 1:
+        ref = np.einsum("awb,wvst,btc,dvc->asd", L, ws[0], x, R)
+    else:
+        ref = np.einsum("awb,wvst,vuqr,btrc,duc->asqd", L, ws[0], ws[1], x, R)
+    assert np.allclose(op.matvec(x), ref)
+    X = np.stack([x.ravel(), 2 * x.ravel()], axis=1)
+    assert np.allclose(op.matmat(X), np.stack([ref.ravel(), 2 * ref.ravel()], axis=1))
+
+
+def test_window_operator_checks_its_sites(small):
+    _, W, _ = small
+    st = S.make_state(M.random_mps([3] * 5, 4, seed=0), W, center=2)
+    assert st.operator().shape == st.operator((2,)).shape
+    with pytest.raises(ValueError, match="consecutive"):
+        st.operator((1, 3))
+    with pytest.raises(ValueError, match="not current"):
+        st.operator((4,))
+
+
+def test_schedule_last_value_repeats_and_rejects_bad_values():
+    sch = S.Schedule(nsites=(2, 2, 1), maxdim=(4, 8), cutoff=0.0)
+    assert [sch.at(s).nsites for s in range(5)] == [2, 2, 1, 1, 1]
+    assert [sch.at(s).maxdim for s in range(3)] == [4, 8, 8] and sch.n_warm == 2
+    with pytest.raises(ValueError, match="only 1 and 2"):
+        S.Schedule(nsites=3)
+    with pytest.raises(ValueError, match="non-negative"):
+        S.Schedule(cutoff=-1.0)
+    with pytest.raises(ValueError, match="empty"):
+        S.Schedule(maxdim=())
+
+
+def test_driver_runs_dmrg_and_observer_stops_it(small):
+    _, W, Hd = small
+    e0 = np.linalg.eigvalsh(Hd)[0]
+
+    def lowest(theta, op, info):
+        return np.linalg.eigh(op.dense())[1][:, 0].reshape(theta.shape)
+
+    seen = []
+
+    def observe(s, st, records, settings):
+        seen.append((s, settings.nsites, M.mps_expectation(S.root_tensors(st), W)))
+        return len(seen) >= 2 and abs(seen[-1][2] - seen[-2][2]) < 1e-12
+
+    st = S.make_state(M.random_mps([3] * 5, 4, seed=2), W)
+    n = S.run_sweeps(st, S.LocalUpdate(lowest), S.Schedule(nsites=(2, 1), maxdim=27),
+                     nsweeps=20, observer=observe)
+    assert n == len(seen) < 20 and [x[1] for x in seen[:2]] == [2, 1]
+    assert abs(seen[-1][2] - e0) < 1e-9
+    assert st.center == 0
+
+
+def test_expansion_keeps_the_state_and_grows_bonds(small):
+    _, W, Hd = small
+    psi = M.product_mps([np.array([1.0, 0.0, 0.0])] * 5)
+    st = S.make_state(psi, W)
+    v0 = M.mps_to_dense(psi)
+    h1 = M.mpo_apply(W, psi)
+    h2 = M.compress(M.mpo_apply(W, h1), maxdim=20)
+    bonds = S.expand_right_bases(st, [h1, h2], [6, 6, 6, 6])
+    assert bonds[0] == 3 and max(bonds) == 6 and min(bonds) > 1
+    t = S.root_tensors(st)
+    assert np.allclose(M.mps_to_dense(t), v0)
+    # the right bases stay orthonormal and the environments are current
+    for i in range(1, 5):
+        b = t[i].reshape(t[i].shape[0], -1)
+        assert np.allclose(b @ b.conj().T, np.eye(b.shape[0]))
+    right = np.ones((1, 1, 1))
+    for i in range(4, 0, -1):
+        right = M.right_env_step(right, t[i], W[i])
+        assert np.allclose(st.right[i - 1], right)
+    # the expanded one-site space holds much more of H|psi> than the product state's
+    hv = Hd @ v0
+    P0 = _basis_map(S.make_state(psi, W), (0,))
+    P = _basis_map(st, (0,))
+    before = np.linalg.norm(P0 @ (P0.T @ hv) - hv)
+    after = np.linalg.norm(P @ (P.T @ hv) - hv)
+    assert after < 0.5 * before

@@ -173,7 +173,7 @@ def test_tdvp_rejects_bad_input(hh3, hh3_wavepacket):
     other = gaussian_wavepacket(grid_hamiltonian(henon_heiles(3), "ho:5").grids)
     with pytest.raises(ValueError, match="physical dimensions"):
         tdvp(H, other, 1.0, dt=0.1)
-    with pytest.warns(RuntimeWarning, match="method='adaptive'"):
+    with pytest.warns(RuntimeWarning, match="method='gse'"):
         tdvp(H, hh3_wavepacket, 0.1, dt=0.1, method="1site")
 
 
@@ -230,3 +230,38 @@ def test_cli_rejects_bad_initial_spec(tmp_path, capsys):
                "--dt", "0.1", "--initial", "gauss:displace=7", "--out", str(tmp_path)])
     assert rc == 1
     assert "MODE:VALUE" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------
+# one-site TDVP with global subspace expansion (the default)
+# --------------------------------------------------------------------------------------
+def test_gse_grows_product_state_and_matches_exact(hh3, hh3_wavepacket):
+    ham, H = hh3
+    dt, n = 0.025, 200
+    res = tdvp(H, hh3_wavepacket, n * dt, dt=dt, maxdim=64, cutoff=0.0)
+    ref = propagate_exact(ham, hh3_wavepacket, n * dt, dt=dt, method="eigh")
+    assert res.meta["method"] == "gse"
+    assert res.max_bond[0] == 1 and res.max_bond[-1] == 8
+    assert res.methods[0] == "gse" and res.methods[-1] == "1site"
+    assert "2site" not in res.methods
+    assert np.max(np.abs(res.autocorrelation - ref.autocorrelation)) <= 1e-6
+    # one-site steps (with or without expansion) conserve norm and energy
+    assert np.max(np.abs(res.norms - 1.0)) <= 1e-10
+    assert np.ptp(res.energies) <= 1e-8
+    assert np.all(res.truncation_errors == 0.0)
+
+
+def test_gse_with_bond_limit_matches_two_site(hh3, hh3_wavepacket):
+    _, H = hh3
+    kw = dict(dt=0.05, maxdim=4, cutoff=0.0)
+    gse = tdvp(H, hh3_wavepacket, 2.0, method="gse", **kw)
+    two = tdvp(H, hh3_wavepacket, 2.0, method="2site", **kw)
+    assert gse.max_bond[-1] == 4
+    assert np.max(np.abs(gse.autocorrelation - two.autocorrelation)) <= 2e-3
+
+
+def test_gse_forward_then_backward_returns_initial_state(hh3, hh3_wavepacket):
+    _, H = hh3
+    fwd = tdvp(H, hh3_wavepacket, 2.0, dt=0.05, maxdim=64, cutoff=0.0)
+    back = tdvp(H, fwd.final_state, -2.0, dt=-0.05, method="1site")
+    assert abs(back.final_state.H @ hh3_wavepacket) ** 2 >= 1 - 1e-8
