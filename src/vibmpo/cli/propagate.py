@@ -67,15 +67,18 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--dt", type=float, required=True, help="time step (same unit)")
     p.add_argument("--time-unit", choices=("fs", "au"), default="fs",
                    help="time unit for molecules (default fs; force fields: 1/energy unit)")
-    p.add_argument("--method", choices=("adaptive", "2site", "1site"), default="adaptive",
-                   help="TDVP integrator: adaptive (two-site steps while the bonds grow, "
-                        "then one-site; default), 2site, or 1site (keeps the initial bonds)")
+    p.add_argument("--method", choices=("gse", "adaptive", "2site", "1site"), default="gse",
+                   help="TDVP integrator: gse (one-site steps, the bonds grown by global "
+                        "subspace expansion with Krylov vectors of H|psi>; default), adaptive "
+                        "(two-site steps while the bonds grow, then one-site), 2site, or "
+                        "1site (keeps the initial bonds)")
     p.add_argument("--maxdim", type=int, default=24,
                    help="largest MPS bond dimension (default 24)")
     p.add_argument("--cutoff", type=float, default=1e-12,
                    help="discarded weight per SVD of two-site steps (default 1e-12)")
-    p.add_argument("--growth-substeps", type=int, default=4,
-                   help="sub-steps of two-site steps while bonds grow (default 4)")
+    p.add_argument("--growth-substeps", type=int, default=1,
+                   help="sub-steps of a time step while the bonds grow (gse, adaptive, 2site; "
+                        "default 1)")
     p.add_argument("--window", choices=("hann", "gaussian", "box"), default="hann",
                    help="window on C(t) before the Fourier transform (default hann: line "
                         "width about 2 pi / T; its small side lobes can dip below zero "
