@@ -57,7 +57,7 @@ print(f"{len(h['val_rmse'])} iterations in {res.wall_time:.0f} s, ranks {h['rank
 print(f"validation RMSE: first {curves['val_rmse'][0]:.1f} cm-1, "
       f"best {curves['val_rmse'].min():.1f} cm-1")
 assert curves["val_rmse"].min() < 0.5 * curves["val_rmse"][0]
-fresh = res.model.to_arrays()
+fresh = res.arrays()
 
 # %% [markdown]
 # ## Errors by energy window

@@ -76,7 +76,7 @@ d = {k: np.load(work / f"{k}.npy") for k in ("x_train", "y_train", "f_train",
 res = fit(d["x_train"], d["y_train"], d["f_train"], x_val=d["x_validation"],
           y_val=d["y_validation"], profile="quick", time_budget=FIT_SECONDS, seed=0,
           coordinator="fixed")  # U = identity: the latent modes are the normal modes
-model = res.model.to_arrays()
+model = res.arrays()
 i = res.best_iteration
 print(f"NN-MPO: validation RMSE {res.history['val_rmse'][i] * 8065.544:.1f} cm-1")
 x, mu = load_dipole_data(work, "train")

@@ -104,7 +104,7 @@ def run(args) -> int:
               outliers="keep" if args.keep_outliers else "reject",
               callback=None if args.no_progress or interactive() else
               ProgressLines("fit", None, unit="iteration"))
-    arrays = _with_region(res.model.to_arrays(), tr.x, args.data)
+    arrays = _with_region(res.arrays(), tr.x, args.data)
     meta = res.metadata()
     meta["data"] = str(args.data)
     save_model(args.out, arrays, metadata=meta)

@@ -59,6 +59,10 @@ class FitResult:
     members : tuple of FitResult
         The members' own results for an ensemble (``members > 1``; the history then has
         one entry, the ensemble's errors), else empty.
+    data_region : DataRegion or None
+        Per-coordinate ranges of the training data (:mod:`vibmpo.potential.region`);
+        :meth:`arrays` attaches it to the exported model so that grid Hamiltonians are
+        checked against it.
 
     Examples
     --------
@@ -74,6 +78,22 @@ class FitResult:
     best_iteration: int
     options: dict = field(default_factory=dict)
     members: tuple = ()
+    data_region: object = None
+
+    def arrays(self):
+        """The best model as :class:`~vibmpo.potential.arrays.NNMPOArrays`, carrying
+        :attr:`data_region` (what ``vibmpo fit`` saves).
+
+        Examples
+        --------
+        >>> FitResult(None, None, {}, 0.0, 0).arrays() is None
+        True
+        """
+        if self.model is None:
+            return None
+        from dataclasses import replace
+
+        return replace(self.model.to_arrays(), data_region=self.data_region)
 
     def metadata(self) -> dict:
         """JSON-ready summary (options, final metrics) for model files.

@@ -59,6 +59,7 @@ from vibmpo.potential.basis import BASIS_INITS, basis_values, check_activations,
 from vibmpo.potential.checks import check_fit_data, check_fit_options
 from vibmpo.potential.coordinator import RETRACTIONS
 from vibmpo.potential.ensemble import fit_ensemble
+from vibmpo.potential.region import data_region
 from vibmpo.potential.result import HISTORY_KEYS, FitResult, errors
 from vibmpo.potential.schedule import Piecewise, schedule_value
 from vibmpo.potential.step import (
@@ -435,9 +436,13 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig |
                    opts={"basis_size": config.basis_size, "max_rank": ranks})
     extra = {"profile": profile}
     if config.members > 1:
-        return fit_ensemble(fit_member, data, config, extra_options=extra, progress=progress,
-                            callback=callback, t_start=t_start)
-    return fit_member(data, config, extra, callback, progress=progress, t_start=t_start)
+        res = fit_ensemble(fit_member, data, config, extra_options=extra, progress=progress,
+                           callback=callback, t_start=t_start)
+    else:
+        res = fit_member(data, config, extra, callback, progress=progress, t_start=t_start)
+    region = data_region(data.x, np.asarray(res.model.U),
+                         source=f"training data of the fit ({len(data.x)} points)")
+    return dataclasses.replace(res, data_region=region)
 
 
 def _resolve_config(config, profile, options) -> tuple[FitConfig, str | None]:
