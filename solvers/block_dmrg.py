@@ -58,6 +58,7 @@ from .sweep import (
     Projection,
     make_state,
     root_tensors,
+    schedule_values,
     sweep_one_site,
     sweep_two_site,
     truncated_svd,
@@ -119,18 +120,10 @@ class BlockDMRGResult:
 
 
 def _schedule(value, name, cast):
-    vals = [value] if np.isscalar(value) or value is None else list(value)
-    if not vals:
-        raise ValueError(f"{name} schedule is empty; give a value or a non-empty sequence")
-    out = []
-    for v in vals:
-        if v is None:
-            out.append(None)
-            continue
-        v = cast(v)
-        if v <= 0:
-            raise ValueError(f"{name} must be positive, got {v}")
-        out.append(v)
+    """A positive schedule (:func:`~vibmpo.solvers.sweep.schedule_values`, zero refused)."""
+    out = schedule_values(value, name, cast)
+    if any(v is not None and v == 0 for v in out):
+        raise ValueError(f"{name} must be positive, got {value}")
     return out
 
 
