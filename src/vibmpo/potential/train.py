@@ -147,7 +147,11 @@ class FitConfig:
     members : int
         Ensemble size ``K``.
     workers : int, optional
-        Processes fitting members in parallel (default one per core, at most ``K``).
+        Dask worker processes fitting members in parallel (default one per core, at most
+        ``K``; 1 without ``scheduler``: in this process, no cluster).
+    scheduler : str, optional
+        Address of an existing Dask scheduler (``tcp://host:8786``) that runs the members
+        instead of a local cluster.
 
     Examples
     --------
@@ -178,6 +182,7 @@ class FitConfig:
     coordinator: str | None = None
     members: int = 1
     workers: int | None = None
+    scheduler: str | None = None
 
     def __post_init__(self):
         for name in ("max_rank", "ridge", "subsample"):
@@ -223,6 +228,10 @@ class FitConfig:
         members = _check_count(self.members, "members")
         if self.workers is not None:
             _check_count(self.workers, "workers")
+        if self.scheduler is not None and (not isinstance(self.scheduler, str)
+                                           or not self.scheduler.strip()):
+            raise ValueError(f"scheduler must be a Dask scheduler address such as "
+                             f"'tcp://host:8786', got {self.scheduler!r}")
         if self.coordinator is not None:
             _check_choice(self.coordinator, COORDINATORS, "coordinator")
         if members > 1 and self.coordinator == "trained":
