@@ -144,6 +144,10 @@ def _plain(value):
     return value.tolist() if hasattr(value, "tolist") else value
 
 
+def _identity(value):
+    return value
+
+
 def _fit_member(member_fit, data, config, extra, topic=None, k=0):
     """One member on a Dask worker; its history entries are published as events on
     ``topic``, followed by ``{"member": k, "done": True}``."""
@@ -183,7 +187,9 @@ def _run_members(member_fit, data, jobs, extra, n_workers, scheduler, callback, 
             client.subscribe_topic(topic, lambda event: entries.put(event[1]))
         futures = {}
         try:
-            data_f = client.scatter(data, direct=False)
+            # the data as a task, not scattered: the scheduler can recompute it if the
+            # workers holding it die, where scattered data would be lost with them
+            data_f = client.submit(_identity, data, key=f"vibmpo-data-{run_id}", pure=False)
             for k, job in enumerate(jobs):
                 fut = client.submit(_fit_member, member_fit, data_f, job, extra, topic, k,
                                     key=f"vibmpo-member-{run_id}-{k}", pure=False)
@@ -196,30 +202,32 @@ def _run_members(member_fit, data, jobs, extra, n_workers, scheduler, callback, 
     return results
 
 
+def _drain(entries, callback, done_members, timeout: float) -> None:
+    """Pass the queued history entries to ``callback`` (waiting up to ``timeout`` seconds
+    for the first); ``done`` events add their member to ``done_members``."""
+    try:
+        entry = entries.get(timeout=timeout)
+    except queue_module.Empty:
+        return
+    while True:
+        if entry.get("done"):
+            done_members.add(entry["member"])
+        elif callback is not None:
+            callback(entry)
+        try:
+            entry = entries.get_nowait()
+        except queue_module.Empty:
+            return
+
+
 def _collect(futures, results, entries, callback, on_done, linger: float = 30.0):
     """Wait for the members, passing their published history entries to ``callback``;
     after the last member, wait up to ``linger`` seconds for entries still on their way
     (each member ends its entries with a ``done`` event)."""
     pending = dict(futures)
     done_members = set()
-
-    def drain(timeout):
-        try:
-            entry = entries.get(timeout=timeout)
-        except queue_module.Empty:
-            return False
-        while True:
-            if entry.get("done"):
-                done_members.add(entry["member"])
-            elif callback is not None:
-                callback(entry)
-            try:
-                entry = entries.get_nowait()
-            except queue_module.Empty:
-                return True
-
     while pending:
-        drain(0.2)
+        _drain(entries, callback, done_members, 0.2)
         for fut in [f for f in pending if f.done()]:
             k = pending.pop(fut)
             results[k] = fut.result()  # a member's error stops the fit here
@@ -228,4 +236,4 @@ def _collect(futures, results, entries, callback, on_done, linger: float = 30.0)
     if callback is not None:
         deadline = time.perf_counter() + linger
         while len(done_members) < len(futures) and time.perf_counter() < deadline:
-            drain(0.2)
+            _drain(entries, callback, done_members, 0.2)
