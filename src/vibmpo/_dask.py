@@ -19,13 +19,14 @@ __all__ = ["make_client", "dask_client"]
 def make_client(*, scheduler: str | None = None, workers: int | None = None,
                 processes: bool = True, threads: int | None = None):
     """A Dask client: connected to ``scheduler`` (an address such as
-    ``tcp://host:8786``), or to a new ``LocalCluster`` of ``workers`` single-threaded
-    workers (default: one per core; ``processes=False`` runs them as threads).
+    ``tcp://host:8786``), or to a new ``LocalCluster`` of ``workers`` workers running one
+    task at a time each (default: one per core; ``processes=False`` runs them as threads
+    of this process).
 
     ``threads`` caps the BLAS/OpenMP, Numba (and for 1, XLA) threads of each local worker
-    process (:func:`vibmpo._threads.thread_env`; default 1); an existing cluster keeps
-    its own settings. Close the client, and its ``client.cluster`` if it has one, when
-    done (or use :func:`dask_client`).
+    process (:func:`vibmpo._threads.thread_env`; default: the cores shared out, at least
+    1); an existing cluster keeps its own settings. Close the client, and its
+    ``client.cluster`` if it has one, when done (or use :func:`dask_client`).
 
     Examples
     --------
@@ -43,7 +44,8 @@ def make_client(*, scheduler: str | None = None, workers: int | None = None,
         raise ValueError(f"workers must be >= 1, got {workers}")
     kwargs = {}
     if processes:
-        with thread_env(1 if threads is None else int(threads)):
+        share = max(1, (os.cpu_count() or 1) // n) if threads is None else int(threads)
+        with thread_env(share):
             # the nannies set these in every worker process they start or restart
             kwargs["env"] = {k: os.environ[k] for k in _CHANGED if k in os.environ}
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,

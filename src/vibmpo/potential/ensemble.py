@@ -181,8 +181,7 @@ def _run_members(member_fit, data, jobs, extra, n_workers, scheduler, callback, 
     run_id = uuid.uuid4().hex
     topic = None if callback is None else f"vibmpo-ensemble-{run_id}"
     entries = queue_module.Queue()
-    share = max(1, (os.cpu_count() or 1) // n_workers)  # each local worker's threads
-    with dask_client(scheduler=scheduler, workers=n_workers, threads=share) as client:
+    with dask_client(scheduler=scheduler, workers=n_workers) as client:  # threads shared out
         if topic is not None:
             client.subscribe_topic(topic, lambda event: entries.put(event[1]))
         futures = {}
