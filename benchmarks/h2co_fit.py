@@ -74,7 +74,10 @@ def main(argv=None) -> int:
     p.add_argument("--members", type=int, default=None,
                    help="ensemble size (profile default: accurate 4)")
     p.add_argument("--workers", type=int, default=None,
-                   help="processes fitting members in parallel (default: one per core)")
+                   help="Dask worker processes fitting members in parallel (default: one "
+                        "per core)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="fit the members on an existing Dask cluster (tcp://HOST:8786)")
     p.add_argument("--label", default=None,
                    help="key of the entry in h2co_fit.json (default: the profile name)")
     p.add_argument("--json", default=str(RESULTS / "h2co_fit.json"),
@@ -87,7 +90,7 @@ def main(argv=None) -> int:
     res = fit(tr.x, tr.y, tr.f, x_val=va.x, y_val=va.y, profile=a.profile, seed=a.seed,
               time_budget=a.time_budget, ridge=a.ridge, max_rank=ranks, grad_steps=a.grad_steps,
               learning_rate=a.learning_rate, sweep=a.sweep, members=a.members,
-              workers=a.workers, energy_unit="eV",
+              workers=a.workers, scheduler=a.scheduler, energy_unit="eV",
               progress=not a.no_progress, callback=None if sys.stderr.isatty() else _log)
     wall = time.perf_counter() - t0
     arrays = res.model.to_arrays()

@@ -53,6 +53,29 @@ def test_fit_ensemble_saves_the_mean_model(tmp_path, rng, capsys):
     assert (tmp_path / "m_fit.png").stat().st_size > 0
 
 
+def test_fit_ensemble_on_an_existing_dask_cluster(tmp_path, rng, capsys):
+    """``--scheduler ADDRESS`` fits the members on that cluster: the saved model is the one
+    fitted in this process (``--workers 1``), and the address is recorded."""
+    from distributed import LocalCluster
+
+    x = rng.normal(size=(40, 2))
+    y = x[:, 0] ** 2 + 0.5 * x[:, 1] ** 2
+    data = tmp_path / "d.npz"
+    np.savez(data, x_train=x, y_train=y, x_validation=x[:10], y_validation=y[:10])
+    args = ["fit", str(data), "--profile", "test", "--basis-size", "4", "--max-rank", "2",
+            "--members", "2", "--no-progress"]
+    assert main([*args, "--out", str(tmp_path / "local.h5"), "--workers", "1"]) == 0
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp://",
+                      dashboard_address=":0") as cluster:
+        address = cluster.scheduler_address
+        assert main([*args, "--out", str(tmp_path / "dask.h5"), "--scheduler", address]) == 0
+    assert "ensemble of 2 members" in capsys.readouterr().out
+    assert load_metadata(tmp_path / "dask.h5")["options"]["scheduler"] == address
+    np.testing.assert_allclose(load_model(tmp_path / "dask.h5").energy(x),
+                               load_model(tmp_path / "local.h5").energy(x),
+                               rtol=1e-10, atol=1e-12)
+
+
 def test_predict_pompon_reproduces_validation_rmse(tmp_path, capsys):
     va = h2co("validation")
     np.save(tmp_path / "x.npy", va.x)

@@ -277,7 +277,7 @@ def test_fixed_coordinator_keeps_u_while_the_basis_trains(rng):
     assert fixed.options["coordinator"] == "fixed"
 
 
-@pytest.mark.parametrize("workers", [1, 2])  # in this process, and in spawned workers
+@pytest.mark.parametrize("workers", [1, 2])  # in this process, and on a 2-worker LocalCluster
 def test_ensemble_is_the_exact_mean_of_its_members(rng, workers):
     """``members=3`` fits three seeds with U fixed and returns one NN-MPO that predicts
     their mean exactly (bases side by side, ranks added); in parallel workers it is the

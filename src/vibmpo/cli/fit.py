@@ -58,8 +58,14 @@ def register(subparsers) -> None:
                    help="ensemble size: fit this many seeds with U fixed and save their "
                         "mean, itself an NN-MPO (default from the profile: accurate 4)")
     p.add_argument("--workers", type=int, default=None,
-                   help="processes fitting ensemble members in parallel (default: one per "
-                        "core)")
+                   help="Dask worker processes of a local cluster fitting ensemble members "
+                        "in parallel, threads shared out (default: one per core, at most "
+                        "--members; 1: one after another in this process, no cluster)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="fit the ensemble members as tasks on an existing Dask cluster, "
+                        "e.g. tcp://HOST:8786 (default: a LocalCluster on this machine's "
+                        "cores); as for vibmpo sample. Ensembles only: a single fit runs in "
+                        "this process")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--energy-unit", default="eV", help="unit of the energies (default eV)")
     p.add_argument("--time-budget", type=float, default=None,
@@ -99,6 +105,7 @@ def run(args) -> int:
               ridge=args.ridge, force_weight=args.force_weight, seed=args.seed,
               sweep=args.sweep, rank_cutoff=args.rank_cutoff, subsample=args.subsample,
               coordinator=args.coordinator, members=args.members, workers=args.workers,
+              scheduler=args.scheduler,
               time_budget=args.time_budget, profile=args.profile,
               energy_unit=tr.energy_unit, progress=not args.no_progress,
               outliers="keep" if args.keep_outliers else "reject",

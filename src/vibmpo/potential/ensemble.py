@@ -1,5 +1,5 @@
-r"""Ensembles of NN-MPO fits: members from consecutive seeds, in this process or in
-spawned workers, merged into their exact mean.
+r"""Ensembles of NN-MPO fits: members from consecutive seeds, in this process or as
+Dask tasks, merged into their exact mean.
 
 Fits from different seeds (basis initialisation, rank padding) land in different minima
 whose validation errors are only partly correlated. With the coordinator held fixed the
@@ -11,18 +11,27 @@ members share ``U``, so their mean
 
 is again an exact NN-MPO (:func:`vibmpo.potential.arrays.average`: bases side by side,
 ranks added).
+
+Where the members run is decided as for the single points of :mod:`vibmpo.sampling`
+(:func:`vibmpo._dask.make_client`): one Dask task per member on a new ``LocalCluster``
+of ``workers`` processes that share this machine's cores through the BLAS/OpenMP/Numba
+thread caps, or on an existing cluster given by its scheduler address. A member whose
+worker dies is rerun by the scheduler on another worker (up to Dask's
+``distributed.scheduler.allowed-failures``, default 3); an error inside a member stops
+the fit with that error. Each member's history entries reach the callback live, as
+Dask events published by the worker (:meth:`distributed.Worker.log_event`); a member
+rerun after its worker died sends its entries again from its first iteration.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import math
-import multiprocessing
 import os
 import queue as queue_module
 import time
+import uuid
 
-from vibmpo._threads import thread_env
+from vibmpo._dask import dask_client
 from vibmpo.potential.arrays import average
 from vibmpo.potential.result import HISTORY_KEYS, FitResult, errors
 
@@ -37,13 +46,16 @@ def fit_ensemble(member_fit, data, config, *, extra_options=None, progress: bool
     ``config_k = config.replace(members=1, coordinator="fixed", workers=None,
     seed=config.seed + k, time_budget=share)``; the time budget left is split evenly over
     the ``ceil(K / workers)`` rounds of members. With ``config.workers > 1`` (default:
-    one per core, at most ``K``) the members run in spawned processes that share the
-    cores through the BLAS/OpenMP thread caps.
+    one per core, at most ``K``) the members are tasks on a new Dask ``LocalCluster`` of
+    that many worker processes sharing the cores through the BLAS/OpenMP thread caps;
+    with ``config.scheduler`` (an address) they are tasks on that existing cluster; with
+    one worker and no scheduler they run one after another in this process.
 
     Parameters
     ----------
     member_fit : callable
-        A module-level function (it is sent to the workers) fitting one member.
+        A function fitting one member; pickled to the Dask workers, so importable there
+        (a module-level function of an installed module).
     data : FitData
         Training and validation data.
     config : FitConfig
@@ -53,8 +65,9 @@ def fit_ensemble(member_fit, data, config, *, extra_options=None, progress: bool
     progress : bool
         A tqdm bar of finished members.
     callback : callable, optional
-        Gets every member's history entries with the member's index (``member``); with
-        workers they reach it as they come, and its return value is ignored.
+        Gets every member's history entries with the member's index (``member``); on
+        Dask they reach it live, as the worker publishes them (all of them before this
+        function returns), and its return value is ignored.
     t_start : float, optional
         ``time.perf_counter()`` at the start of the fit (default now).
 
@@ -79,12 +92,16 @@ def fit_ensemble(member_fit, data, config, *, extra_options=None, progress: bool
 
     t_start = time.perf_counter() if t_start is None else t_start
     k_members = int(config.members)
-    n_workers = min(k_members, int(config.workers or os.cpu_count() or 1))
+    scheduler = config.scheduler
+    if scheduler and config.workers is None:
+        n_workers = k_members  # the cluster's own workers decide how many run at once
+    else:
+        n_workers = min(k_members, int(config.workers or os.cpu_count() or 1))
     budget = config.time_budget
     if budget is not None:
         rounds = math.ceil(k_members / n_workers)
         budget = max(float(budget) - (time.perf_counter() - t_start), 0.0) / rounds
-    jobs = [config.replace(members=1, coordinator="fixed", workers=None,
+    jobs = [config.replace(members=1, coordinator="fixed", workers=None, scheduler=None,
                            seed=int(config.seed) + k, time_budget=budget)
             for k in range(k_members)]
     bar = None
@@ -94,7 +111,8 @@ def fit_ensemble(member_fit, data, config, *, extra_options=None, progress: bool
         bar = tqdm(total=k_members, desc="ensemble", unit="member", disable=None)
     try:
         results = _run_members(member_fit, data, jobs, dict(extra_options or {}), n_workers,
-                               callback, None if bar is None else lambda: bar.update(1))
+                               scheduler, callback,
+                               None if bar is None else lambda: bar.update(1))
     finally:
         if bar is not None:
             bar.close()
@@ -111,56 +129,110 @@ def fit_ensemble(member_fit, data, config, *, extra_options=None, progress: bool
              *tr, *va)
     history = {k: [v] for k, v in zip(HISTORY_KEYS, entry, strict=True)}
     options = dict(results[0].options, seed=int(config.seed), members=k_members,
-                   time_budget=config.time_budget, workers=config.workers)
+                   time_budget=config.time_budget, workers=config.workers,
+                   scheduler=scheduler)
     return FitResult(model=model, last_model=last, history=history, wall_time=wall,
                      best_iteration=0, options=options, members=tuple(results))
 
 
-def _fit_member(member_fit, data, config, extra, queue=None, k=0):
-    """One member in a worker process; its history entries go to ``queue``."""
-    callback = None if queue is None else (lambda h: queue.put({"member": k, **h}))
-    return member_fit(data, config, extra, callback)
+def _plain(value):
+    """``value`` with NumPy scalars and arrays as Python numbers and lists (for events)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value.tolist() if hasattr(value, "tolist") else value
 
 
-def _run_members(member_fit, data, jobs, extra, n_workers, callback, on_done):
-    """``[member_fit(data, job, ...) for job in jobs]``, in ``n_workers`` spawned processes
-    when more than one; ``callback`` gets every member's history entries (with ``member``)
-    as they come, ``on_done()`` is called as each member finishes."""
+def _identity(value):
+    return value
+
+
+def _fit_member(member_fit, data, config, extra, topic=None, k=0):
+    """One member on a Dask worker; its history entries are published as events on
+    ``topic``, followed by ``{"member": k, "done": True}``."""
+    if topic is None:
+        return member_fit(data, config, extra, None)
+    from distributed import get_worker
+
+    worker = get_worker()
+
+    def publish(entry):
+        worker.log_event(topic, _plain({"member": k, **entry}))
+
+    result = member_fit(data, config, extra, publish)
+    worker.log_event(topic, {"member": k, "done": True})
+    return result
+
+
+def _run_members(member_fit, data, jobs, extra, n_workers, scheduler, callback, on_done):
+    """``[member_fit(data, job, ...) for job in jobs]``: in this process for one worker
+    and no scheduler, else as Dask tasks (a ``LocalCluster`` of ``n_workers`` processes,
+    or the cluster at ``scheduler``). ``callback`` gets every member's history entries
+    (with ``member``) as they come, ``on_done()`` is called as each member finishes."""
     results = [None] * len(jobs)
-    if n_workers == 1:
+    if n_workers == 1 and not scheduler:
         for k, job in enumerate(jobs):
             cb = None if callback is None else (lambda h, k=k: callback({"member": k, **h}))
             results[k] = member_fit(data, job, extra, cb)
             if on_done is not None:
                 on_done()
         return results
-    ctx = multiprocessing.get_context("spawn")
-    with thread_env(max(1, (os.cpu_count() or 1) // n_workers)):  # the workers' share
-        manager = ctx.Manager() if callback is not None else None
-        entries = manager.Queue() if manager is not None else None
-        pool = cf.ProcessPoolExecutor(n_workers, mp_context=ctx)
-        futures = {pool.submit(_fit_member, member_fit, data, job, extra, entries, k): k
-                   for k, job in enumerate(jobs)}
-    try:
-        with pool:
+    run_id = uuid.uuid4().hex
+    topic = None if callback is None else f"vibmpo-ensemble-{run_id}"
+    entries = queue_module.Queue()
+    with dask_client(scheduler=scheduler, workers=n_workers) as client:  # threads shared out
+        if topic is not None:
+            client.subscribe_topic(topic, lambda event: entries.put(event[1]))
+        futures = {}
+        try:
+            # the data as a task, not scattered: the scheduler can recompute it if the
+            # workers holding it die, where scattered data would be lost with them
+            data_f = client.submit(_identity, data, key=f"vibmpo-data-{run_id}", pure=False)
+            for k, job in enumerate(jobs):
+                fut = client.submit(_fit_member, member_fit, data_f, job, extra, topic, k,
+                                    key=f"vibmpo-member-{run_id}-{k}", pure=False)
+                futures[fut] = k
             _collect(futures, results, entries, callback, on_done)
-    finally:
-        if manager is not None:
-            manager.shutdown()
+        finally:
+            client.cancel([f for f in futures if not f.done()])
+            if topic is not None:
+                client.unsubscribe_topic(topic)
     return results
 
 
-def _collect(futures, results, entries, callback, on_done):
-    """Wait for the workers, passing their queued history entries to ``callback``."""
-    pending = set(futures)
+def _drain(entries, callback, done_members, timeout: float) -> None:
+    """Pass the queued history entries to ``callback`` (waiting up to ``timeout`` seconds
+    for the first); ``done`` events add their member to ``done_members``."""
+    try:
+        entry = entries.get(timeout=timeout)
+    except queue_module.Empty:
+        return
+    while True:
+        if entry.get("done"):
+            done_members.add(entry["member"])
+        elif callback is not None:
+            callback(entry)
+        try:
+            entry = entries.get_nowait()
+        except queue_module.Empty:
+            return
+
+
+def _collect(futures, results, entries, callback, on_done, linger: float = 30.0):
+    """Wait for the members, passing their published history entries to ``callback``;
+    after the last member, wait up to ``linger`` seconds for entries still on their way
+    (each member ends its entries with a ``done`` event)."""
+    pending = dict(futures)
+    done_members = set()
     while pending:
-        finished, pending = cf.wait(pending, timeout=0.5, return_when=cf.FIRST_COMPLETED)
-        while entries is not None:  # the members' progress, as it comes
-            try:
-                callback(entries.get_nowait())
-            except queue_module.Empty:
-                break
-        for fut in finished:
-            results[futures[fut]] = fut.result()
+        _drain(entries, callback, done_members, 0.2)
+        for fut in [f for f in pending if f.done()]:
+            k = pending.pop(fut)
+            results[k] = fut.result()  # a member's error stops the fit here
             if on_done is not None:
                 on_done()
+    if callback is not None:
+        deadline = time.perf_counter() + linger
+        while len(done_members) < len(futures) and time.perf_counter() < deadline:
+            _drain(entries, callback, done_members, 0.2)

@@ -148,7 +148,11 @@ class FitConfig:
     members : int
         Ensemble size ``K``.
     workers : int, optional
-        Processes fitting members in parallel (default one per core, at most ``K``).
+        Dask worker processes fitting members in parallel (default one per core, at most
+        ``K``; 1 without ``scheduler``: in this process, no cluster).
+    scheduler : str, optional
+        Address of an existing Dask scheduler (``tcp://host:8786``) that runs the members
+        instead of a local cluster.
 
     Examples
     --------
@@ -179,6 +183,7 @@ class FitConfig:
     coordinator: str | None = None
     members: int = 1
     workers: int | None = None
+    scheduler: str | None = None
 
     def __post_init__(self):
         for name in ("max_rank", "ridge", "subsample"):
@@ -224,6 +229,10 @@ class FitConfig:
         members = _check_count(self.members, "members")
         if self.workers is not None:
             _check_count(self.workers, "workers")
+        if self.scheduler is not None and (not isinstance(self.scheduler, str)
+                                           or not self.scheduler.strip()):
+            raise ValueError(f"scheduler must be a Dask scheduler address such as "
+                             f"'tcp://host:8786', got {self.scheduler!r}")
         if self.coordinator is not None:
             _check_choice(self.coordinator, COORDINATORS, "coordinator")
         if members > 1 and self.coordinator == "trained":
@@ -388,20 +397,26 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig |
         Called after every outer iteration with a dict of that iteration's history
         entries (``iteration``, ``time``, ``ranks``, ``train_rmse``, ...); returning
         ``True`` stops the fit (the best model so far is returned). Ensembles add the
-        member's index (``member``) to the entries; with ``workers > 1`` the members'
-        entries reach it as they come, and its return value is ignored.
+        member's index (``member``) to the entries; when the members run on Dask
+        (``workers > 1`` or ``scheduler``) their entries reach it live, as Dask events
+        from the workers, all before :func:`fit` returns, and its return value is
+        ignored.
     **options
         Fields of :class:`FitConfig` overriding the profile's (``max_rank``,
         ``basis_size``, ``activations``, ``ridge``, ``force_weight``, ``n_sweeps``,
         ``grad_steps``, ``learning_rate``, ``retraction``, ``seed``, ``time_budget``,
         ``basis_init``, ``sweep``, ``rank_cutoff``, ``subsample``, ``coordinator``,
-        ``members``, ``workers``); ``None`` keeps the profile's value, unknown names
+        ``members``, ``workers``, ``scheduler``); ``None`` keeps the profile's value, unknown names
         raise ``TypeError``. Giving ``activations`` without ``basis_size`` sets
         ``basis_size = len(activations) + 1``.
 
         ``members = K > 1`` fits ``K`` members with seeds ``seed, ..., seed + K - 1``
         (each selected on the validation data), all with ``U`` fixed, and returns their
         mean, which is again an exact NN-MPO (:mod:`vibmpo.potential.ensemble`). The
+        members are Dask tasks: on a new ``LocalCluster`` of ``workers`` processes
+        (default one per core, at most ``K``; ``workers=1`` fits them one after another
+        in this process, no cluster), or on the existing cluster at
+        ``scheduler="tcp://host:8786"``; a member whose worker dies is rerun. Local
         workers are spawned processes, so a script that fits an ensemble with
         ``workers > 1`` must keep its top level under ``if __name__ == "__main__":``.
     outliers : {"reject", "keep"}

@@ -31,7 +31,6 @@ Examples
 
 from __future__ import annotations
 
-import os
 import time
 import traceback
 import uuid
@@ -41,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from vibmpo._checks import atomic_path
+from vibmpo._dask import make_client
 from vibmpo.sampling.calculators import CalculationFailed
 from vibmpo.sampling.molecule import Molecule
 
@@ -166,31 +166,6 @@ class EvaluationReport:
     def n_failed(self) -> int:
         """Number of failed points."""
         return len(self.failed)
-
-
-def make_client(*, scheduler: str | None = None, workers: int | None = None,
-                processes: bool = True):
-    """A Dask client: connected to ``scheduler`` (an address such as
-    ``tcp://host:8786``), or to a new ``LocalCluster`` of ``workers`` single-threaded
-    workers (default: one per core; ``processes=False`` runs them as threads).
-
-    Examples
-    --------
-    >>> client = make_client(workers=1, processes=False)
-    >>> len(client.scheduler_info()["workers"])
-    1
-    >>> client.close(); client.cluster.close()
-    """
-    from distributed import Client, LocalCluster
-
-    if scheduler:
-        return Client(scheduler)
-    n = workers or os.cpu_count() or 1
-    if int(n) < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
-    cluster = LocalCluster(n_workers=int(n), threads_per_worker=1, processes=processes,
-                           dashboard_address=":0", silence_logs=40)
-    return Client(cluster)
 
 
 def evaluate(calculator, molecule: Molecule, geometries, store, *, client=None,
