@@ -242,7 +242,8 @@ def window_filter(result, window_text):
 
 
 def multiplet_table(table: str, result, threshold: float) -> tuple[str, dict]:
-    """Add a multiplet column (id, size, spread) to a level table; JSON entry too.
+    """Add a multiplet column (id, size, spread of each level in a multiplet; none when
+    every level is single) to a level table; the JSON entry has every level's group.
 
     Examples
     --------
@@ -259,10 +260,11 @@ def multiplet_table(table: str, result, threshold: float) -> tuple[str, dict]:
     m = group_multiplets(result.energies, threshold)
     lines = table.splitlines()
     head = len(lines) - len(m.group)  # header lines above one row per level
-    out = lines[:head - 1] + [lines[head - 1] + f"  multiplet (levels within {threshold:g})"]
+    if not any(size > 1 for size in m.size):
+        return table, m.to_dict()  # no multiplets: no column
+    out = lines[:head - 1] + [lines[head - 1] + f"  multiplet (levels within "
+                                                f"{threshold:.3g} {result.unit})"]
     for i, line in enumerate(lines[head:]):
-        tag = f"m{m.group[i]}"
-        if m.size[i] > 1:
-            tag += f" x{m.size[i]} spread {m.spread[i]:.3g}"
-        out.append(f"{line}  {tag}")
+        tag = f"m{m.group[i]} x{m.size[i]} spread {m.spread[i]:.3g}" if m.size[i] > 1 else ""
+        out.append(f"{line}  {tag}".rstrip())
     return "\n".join(out), m.to_dict()
