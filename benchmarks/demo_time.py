@@ -113,10 +113,25 @@ def main(argv=None) -> dict:
             "dmrg_s_median": float(np.median([r["dmrg_s"] for r in base])),
             "speedup": bmed / med,
         }
+    result["other_state"] = _other_state(args.out, result["machine_state"])
     write_json(args.out, result)
     print(f"median {med:.1f} s over {args.repeat} runs (target <= {TARGET_S:.0f} s, machine "
           f"{result['machine_state']}, load {min(loads):.1f}-{max(loads):.1f}); wrote {args.out}")
     return result
+
+
+def _other_state(path, state):
+    """The previous run's summary when it was measured on the other kind of machine (busy
+    vs quiet), so that the JSON reports both; else the one it kept."""
+    try:
+        prev = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    if prev.get("machine_state") and prev["machine_state"] != state:
+        keep = ("command", "repeat", "wall_s", "wall_s_median", "dmrg_s_median",
+                "load_average_range", "machine_state")
+        return {k: prev[k] for k in keep if k in prev}
+    return prev.get("other_state")
 
 
 if __name__ == "__main__":
