@@ -119,8 +119,8 @@ def add_options(p) -> None:
                         "window is closed")
     p.add_argument("--degeneracy", type=float, default=None, metavar="DE",
                    help="levels closer than DE form one multiplet in the table and JSON "
-                        "(default: the larger of 10 x --tol and 1e-6 x |ground level|, in "
-                        "the table's unit)")
+                        "(default: the larger of 10 x --tol and 1e-6, times |ground level|; "
+                        "in the table's unit)")
     p.add_argument("--block-size", type=int, default=12,
                    help="--method block: levels accepted per block (default 12)")
     p.add_argument("--refine-maxdim", default=None, metavar="D[,D...]",
