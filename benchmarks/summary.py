@@ -70,7 +70,8 @@ def rows():
         ok = sum(x <= ch["tolerance_cm1"] for x in dev)
         out.append((f"block DMRG, CH3CN 12 modes, {n} levels (`ch3cn_levels.py`)",
                     f"{case['wall_s_median']:.0f} s "
-                    + (f"median of {runs}" if runs > 1 else "(1 run, loaded machine)")
+                    + (f"median of {runs}" if runs > 1 else
+                       f"(1 run, {case.get('machine', 'loaded')} machine)")
                     + f", {case['peak_rss_mib_median']:.0f} MiB peak; {ok}/{len(dev)} "
                     f"excitations within {ch['tolerance_cm1']} cm⁻¹ of A-VCI (max deviation "
                     f"{case['max_abs_excitation_dev_cm1']:.3g}), ZPE "
