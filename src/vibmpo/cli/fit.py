@@ -111,7 +111,7 @@ def run(args) -> int:
               outliers="keep" if args.keep_outliers else "reject",
               callback=None if args.no_progress or interactive() else
               ProgressLines("fit", None, unit="iteration"))
-    arrays = _with_region(res.arrays(), tr.x, args.data)
+    arrays = _with_region(res, tr.x, args.data)
     meta = res.metadata()
     meta["data"] = str(args.data)
     save_model(args.out, arrays, metadata=meta)
@@ -133,14 +133,13 @@ def run(args) -> int:
     return 0
 
 
-def _with_region(arrays, x, data):
-    """The arrays with the region their training data cover (saved in the model file)."""
+def _with_region(res, x, data):
+    """The fit's model as arrays with the region of its training data (computed by the
+    fit), labelled with the data's path for the model file."""
     from dataclasses import replace
 
-    from vibmpo.potential.region import data_region
-
-    return replace(arrays, data_region=data_region(
-        x, arrays.U, source=f"training data of {data} ({x.shape[0]} points)"))
+    region = replace(res.data_region, source=f"training data of {data} ({x.shape[0]} points)")
+    return replace(res.arrays(), data_region=region)
 
 
 def _curve_path(model_path):

@@ -47,12 +47,14 @@ __all__ = ["register", "run", "build_hamiltonian", "solve_exact", "solve_dmrg",
            "solve_block", "SOLVERS"]
 
 
-def build_hamiltonian(args):
-    """Grid Hamiltonian of ``args.source`` on ``args.grid``."""
+def build_hamiltonian(args, source=None):
+    """Grid Hamiltonian of ``args.source`` (or of the already loaded ``source``) on
+    ``args.grid``."""
     from vibmpo.cli._sources import load_source
     from vibmpo.operators.hamiltonian import grid_hamiltonian
 
-    source = load_source(args.source)
+    if source is None:
+        source = load_source(args.source)
     ham = grid_hamiltonian(source, args.grid,
                            allow_extrapolation=getattr(args, "allow_extrapolation", False))
     return ham
@@ -279,15 +281,15 @@ def run(args) -> int:
 
     _check_outputs(args)
     t0 = time.perf_counter()
+    source = load_source(args.source)
     grid_note = None
     if str(args.grid).lower().startswith("auto"):
-        grid_note = opts.resolve_auto_grid(args, load_source(args.source))
+        grid_note = opts.resolve_auto_grid(args, source)
     if getattr(args, "dipole", None):
         from vibmpo.cli._ir import levels_with_intensities
 
-        return levels_with_intensities(build_hamiltonian(args), args,
-                                       load_source(args.source))
-    ham = build_hamiltonian(args)
+        return levels_with_intensities(build_hamiltonian(args, source), args, source)
+    ham = build_hamiltonian(args, source)
     if args.window and args.method != "block":
         result = opts.solve_window(SOLVERS[args.method], ham, args)
     else:
@@ -296,7 +298,6 @@ def run(args) -> int:
         _export_itensors(args, ham)
     bonds = ham.mpo_bond_dims(args.mpo_tol)
     mpo_err = _mpo_error_line(ham, args.mpo_tol)
-    source = load_source(args.source)
     zero, zero_label = energy_zero(source)
     shift = display_energies([zero], ham.energy_unit)[0][0]
     result = dataclasses.replace(result, energies=result.energies - shift,
