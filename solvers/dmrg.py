@@ -51,9 +51,9 @@ from .krylov import davidson
 from .mps import (
     compress,
     mpo_arrays,
-    mpo_identity_shift,
     mps_arrays,
     random_mps,
+    residual_norm,
     to_quimb_mps,
 )
 from .sweep import (
@@ -192,37 +192,6 @@ def _ritz(st):
     w, s = np.linalg.eigh(h)
     st.tensors[c] = (X @ s).T.reshape(st.tensors[c].shape)
     return w
-
-
-def _variance(tensors, mpo):
-    """:math:`\\langle\\psi|W^\\dagger W|\\psi\\rangle` for an array MPS and MPO ``W``."""
-    E = np.ones((1, 1, 1, 1))
-    for a, w in zip(tensors, mpo, strict=True):
-        t = np.tensordot(E, a, axes=([3], [0]))                  # (a, w1, w2, s', b')
-        t = np.tensordot(t, w, axes=([2, 3], [0, 3]))             # (a, w1, b', w2', s'')
-        t = np.tensordot(t, w.conj(), axes=([1, 4], [0, 2]))      # (a, b', w2', w1', s)
-        t = np.tensordot(a.conj(), t, axes=([0, 1], [0, 4]))      # (b, b', w2', w1')
-        E = t.transpose(0, 3, 2, 1)
-    return float(np.real(E[0, 0, 0, 0]))
-
-
-def residual_norm(tensors, mpo, energy) -> float:
-    r""":math:`\lVert (H - E)\psi\rVert` of a normalised array MPS (accuracy about
-    :math:`\sqrt{\epsilon}\,\lVert H - E\rVert`).
-
-    Examples
-    --------
-    >>> import quimb.tensor as qtn
-    >>> from vibmpo.solvers.mps import mpo_arrays, mpo_to_dense, mps_expectation
-    >>> from vibmpo.solvers.mps import mps_to_dense, random_mps
-    >>> W = mpo_arrays(qtn.MPO_rand_herm(3, 2, phys_dim=2, seed=0))
-    >>> t = random_mps([2, 2, 2], 4, seed=0)
-    >>> e = mps_expectation(t, W)
-    >>> H, v = mpo_to_dense(W), mps_to_dense(t)
-    >>> bool(np.isclose(residual_norm(t, W, e), np.linalg.norm(H @ v - e * v)))
-    True
-    """
-    return float(np.sqrt(max(_variance(tensors, mpo_identity_shift(mpo, energy)), 0.0)))
 
 
 def _auto_penalty(e_found, e_ci, n):

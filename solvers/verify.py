@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .mps import mpo_identity_shift, mps_expectation, mps_overlap
+from .mps import mps_expectation, mps_overlap, residual_norm
 
 __all__ = ["RESIDUAL_RTOL", "EigenpairCheck", "energy_scale", "verify_eigenpairs",
            "check_info"]
@@ -174,8 +174,7 @@ def verify_eigenpairs(mpo, states, energies, *, rtol: float = RESIDUAL_RTOL,
         u = [t[0] / nrm] + list(t[1:])
         unit.append(u)
         ray[j] = float(np.real(mps_expectation(u, mpo)))
-        res[j] = float(np.sqrt(max(_variance(u, mpo_identity_shift(mpo, energies[j])),
-                                    0.0)))
+        res[j] = residual_norm(u, mpo, energies[j])
         if not res[j] <= thr:
             reasons[j].append(f"residual {res[j]:.3g} > {thr:.3g} (= {rtol:g} x energy "
                               f"scale {sigma:.4g})")
@@ -194,19 +193,6 @@ def verify_eigenpairs(mpo, states, energies, *, rtol: float = RESIDUAL_RTOL,
     conv = np.array([not r for r in reasons], dtype=bool)
     return EigenpairCheck(conv, res, norms, ray, float(max_ov), float(sigma), float(thr),
                           reasons)
-
-
-def _variance(tensors, mpo) -> float:
-    """:math:`\\langle\\psi|W^\\dagger W|\\psi\\rangle` of an array MPS and MPO,
-    contracted site by site (no squared MPO is formed)."""
-    E = np.ones((1, 1, 1, 1))
-    for a, w in zip(tensors, mpo, strict=True):
-        t = np.tensordot(E, a, axes=([3], [0]))
-        t = np.tensordot(t, w, axes=([2, 3], [0, 3]))
-        t = np.tensordot(t, w.conj(), axes=([1, 4], [0, 2]))
-        t = np.tensordot(a.conj(), t, axes=([0, 1], [0, 4]))
-        E = t.transpose(0, 3, 2, 1)
-    return float(np.real(E[0, 0, 0, 0]))
 
 
 def check_info(check: EigenpairCheck) -> dict:
