@@ -45,13 +45,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .dmrg import DMRGConvergenceWarning, davidson, residual_norm
+from .dmrg import DMRGConvergenceWarning
+from .krylov import davidson
 from .mps import (
     left_canonicalize,
     mpo_arrays,
     mps_expectation,
     overlap_right_step,
     random_mps,
+    residual_norm,
     to_quimb_mps,
 )
 from .sweep import (
