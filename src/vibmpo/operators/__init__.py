@@ -2,6 +2,8 @@
 
 * :mod:`vibmpo.operators.dvr` -- harmonic-oscillator and sine DVRs, grid specs;
 * :mod:`vibmpo.operators.forcefield` -- polynomial sum-of-products force fields (JSON);
+* :mod:`vibmpo.operators.function_tt` -- potentials as tensor trains of 1-D functions
+  (NN-MPO activations, force-field monomials) and their harmonic analysis;
 * :mod:`vibmpo.operators.hamiltonian` -- :class:`GridHamiltonian` (T + V on a product
   grid, potential as a tensor train of grid values), its quimb MPO and matrix-free H*v;
 * :mod:`vibmpo.operators._kernels` -- the Numba kernels.

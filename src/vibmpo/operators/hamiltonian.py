@@ -46,8 +46,9 @@ from vibmpo.linalg.memory import available_memory, check_memory
 from vibmpo.operators import _kernels as K
 from vibmpo.operators.dvr import Grid, GridSpec, ho_grid, parse_grid_spec
 from vibmpo.operators.forcefield import ForceField
+from vibmpo.operators.function_tt import function_tt, harmonic_analysis
 from vibmpo.potential.arrays import NNMPOArrays
-from vibmpo.units import HARTREE_TO_CM1, energy_factor
+from vibmpo.units import HARTREE_TO_CM1
 
 __all__ = [
     "GridHamiltonian",
@@ -57,142 +58,6 @@ __all__ = [
     "available_memory",
     "check_memory",
 ]
-
-
-# --------------------------------------------------------------------------------------
-# Potentials as tensor trains of functions (one basis of 1-D functions per mode)
-
-
-class _FunctionTT:
-    """V(q) = offset + scale * chain_i sum_rho W_i[a,rho,b] phi_{i rho}(q_i)."""
-
-    def __init__(self, bases, cores, scale, offset):
-        self.bases = bases  # callables (q (m,), deriv) -> (m, N_i)
-        self.cores = [np.asarray(c, dtype=np.float64) for c in cores]
-        self.scale = float(scale)
-        self.offset = float(offset)
-
-    @property
-    def n_modes(self):
-        return len(self.cores)
-
-    def _chain(self, vecs):
-        v = np.ones(1)
-        for core, phi in zip(self.cores, vecs, strict=True):
-            v = np.einsum("a,arb,r->b", v, core, phi)
-        return float(v[0])
-
-    def derivatives(self, q):
-        """V, gradient and Hessian at one point q (f,), by prefix/suffix environments:
-        O(f^2) small matrix-vector products."""
-        f = self.n_modes
-        # mats[k][i] = sum_rho W_i[:, rho, :] phi^{(k)}_{i rho}(q_i), k = 0, 1, 2
-        mats = [[np.einsum("arb,r->ab", self.cores[i], self.bases[i](np.array([q[i]]), k)[0])
-                 for i in range(f)] for k in range(3)]
-        prefix = [np.ones(1)]
-        for i in range(f):
-            prefix.append(prefix[-1] @ mats[0][i])
-        suffix = [np.ones(1)]
-        for i in range(f - 1, -1, -1):
-            suffix.append(mats[0][i] @ suffix[-1])
-        suffix = suffix[::-1]  # suffix[i] = M_i ... M_{f-1} applied to 1
-        val = self.offset + self.scale * float(prefix[f][0])
-        grad = np.zeros(f)
-        hess = np.zeros((f, f))
-        for i in range(f):
-            grad[i] = self.scale * float(prefix[i] @ mats[1][i] @ suffix[i + 1])
-            hess[i, i] = self.scale * float(prefix[i] @ mats[2][i] @ suffix[i + 1])
-            v = prefix[i] @ mats[1][i]
-            for j in range(i + 1, f):
-                hess[i, j] = hess[j, i] = self.scale * float(v @ mats[1][j] @ suffix[j + 1])
-                v = v @ mats[0][j]
-        return val, grad, hess
-
-    def grid_cores(self, points):
-        cores = []
-        for i, (core, q) in enumerate(zip(self.cores, points, strict=True)):
-            g = K.grid_core(core, self.bases[i](q, 0))
-            cores.append(g)
-        cores[0] = cores[0] * self.scale
-        return cores
-
-
-def _nnmpo_function_tt(model: NNMPOArrays) -> tuple[_FunctionTT, float]:
-    to_ha = energy_factor(model.energy_unit, "hartree")
-    codes = np.array([K.ACTIVATION_CODES[a] for a in model.activations], dtype=np.int64)
-
-    def make(i):
-        w, c, b = model.w[i].copy(), model.centres[i].copy(), model.b[i].copy()
-
-        def basis(q, deriv):
-            return K.basis_on_grid(np.ascontiguousarray(q, dtype=np.float64), w, c, b, codes,
-                                   int(deriv))
-        return basis
-
-    bases = [make(i) for i in range(model.n_modes)]
-    return _FunctionTT(bases, model.cores, model.scale * to_ha, model.offset * to_ha), to_ha
-
-
-def _terms_tt(terms, pmax):
-    """Coefficient TT over monomials q_i^p of a few product terms (one channel per term)."""
-    f, nt = len(pmax), len(terms)
-    cores = []
-    for i in range(f):
-        ra = 1 if i == 0 else nt
-        rb = 1 if i == f - 1 else nt
-        core = np.zeros((ra, int(pmax[i]) + 1, rb))
-        for k, (coef, powers) in enumerate(terms):
-            # += : with one mode all terms share the entry of their power
-            core[0 if i == 0 else k, powers.get(i, 0), 0 if i == f - 1 else k] += (
-                coef if i == 0 else 1.0)
-        cores.append(core)
-    return cores
-
-
-def _tt_add(a, b):
-    """Direct sum of two TTs with equal physical dimensions (the TT of their sum)."""
-    return list(_tt.direct_sum(a, b))
-
-
-def _forcefield_function_tt(ff: ForceField, *, chunk: int = 32) -> _FunctionTT:
-    pmax = ff.max_powers()
-    terms = [t for t in ff.terms if t[0] != 0.0]
-    const = sum(c for c, pw in terms if not pw)
-    terms = [t for t in terms if t[1]] or [(0.0, {})]
-    # Build the TT in the monomial-coefficient space, `chunk` terms at a time, rounding
-    # after each addition. There the tensor holds one entry per term, so its norm is
-    # sqrt(sum c^2) and SVD rounding finds the intrinsic ranks (e.g. 3 for all-to-all
-    # bilinear coupling) while the ranks stay small throughout. Rounding grid values
-    # instead cannot: their Frobenius norm grows like d^(f/2), which puts round-off above
-    # any absolute tolerance.
-    tol = 1e-14 * max(math.sqrt(sum(c * c for c, _ in terms)), np.finfo(float).tiny)
-    cores = None
-    for start in range(0, len(terms), chunk):
-        block = _terms_tt(terms[start:start + chunk], pmax)
-        cores = block if cores is None else _round_tt(_tt_add(cores, block), tol)
-    if len(terms) <= chunk:
-        cores = _round_tt(cores, tol)
-
-    def make(p):
-        def basis(q, deriv):
-            q = np.asarray(q, dtype=np.float64)
-            out = np.zeros((q.size, p + 1))
-            for n in range(deriv, p + 1):
-                fac = math.perm(n, deriv)
-                out[:, n] = fac * q ** (n - deriv)
-            return out
-        return basis
-
-    return _FunctionTT([make(int(p)) for p in pmax], cores, 1.0, const)
-
-
-def _round_tt(cores, tol, errors=None):
-    """SVD-round a TT (cores (r, d, r')) so the Frobenius change is <= tol; the bound on
-    the change it made is appended to ``errors`` when given."""
-    out, err = _tt.truncate_with_error(cores, max_error=tol)
-    if errors is not None:
-        errors.append(err)
-    return list(out)
 
 
 def tt_bond_spectra(cores) -> list[np.ndarray]:
@@ -212,80 +77,6 @@ def tt_bond_spectra(cores) -> list[np.ndarray]:
     """
     return _tt.bond_spectra(cores, rel_cutoff=1e-14)
 
-
-# --------------------------------------------------------------------------------------
-
-
-def harmonic_analysis(source, *, start=None, max_iter: int = 50):
-    """Minimum of the potential near ``start`` (default the origin) and its Hessian.
-
-    Newton iterations with backtracking on the analytic gradient and Hessian of the
-    NN-MPO basis functions (or polynomial terms).
-
-    Returns
-    -------
-    center : ndarray (f,)
-        Position of the minimum (latent / force-field coordinates).
-    hessian : ndarray (f, f)
-        Hessian of V there, in the Hamiltonian's unit (Hartree for NN-MPO potentials).
-    energy : float
-        V at the minimum.
-
-    Raises
-    ------
-    ValueError
-        If the Hessian is not positive definite (no local minimum found): give the grid
-        explicitly then.
-
-    Examples
-    --------
-    >>> from vibmpo.operators.forcefield import henon_heiles
-    >>> c, h, e = harmonic_analysis(henon_heiles(2))
-    >>> c.tolist(), np.round(np.diag(h), 12).tolist()
-    ([0.0, 0.0], [1.0, 1.0])
-    """
-    return _newton_minimum(_function_tt(source), start=start, max_iter=max_iter)
-
-
-def _newton_minimum(ftt: _FunctionTT, *, start=None, max_iter: int = 50):
-    """Damped Newton search for the minimum of a function TT (see harmonic_analysis)."""
-    f = ftt.n_modes
-    q = np.zeros(f) if start is None else np.asarray(start, dtype=np.float64).copy()
-    val, grad, hess = ftt.derivatives(q)
-    for _ in range(max_iter):
-        w, vec = np.linalg.eigh(hess)
-        if w.min() <= 0:
-            raise ValueError(
-                "cannot choose HO grids automatically: the potential has no local minimum "
-                f"near q={np.round(q, 6).tolist()} (Hessian eigenvalues {w}); give the grid "
-                "explicitly (ho:N:omega:centre or sine:N:qmin:qmax)"
-            )
-        step = -vec @ ((vec.T @ grad) / w)
-        if np.abs(step).max() <= 1e-10 * max(1.0, np.abs(q).max()):
-            break
-        t = 1.0
-        while t > 1e-6:
-            nv, ng, nh = ftt.derivatives(q + t * step)
-            if nv <= val + 1e-14 * abs(val):
-                break
-            t *= 0.5
-        else:
-            break
-        q = q + t * step
-        val, grad, hess = nv, ng, nh
-    return q, hess, val
-
-
-def _function_tt(source) -> _FunctionTT:
-    if isinstance(source, NNMPOArrays):
-        return _nnmpo_function_tt(source)[0]
-    if isinstance(source, ForceField):
-        return _forcefield_function_tt(source)
-    raise TypeError(
-        f"source must be NNMPOArrays or ForceField, got {type(source).__name__}; load "
-        "model files with vibmpo.potential.io.load_model and force fields with "
-        "vibmpo.operators.forcefield.load_forcefield"
-    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -460,48 +251,40 @@ class GridHamiltonian:
     def mpo_arrays(self, tol: float | None = 1e-10) -> list[np.ndarray]:
         """MPO cores ``(r_{i-1}, r_i, d_i, d_i)`` (left, right, ket, bra) of H with outer
         bonds of size 1, SVD-compressed so that no matrix element changes by more than
-        ``tol`` (``None``: no compression)."""
-        f = self.n_modes
-        dims = self.dims
-        if f == 1:
-            d = dims[0]
-            w = np.zeros((1, 1, d, d))
-            w[0, 0] = self.kinetic[0] + np.diag(self.v_cores[0][0, :, 0] + self.v_offset)
-            return [w]
-        out = []
-        for i in range(f):
-            d = dims[i]
-            core = self.v_cores[i]
-            ra, rb = core.shape[0], core.shape[2]
-            eye = np.eye(d)
-            t = self.kinetic[i] + (self.v_offset * eye if i == 0 else 0.0)
-            pot = np.einsum("asb,st->abst", core, eye)
-            if i == 0:
-                w = np.zeros((1, 2 + rb, d, d))
-                w[0, 0], w[0, 1] = t, eye
-                w[0, 2:] = pot[0]
-            elif i == f - 1:
-                w = np.zeros((2 + ra, 1, d, d))
-                w[0, 0], w[1, 0] = eye, t
-                w[2:, 0] = pot[:, 0]
-            else:
-                w = np.zeros((2 + ra, 2 + rb, d, d))
-                w[0, 0], w[1, 0], w[1, 1] = eye, t, eye
-                w[2:, 2:] = pot
-            out.append(w)
-        if tol is None:
-            return out
-        tol = float(tol)
-        if not 0 <= tol < 1:
-            raise ValueError(f"MPO compression tolerance must satisfy 0 <= tol < 1 (the "
-                             f"largest change of a matrix element, {self.energy_unit}); "
-                             f"got {tol:g}")
-        tt = [w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1, w.shape[1]) for w in out]
-        errors = []
-        tt = _round_tt(tt, tol, errors)
-        self._cache[("mpo_error", tol)] = math.sqrt(sum(e * e for e in errors))
-        return [c.reshape(c.shape[0], d, d, c.shape[2]).transpose(0, 3, 1, 2)
-                for c, d in zip(tt, dims, strict=True)]
+        ``tol`` (in ``energy_unit``; ``None``: no compression).
+
+        The layout of :func:`vibmpo.solvers.mps.mpo_arrays`, so solvers can take these
+        arrays without going through quimb. The compression runs once per ``tol``: the
+        arrays are cached and read-only (copy one to change it).
+
+        Examples
+        --------
+        >>> from vibmpo.operators.forcefield import henon_heiles
+        >>> ham = grid_hamiltonian(henon_heiles(3), "ho:4")
+        >>> [w.shape[:2] for w in ham.mpo_arrays()]
+        [(1, 3), (3, 3), (3, 1)]
+        >>> ham.mpo_arrays()[0] is ham.mpo_arrays()[0]  # compressed once
+        True
+        """
+        return list(self._compressed_mpo(tol)[0])
+
+    def _compressed_mpo(self, tol):
+        """``(arrays, error bound)`` of the MPO compressed with ``tol`` (cached)."""
+        if tol is not None:
+            tol = float(tol)
+            if not 0 <= tol < 1:
+                raise ValueError(f"MPO compression tolerance must satisfy 0 <= tol < 1 (the "
+                                 f"largest change of a matrix element, {self.energy_unit}); "
+                                 f"got {tol:g}")
+        key = ("mpo", tol)
+        if key not in self._cache:
+            arrays, err = _mpo_cores(self), 0.0
+            if tol is not None:
+                arrays, err = _compress_mpo(arrays, tol)
+            for w in arrays:
+                w.flags.writeable = False
+            self._cache[key] = (tuple(arrays), err)
+        return self._cache[key]
 
     def to_mpo(self, tol: float | None = 1e-10):
         """The Hamiltonian as an open-boundary quimb ``MatrixProductOperator``.
@@ -509,14 +292,16 @@ class GridHamiltonian:
         Index names ``k{i}`` (ket) and ``b{i}`` (bra), site tags ``I{i}``; bond
         dimensions via ``mpo.bond_sizes()``. ``tol`` bounds the change of any matrix
         element by the SVD compression (in ``energy_unit``; ``None`` = no compression).
+        Each call wraps copies of the cached :meth:`mpo_arrays` in a new quimb object
+        (no second compression), so changing one MPO leaves the others alone.
         """
         import quimb.tensor as qtn
 
-        arrays = self.mpo_arrays(tol)
         if self.n_modes == 1:
             raise ValueError("quimb MPOs need at least two sites; use dense() for one mode")
+        arrays = self.mpo_arrays(tol)
         arrs = [arrays[0][0]] + list(arrays[1:-1]) + [arrays[-1][:, 0]]
-        return qtn.MatrixProductOperator(arrs, shape="lrud")
+        return qtn.MatrixProductOperator([np.array(a) for a in arrs], shape="lrud")
 
     def mpo_error(self, tol: float | None = 1e-10) -> float:
         """Upper bound on the Frobenius norm of the change the MPO compression with
@@ -530,12 +315,7 @@ class GridHamiltonian:
         >>> grid_hamiltonian(henon_heiles(3), "ho:4").mpo_error() < 1e-10
         True
         """
-        if tol is None:
-            return 0.0
-        key = ("mpo_error", float(tol))
-        if key not in self._cache:
-            self.mpo_arrays(tol)
-        return self._cache[key]
+        return self._compressed_mpo(tol)[1]
 
     def mpo_bond_dims(self, tol: float | None = 1e-10) -> list[int]:
         """Bond dimensions of :meth:`to_mpo` (without building the quimb object)."""
@@ -574,6 +354,49 @@ class GridHamiltonian:
             v = np.linalg.eigh(h)[1][:, 0]
             out = np.outer(out, v * np.sign(v.sum() or 1.0)).reshape(-1)
         return out / np.linalg.norm(out)
+
+
+def _mpo_cores(ham: GridHamiltonian) -> list[np.ndarray]:
+    """Uncompressed MPO cores of ``T + V``: the kinetic MPO (bond dimension 2) and the
+    diagonal potential MPO joined by a direct sum of bonds."""
+    f, dims = ham.n_modes, ham.dims
+    if f == 1:
+        d = dims[0]
+        w = np.zeros((1, 1, d, d))
+        w[0, 0] = ham.kinetic[0] + np.diag(ham.v_cores[0][0, :, 0] + ham.v_offset)
+        return [w]
+    out = []
+    for i in range(f):
+        d = dims[i]
+        core = ham.v_cores[i]
+        ra, rb = core.shape[0], core.shape[2]
+        eye = np.eye(d)
+        t = ham.kinetic[i] + (ham.v_offset * eye if i == 0 else 0.0)
+        pot = np.einsum("asb,st->abst", core, eye)
+        if i == 0:
+            w = np.zeros((1, 2 + rb, d, d))
+            w[0, 0], w[0, 1] = t, eye
+            w[0, 2:] = pot[0]
+        elif i == f - 1:
+            w = np.zeros((2 + ra, 1, d, d))
+            w[0, 0], w[1, 0] = eye, t
+            w[2:, 0] = pot[:, 0]
+        else:
+            w = np.zeros((2 + ra, 2 + rb, d, d))
+            w[0, 0], w[1, 0], w[1, 1] = eye, t, eye
+            w[2:, 2:] = pot
+        out.append(w)
+    return out
+
+
+def _compress_mpo(arrays, tol: float) -> tuple[list[np.ndarray], float]:
+    """SVD-round MPO cores (as a TT over the joint ket-bra index) to a Frobenius change
+    <= ``tol``; returns the cores and the bound on the change."""
+    dims = [w.shape[2] for w in arrays]
+    tt = [w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1, w.shape[1]) for w in arrays]
+    tt, err = _tt.truncate_with_error(tt, max_error=tol)
+    return [c.reshape(c.shape[0], d, d, c.shape[2]).transpose(0, 3, 1, 2)
+            for c, d in zip(tt, dims, strict=True)], float(err)
 
 
 def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12,
@@ -618,75 +441,87 @@ def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12,
     >>> ham.grid_spec
     'ho:5:1:0,ho:5:1:0,ho:5:1:0'
     """
-    ftt = _function_tt(source)
-    f = ftt.n_modes
-    if isinstance(source, NNMPOArrays):
-        kappa = np.full(f, 0.5)
-        to_native = 1.0 / HARTREE_TO_CM1  # spec frequencies are cm^-1
-        unit = "hartree"
-        desc = (f"NN-MPO potential, {source.n_modes} latent modes, ranks "
-                f"{list(source.ranks)}, energies in Hartree")
-    else:
-        kappa = source.kinetic
-        to_native = 1.0
-        unit = source.energy_unit
-        desc = f"force field, {f} modes, {len(source.terms)} terms, unit {unit}"
-    if grids is None:
-        grids = "ho:9"
-    if isinstance(grids, str):
-        specs = parse_grid_spec(grids, f)
-    else:
-        specs = tuple(grids)
-        if len(specs) != f:
-            raise ValueError(f"need one grid per mode ({f}), got {len(specs)}")
-        specs = tuple(parse_grid_spec(s, 1)[0] if isinstance(s, str) else s for s in specs)
-    need = any(isinstance(s, GridSpec) and s.kind == "ho" and (s.omega is None or
-                                                              s.center is None)
-               for s in specs)
-    center = hess = minimum = None
-    if need:
-        center, hess, e_min = _newton_minimum(ftt)
-        minimum = (center, e_min)
-    elif not allow_extrapolation:
-        try:
-            c0, _, e0 = _newton_minimum(ftt)
-            minimum = (c0, e0)
-        except ValueError:  # no local minimum near the origin: check_grid's edge rule
-            minimum = None
-    out_grids, spec_items = [], []
-    for i, s in enumerate(specs):
-        if isinstance(s, Grid):
-            g = s
-        elif isinstance(s, GridSpec):
-            if s.kind == "ho":
-                # physical frequency (native unit) -> unit-mass grid parameter Omega
-                if s.omega is not None:
-                    omega_phys = s.omega * to_native
-                else:
-                    omega_phys = math.sqrt(2.0 * kappa[i] * hess[i, i])
-                big_omega = omega_phys / (2.0 * kappa[i])
-                c = s.center if s.center is not None else float(center[i])
-                g = ho_grid(s.n, big_omega, c)
-            else:
-                g = s.resolve()
-        else:
-            raise TypeError(f"grid {i} must be a Grid, GridSpec or spec string, got {s!r}")
-        out_grids.append(g)
-        if g.kind == "ho":
-            om = g.params["omega"] * 2.0 * kappa[i] / to_native
-            spec_items.append(f"ho:{g.size}:{om:.10g}:{g.params['center']:.10g}")
-        else:
-            spec_items.append(f"sine:{g.size}:{g.params['qmin']:.10g}:{g.params['qmax']:.10g}")
+    ftt = function_tt(source)
+    kappa, to_native, unit, desc = _source_conventions(source, ftt.n_modes)
+    specs = _grid_specs(grids, ftt.n_modes)
+    minimum = _minimum(ftt, specs, allow_extrapolation)
+    out_grids = tuple(_resolve_grid(i, s, kappa[i], to_native, minimum)
+                      for i, s in enumerate(specs))
+    spec = ",".join(_spec_item(g, kappa[i], to_native) for i, g in enumerate(out_grids))
     kin = tuple(2.0 * kappa[i] * g.kinetic for i, g in enumerate(out_grids))
     cores = ftt.grid_cores([g.points for g in out_grids])
     if isinstance(source, ForceField):
-        cores = _round_tt(cores, tt_tol)
+        cores = _tt.truncate(cores, max_error=tt_tol)
     ham = GridHamiltonian(
-        grids=tuple(out_grids), kinetic=kin, v_cores=tuple(cores), v_offset=ftt.offset,
-        energy_unit=unit, grid_spec=",".join(spec_items), description=desc,
+        grids=out_grids, kinetic=kin, v_cores=tuple(cores), v_offset=ftt.offset,
+        energy_unit=unit, grid_spec=spec, description=desc,
     )
     if not allow_extrapolation:
         from vibmpo.operators.gridcheck import check_grid
 
-        check_grid(ham, source, minimum=minimum)
+        check_grid(ham, source, minimum=minimum and minimum[::2])
     return ham
+
+
+def _source_conventions(source, f):
+    """Kinetic coefficients kappa_i, factor from spec frequencies to the Hamiltonian's
+    unit, the Hamiltonian's unit and its description."""
+    if isinstance(source, NNMPOArrays):
+        return (np.full(f, 0.5), 1.0 / HARTREE_TO_CM1, "hartree",
+                f"NN-MPO potential ({source.energy_unit} model, converted to atomic "
+                f"units), {source.n_modes} latent modes, ranks {list(source.ranks)}")
+    return (source.kinetic, 1.0, source.energy_unit,
+            f"force field, {f} modes, {len(source.terms)} terms, unit {source.energy_unit}")
+
+
+def _grid_specs(grids, f) -> tuple:
+    """One Grid, GridSpec per mode from a spec string or a sequence (None: ``ho:9``)."""
+    if grids is None:
+        grids = "ho:9"
+    if isinstance(grids, str):
+        return parse_grid_spec(grids, f)
+    specs = tuple(grids)
+    if len(specs) != f:
+        raise ValueError(f"need one grid per mode ({f}), got {len(specs)}")
+    return tuple(parse_grid_spec(s, 1)[0] if isinstance(s, str) else s for s in specs)
+
+
+def _minimum(ftt, specs, allow_extrapolation):
+    """``(centre, hessian, energy)`` of the minimum near the origin, when a grid needs
+    it (an HO spec without frequency or centre) or the grid check does (None if there
+    is no minimum: check_grid then applies its edge rule)."""
+    need = any(isinstance(s, GridSpec) and s.kind == "ho"
+               and (s.omega is None or s.center is None) for s in specs)
+    if need:
+        return harmonic_analysis(ftt)
+    if allow_extrapolation:
+        return None
+    try:
+        return harmonic_analysis(ftt)
+    except ValueError:
+        return None
+
+
+def _resolve_grid(i, s, kappa, to_native, minimum) -> Grid:
+    """The DVR of mode ``i`` from its Grid or GridSpec."""
+    if isinstance(s, Grid):
+        return s
+    if not isinstance(s, GridSpec):
+        raise TypeError(f"grid {i} must be a Grid, GridSpec or spec string, got {s!r}")
+    if s.kind != "ho":
+        return s.resolve()
+    # physical frequency (native unit) -> unit-mass grid parameter Omega
+    if s.omega is not None:
+        omega_phys = s.omega * to_native
+    else:
+        omega_phys = math.sqrt(2.0 * kappa * minimum[1][i, i])
+    c = s.center if s.center is not None else float(minimum[0][i])
+    return ho_grid(s.n, omega_phys / (2.0 * kappa), c)
+
+
+def _spec_item(g: Grid, kappa, to_native) -> str:
+    """The spec string that rebuilds grid ``g`` (frequencies in the spec's unit)."""
+    if g.kind == "ho":
+        om = g.params["omega"] * 2.0 * kappa / to_native
+        return f"ho:{g.size}:{om:.10g}:{g.params['center']:.10g}"
+    return f"sine:{g.size}:{g.params['qmin']:.10g}:{g.params['qmax']:.10g}"

@@ -31,15 +31,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vibmpo.linalg import tt as _tt
+from vibmpo.linalg.memory import check_memory
 from vibmpo.operators import _kernels as K
 from vibmpo.operators.forcefield import ForceField
-from vibmpo.operators.hamiltonian import (
-    GridHamiltonian,
-    _forcefield_function_tt,
-    _round_tt,
-    _tt_add,
-    check_memory,
-)
+from vibmpo.operators.function_tt import function_tt
+from vibmpo.operators.hamiltonian import GridHamiltonian
 from vibmpo.units import HARTREE_TO_CM1
 
 __all__ = ["GridObservable", "grid_observable", "dipole_observables", "tabulated_hamiltonian",
@@ -163,13 +160,13 @@ def grid_observable(source, grids, *, component: int = 0, coordinator=None,
                         f"{type(source).__name__}")
     if ff.n_modes != f:
         raise ValueError(f"the observable has {ff.n_modes} modes, the grid {f}")
-    ftt = _forcefield_function_tt(ff)
+    ftt = function_tt(ff)
     cores = ftt.grid_cores([g.points for g in grids])
     dims = [g.size for g in grids]
     if ftt.offset != 0.0:
-        cores = _tt_add(cores, _constant_tt(ftt.offset, dims))
+        cores = _tt.direct_sum(cores, _constant_tt(ftt.offset, dims))
     norm = np.sqrt(sum(c * c for c, _ in ff.terms)) * np.sqrt(float(np.prod(dims)))
-    cores = _round_tt(cores, tol * max(norm, np.finfo(float).tiny))
+    cores = _tt.truncate(cores, max_error=tol * max(norm, np.finfo(float).tiny))
     return GridObservable(grids, tuple(cores), unit, name)
 
 
