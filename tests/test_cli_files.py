@@ -142,3 +142,26 @@ def test_ctrl_c_ends_with_one_line_and_status_130(data, tmp_path):
                 "vibmpo: interrupted"
         assert not [p for p in tmp_path.iterdir() if p.name.startswith(f".{out.name}")]
     assert interrupted, "every run finished before its Ctrl-C: nothing was tested"
+
+
+@pytest.mark.parametrize("exc, reported", [(ValueError("bad --n"), True),
+                                           (FileNotFoundError("no X.npy"), True),
+                                           (TypeError("f() got an unexpected keyword"), False),
+                                           (KeyError("k"), False)])
+def test_user_errors_are_one_line_and_bugs_keep_their_traceback(exc, reported, monkeypatch,
+                                                                capsys):
+    """A user's mistake (bad value, missing file) ends with one ``error:`` line and status
+    1; a programming error (TypeError, KeyError, ...) is not dressed up as one."""
+    import vibmpo.cli.predict as predict
+
+    def broken(args):
+        raise exc
+
+    monkeypatch.setattr(predict, "run", broken)
+    argv = ["predict", "m.h5", "x.npy", "--out", "y.npy"]
+    if reported:
+        assert main(argv) == 1
+        assert capsys.readouterr().err.strip() == f"vibmpo predict: error: {exc}"
+    else:
+        with pytest.raises(type(exc)):
+            main(argv)

@@ -76,6 +76,42 @@ def test_compression_bounds_every_matrix_element():
     assert ham.mpo_bond_dims(1e-10) <= ham.mpo_bond_dims(None)
 
 
+def test_mpo_is_compressed_once_and_shared_as_read_only_arrays(monkeypatch):
+    """Every MPO view of H (arrays, quimb MPO, bonds, error bound) comes from one SVD
+    compression per tolerance; the quimb MPO equals the arrays and owns its copy."""
+    from vibmpo.linalg import tt
+    from vibmpo.solvers.mps import mpo_arrays, mpo_to_dense
+
+    ham = grid_hamiltonian(henon_heiles(3, 0.3), "ho:4")
+    calls = []
+    original = tt.truncate_with_error
+    monkeypatch.setattr(tt, "truncate_with_error",
+                        lambda *a, **k: calls.append(k) or original(*a, **k))
+    arrays = ham.mpo_arrays(1e-10)
+    mpo = ham.to_mpo(1e-10)
+    assert ham.mpo_bond_dims(1e-10) == [w.shape[1] for w in arrays[:-1]] == [3, 3]
+    assert ham.mpo_error(1e-10) <= 1e-10 and len(calls) == 1
+    assert all(not w.flags.writeable for w in arrays)
+    with pytest.raises(ValueError, match="read-only"):
+        arrays[0][...] = 0.0
+    assert np.allclose(mpo_to_dense(arrays), ham.dense(), atol=1e-10)
+    assert np.allclose(mpo_to_dense(mpo_arrays(mpo)), ham.dense(), atol=1e-10)
+    mpo[0].modify(data=np.zeros_like(mpo[0].data))  # a user's change stays in their MPO
+    assert np.allclose(mpo_to_dense(ham.mpo_arrays(1e-10)), ham.dense(), atol=1e-10)
+    ham.to_mpo(1e-3)
+    assert len(calls) == 2  # another tolerance compresses again
+
+
+def test_description_names_the_model_unit(random_nnmpo):
+    """The Hamiltonian is in Hartree whatever the model's unit; the description says
+    which unit the model was in and does not claim the model was in Hartree."""
+    model = random_nnmpo(seed=1)
+    ham = grid_hamiltonian(model, SPEC3, allow_extrapolation=True)
+    assert ham.energy_unit == "hartree"
+    assert f"({model.energy_unit} model" in ham.description
+    assert "in hartree" not in ham.description.lower()
+
+
 def test_matvec_potential_and_densities(random_nnmpo, rng):
     model = random_nnmpo(seed=3)
     ham = grid_hamiltonian(model, SPEC3, allow_extrapolation=True)

@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         f"vibmpo {args.command}: warning: {message}\n")
     try:
         return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError, TypeError, OSError, MemoryError) as exc:
+    except USER_ERRORS as exc:
         print(f"vibmpo {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -126,6 +126,11 @@ def main(argv: list[str] | None = None) -> int:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
 
+
+#: What a command reports as one ``error:`` line (exit status 1): bad input, a missing or
+#: unwritable file, a problem too large for memory. Anything else -- a ``TypeError``,
+#: ``AttributeError``, ``KeyError``, ... -- is a bug in vibmpo and ends with its traceback.
+USER_ERRORS = (ValueError, OSError, MemoryError)
 
 #: Exit status after Ctrl-C (128 + SIGINT), as shells report it.
 INTERRUPTED = 130
