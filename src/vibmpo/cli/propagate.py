@@ -7,9 +7,11 @@ Usage::
 ``SOURCE`` is an NN-MPO model file (``.h5``, vibmpo or Pompon format), ``h2co`` (the
 bundled Pompon H2CO model), a force-field JSON file, or ``henon-heiles:F[:lambda]``.
 
-Times: for molecular (NN-MPO) Hamiltonians in femtoseconds (``--time-unit au`` for
-atomic units); for force fields in the inverse of their energy unit (hbar = 1).
-Energies in the outputs: cm^-1 for molecules, the force field's unit otherwise, measured
+Times: in femtoseconds (``--time-unit au`` for atomic units) when the Hamiltonian's
+energy unit is a physical one (NN-MPO models; force fields in hartree, eV, cm-1,
+kcal/mol or kJ/mol); for force fields in another unit (``hbar*omega``) in the inverse of
+that unit (hbar = 1). Energies in the outputs: cm^-1 for physical units, the force
+field's own unit otherwise, measured
 from the ground level (found by DMRG, ``--zero ground``, the default) or from the
 potential minimum of the harmonic analysis (``--zero minimum``); ``result.json`` states
 the zero and its value on the Hamiltonian's scale.
@@ -36,7 +38,7 @@ import sys
 from vibmpo.cli._dmrg import NOT_CONVERGED, add_strict
 from vibmpo.cli._sources import SOURCE_HELP, add_allow_extrapolation
 
-__all__ = ["register", "run"]
+__all__ = ["register", "run", "propagate"]
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -63,10 +65,11 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--initial", default="gauss:displace=0:1",
                    help="initial state (default gauss:displace=0:1; the spec is below)")
     p.add_argument("--t-final", type=float, required=True,
-                   help="total time (fs for molecules, see --time-unit)")
+                   help="total time (fs for physical energy units, see --time-unit)")
     p.add_argument("--dt", type=float, required=True, help="time step (same unit)")
     p.add_argument("--time-unit", choices=("fs", "au"), default="fs",
-                   help="time unit for molecules (default fs; force fields: 1/energy unit)")
+                   help="time unit when the energy unit is physical (default fs; force "
+                        "fields in another unit: 1/that unit)")
     p.add_argument("--method", choices=("gse", "adaptive", "2site", "1site"), default="gse",
                    help="TDVP integrator: gse (one-site steps, the bonds grown by global "
                         "subspace expansion with Krylov vectors of H|psi>; default), adaptive "
@@ -89,8 +92,8 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="zero of the output energies: the ground level (DMRG, default) or "
                         "the potential minimum (harmonic analysis)")
     p.add_argument("--emin", type=float, default=None,
-                   help="spectrum range start, cm-1 for molecules (the force field's unit "
-                        "otherwise) above the --zero (default: mean energy - 6 spreads)")
+                   help="spectrum range start, cm-1 for physical units (the force field's "
+                        "unit otherwise) above the --zero (default: mean energy - 6 spreads)")
     p.add_argument("--emax", type=float, default=None,
                    help="spectrum range end, same unit and zero (default: mean + 6 spreads)")
     p.add_argument("--dmrg-maxdim", type=int, default=32,
@@ -187,67 +190,106 @@ def _initial_state(spec, ham, H, dmrg_maxdim):
 
 
 def run(args) -> int:
-    """Run ``vibmpo propagate`` (see the module docstring).
-
-    The outputs are written into a temporary folder next to ``--out`` that replaces it
-    only when the run is complete; an existing non-empty ``--out`` is refused before any
-    work unless ``--overwrite``.
-    """
-    from pathlib import Path
-
-    from vibmpo._checks import atomic_folder, check_outputs
-
-    source = Path(args.source)
-    check_outputs({}, {"SOURCE": source if source.exists() else None},
-                  folder={"--out": args.out}, overwrite=args.overwrite)
+    """Run ``vibmpo propagate`` (see the module docstring and :func:`propagate`)."""
     try:
-        with atomic_folder(args.out, overwrite=args.overwrite) as tmp:
-            return _run(args, tmp)
+        propagate(args)
     except _NotConverged:
         print(f"vibmpo propagate: error: the DMRG initial state {args.initial!r} did not "
               "converge (--strict); nothing propagated or written: raise --dmrg-maxdim",
               file=sys.stderr)
         return NOT_CONVERGED
+    return 0
+
+
+def propagate(args, *, source=None, ham=None) -> dict:
+    """Propagate as ``args`` (the parsed ``propagate`` options) say and write the outputs
+    into ``args.out``; returns the summary written to ``result.json``.
+
+    ``source`` (the loaded ``args.source``) and ``ham`` (its grid Hamiltonian on
+    ``args.grid``) skip loading and building them again when the caller has them
+    (``vibmpo demo``). The outputs are written into a temporary folder next to
+    ``--out`` that replaces it only when the run is complete; an existing non-empty
+    ``--out`` is refused before any work unless ``--overwrite``.
+    """
+    from pathlib import Path
+
+    from vibmpo._checks import atomic_folder, check_outputs
+
+    path = Path(args.source)
+    check_outputs({}, {"SOURCE": path if path.exists() else None},
+                  folder={"--out": args.out}, overwrite=args.overwrite)
+    with atomic_folder(args.out, overwrite=args.overwrite) as tmp:
+        return _run(args, tmp, source, ham)
 
 
 class _NotConverged(Exception):
     """The DMRG initial state did not converge and ``--strict`` was given."""
 
 
-def _run(args, out) -> int:
-    import numpy as np
-
-    from vibmpo._checks import write_json
-    from vibmpo._progress import ProgressLines, interactive
-    from vibmpo.cli._sources import compact_grid, energy_zero, load_source
-    from vibmpo.operators.hamiltonian import grid_hamiltonian
-    from vibmpo.plotting import plot_autocorrelation, plot_spectrum
-    from vibmpo.solvers.spectra import spectrum
-    from vibmpo.solvers.states import parse_initial_spec
-    from vibmpo.solvers.tdvp import tdvp
+def _scales(energy_unit, time_unit):
+    """``(t_scale, t_label, e_unit, e_scale)``: times typed times ``t_scale`` are in
+    hbar / the Hamiltonian's unit; energies times ``e_scale`` are in ``e_unit``. A
+    physical energy unit (one :mod:`vibmpo.units` knows) shows cm^-1 and takes fs (or
+    atomic time units); any other label is kept, with times in its inverse."""
     from vibmpo.units import FS_TO_AU, energy_factor
+
+    try:
+        to_hartree = energy_factor(energy_unit, "hartree")
+    except ValueError:
+        return 1.0, f"1/({energy_unit})", energy_unit, 1.0
+    t_au = FS_TO_AU if time_unit == "fs" else 1.0
+    return t_au * to_hartree, time_unit, "cm-1", energy_factor(energy_unit, "cm-1")
+
+
+def _zero(args, H, init_info, source):
+    """The zero of the output energies and its name (``--zero``)."""
+    from vibmpo.cli._sources import energy_zero
+
+    if args.zero == "ground":
+        return _ground_energy(H, args.dmrg_maxdim, init_info), "ground level"
+    zero, zero_label = energy_zero(source)
+    return zero, zero_label or "zero of the Hamiltonian's potential"
+
+
+def _run(args, out, source=None, ham=None) -> dict:
+    from vibmpo._checks import write_json
+    from vibmpo.cli._sources import load_source
+    from vibmpo.operators.hamiltonian import grid_hamiltonian
+    from vibmpo.solvers.states import parse_initial_spec
 
     spec = parse_initial_spec(args.initial)
     _check_times(args.t_final, args.dt)
-    src = load_source(args.source)
-    ham = grid_hamiltonian(src, args.grid, allow_extrapolation=args.allow_extrapolation)
+    src = load_source(args.source) if source is None else source
+    if ham is None:
+        ham = grid_hamiltonian(src, args.grid, allow_extrapolation=args.allow_extrapolation)
     H = ham.to_mpo()
-    molecular = ham.energy_unit == "hartree"
-    if molecular:
-        t_scale = FS_TO_AU if args.time_unit == "fs" else 1.0
-        t_label = args.time_unit
-        e_unit, e_scale = "cm-1", energy_factor("hartree", "cm-1")
-    else:
-        t_scale, t_label = 1.0, f"1/({ham.energy_unit})"
-        e_unit, e_scale = ham.energy_unit, 1.0
+    units = _scales(ham.energy_unit, args.time_unit)
     psi0, init_info = _initial_state(spec, ham, H, args.dmrg_maxdim)
     if args.strict and not all(init_info.get("converged", [True])):
         raise _NotConverged
-    if args.zero == "ground":
-        zero, zero_label = _ground_energy(H, args.dmrg_maxdim, init_info), "ground level"
-    else:
-        zero, zero_label = energy_zero(src)
-        zero_label = zero_label or "zero of the Hamiltonian's potential"
+    zero = _zero(args, H, init_info, src)
+    res = _tdvp(args, ham, H, psi0, units)
+    curve = _write_curves(out, args, res, units, zero[0])
+    spec_res, window = _spectrum(args, res, H, psi0, curve, units, zero[0])
+    _write_csv(out / "spectrum.csv", ["energy", "intensity"],
+               zip((spec_res.energies - zero[0]) * units[3], spec_res.intensity, strict=True))
+    summary = _summary(args, ham, src, init_info, res, units, zero, curve, spec_res, window)
+    write_json(out / "spectrum.json", summary["spectrum"] | {
+        "energy_unit": units[2], "energy_zero": zero[1]})
+    write_json(out / "result.json", summary)
+    _plots(out, args, curve, spec_res, units, zero)
+    if not args.quiet:
+        _report(args, res, summary)
+    return summary
+
+
+def _tdvp(args, ham, H, psi0, units):
+    """The TDVP run with ``q_i`` observables and progress (bar or log lines)."""
+    from vibmpo._progress import ProgressLines, interactive
+    from vibmpo.cli._sources import compact_grid
+    from vibmpo.solvers.tdvp import tdvp
+
+    t_scale, t_label = units[:2]
     n_steps = int(round(args.t_final / args.dt))
     if not args.quiet:
         print(f"propagating {args.source} on {compact_grid(ham.grid_spec, args.grid)} "
@@ -255,42 +297,58 @@ def _run(args, out) -> int:
               f"{args.initial!r}, {n_steps} steps of {args.dt:g} {t_label}")
     obs = {f"q{i}": (i, g.points) for i, g in enumerate(ham.grids)}
     lines = None if args.quiet or interactive() else ProgressLines("tdvp", n_steps)
-    res = tdvp(H, psi0, args.t_final * t_scale, dt=args.dt * t_scale, method=args.method,
-               maxdim=args.maxdim, cutoff=args.cutoff, observables=obs,
-               growth_substeps=args.growth_substeps,
-               progress=not args.quiet and lines is None, callback=lines)
+    return tdvp(H, psi0, args.t_final * t_scale, dt=args.dt * t_scale, method=args.method,
+                maxdim=args.maxdim, cutoff=args.cutoff, observables=obs,
+                growth_substeps=args.growth_substeps,
+                progress=not args.quiet and lines is None, callback=lines)
 
+
+def _write_curves(out, args, res, units, zero):
+    """``autocorrelation.csv`` and ``observables.csv``; returns the samples the spectrum
+    uses: ``(t, tt, cc, step)`` (typed time unit), the t/2-trick samples (twice the time
+    range, every 2 dt) when available, the direct samples otherwise."""
+    import numpy as np
+
+    t_scale, e_unit, e_scale = units[0], units[2], units[3]
     t = res.times / t_scale
-    rows = [(ti, c.real, c.imag, abs(c), "direct") for ti, c in zip(t, res.autocorrelation,
-                                                                  strict=True)]
-    # the spectrum uses the t/2-trick samples (twice the time range, every 2 dt) when
-    # available, the direct samples otherwise
+    rows = [(ti, c.real, c.imag, abs(c), "direct")
+            for ti, c in zip(t, res.autocorrelation, strict=True)]
     tt, cc, step = t, res.autocorrelation, args.dt
     if res.autocorrelation_2t is not None and not args.no_t2:
         t2 = res.times_2t / t_scale
-        rows += [(ti, c.real, c.imag, abs(c), "t/2") for ti, c in zip(
-            t2, res.autocorrelation_2t, strict=True)]
+        rows += [(ti, c.real, c.imag, abs(c), "t/2")
+                 for ti, c in zip(t2, res.autocorrelation_2t, strict=True)]
         tt, cc, step = t2, res.autocorrelation_2t, 2.0 * args.dt
     _write_csv(out / "autocorrelation.csv", ["time", "re", "im", "abs", "source"], rows)
-    names = list(obs)
+    names = list(res.observables)
     obs_rows = []
     for k in range(res.times.size):
         row = [t[k], (res.energies[k] - zero) * e_scale, res.norms[k], float(res.max_bond[k]),
                float(res.truncation_errors[k - 1]) if k else 0.0]
-        row += [float(np.real(res.observables[nm][k])) for nm in names]
-        obs_rows.append(row)
+        obs_rows.append(row + [float(np.real(res.observables[nm][k])) for nm in names])
     _write_csv(out / "observables.csv",
                ["time", f"energy_{e_unit}", "norm", "max_bond", "truncation"] + names,
                obs_rows)
+    return t, tt, cc, step
 
-    # spectrum: C(t) in atomic/native time; energies converted for output
+
+def _spectrum(args, res, H, psi0, curve, units, zero):
+    """The spectrum of C(t) (atomic/native time) over ``--emin``..``--emax`` or, by
+    default, the mean energy +- 6 spreads (within the Nyquist range, not below the
+    ground level); returns it with ``(mean, spread, lo, hi)`` in the Hamiltonian's unit."""
+    import numpy as np
+
+    from vibmpo.solvers.spectra import spectrum
+
+    t_scale, e_unit, e_scale = units[0], units[2], units[3]
+    _, tt, cc, step = curve
     e_mean = float(res.energies[0])
     psi_h = H.apply(psi0)
     e2 = float(abs(psi_h.H @ psi_h)) / float(abs(psi0.H @ psi0))
     sigma_e = float(np.sqrt(max(e2 - e_mean**2, 0.0)))
     half = np.pi / (step * t_scale)  # Nyquist half-width around the mean energy
-    lo = e_mean - min(half, max(6.0 * sigma_e, 20 * 2 * np.pi / (tt[-1] * t_scale)))
-    hi = e_mean + min(half, max(6.0 * sigma_e, 20 * 2 * np.pi / (tt[-1] * t_scale)))
+    width = min(half, max(6.0 * sigma_e, 20 * 2 * np.pi / (tt[-1] * t_scale)))
+    lo, hi = e_mean - width, e_mean + width
     if args.zero == "ground" and hi > zero:  # nothing lies below the ground level
         lo = max(lo, zero - 0.05 * (hi - zero))
     if args.emin is not None:
@@ -298,48 +356,65 @@ def _run(args, out) -> int:
     if args.emax is not None:
         hi = args.emax / e_scale + zero
     spec_res = spectrum(tt * t_scale, cc, window=args.window, emin=lo, emax=hi, unit=e_unit)
-    e_out = (spec_res.energies - zero) * e_scale
-    _write_csv(out / "spectrum.csv", ["energy", "intensity"],
-               zip(e_out, spec_res.intensity, strict=True))
-    peaks = (spec_res.peaks - zero) * e_scale
-    summary = {
+    return spec_res, (e_mean, sigma_e, lo, hi)
+
+
+def _summary(args, ham, src, init_info, res, units, zero, curve, spec_res, window) -> dict:
+    """What ``result.json`` holds (energies in ``e_unit`` above the zero)."""
+    import numpy as np
+
+    t_label, e_unit, e_scale = units[1:]
+    (t, tt, _, _), (zero_value, zero_label) = curve, zero
+    e_mean, sigma_e, lo, hi = window
+    return {
         "source": args.source, "grid": ham.grid_spec, "initial": args.initial,
         "initial_info": init_info, "method": args.method, "maxdim": args.maxdim,
         "cutoff": args.cutoff, "growth_substeps": args.growth_substeps,
         "t_final": args.t_final, "dt": args.dt, "time_unit": t_label,
         "energy_unit": e_unit, "energy_zero": zero_label,
-        "zero_value": zero, "hamiltonian_energy_unit": ham.energy_unit,
+        "zero_value": zero_value, "hamiltonian_energy_unit": ham.energy_unit,
         "source_energy_unit": src.energy_unit, "n_steps": int(res.times.size - 1),
         "wall_time_s": res.wall_time, "steps_per_second": (res.times.size - 1) / res.wall_time,
-        "energy_mean": (e_mean - zero) * e_scale, "energy_spread": sigma_e * e_scale,
+        "energy_mean": (e_mean - zero_value) * e_scale, "energy_spread": sigma_e * e_scale,
         "energy_drift": float(np.ptp(res.energies)) * e_scale,
         "max_bond": int(res.max_bond.max()),
-        "spectrum": {"peaks": peaks.tolist(), "heights": spec_res.heights.tolist(),
+        "spectrum": {"peaks": ((spec_res.peaks - zero_value) * e_scale).tolist(),
+                     "heights": spec_res.heights.tolist(),
                      "resolution": spec_res.resolution * e_scale, "window": args.window,
                      "t_max": float(tt[-1]), "used_t2_trick": bool(tt[-1] > t[-1]),
-                     "energy_range": [(lo - zero) * e_scale, (hi - zero) * e_scale]},
+                     "energy_range": [(lo - zero_value) * e_scale,
+                                      (hi - zero_value) * e_scale]},
     }
-    write_json(out / "spectrum.json", summary["spectrum"] | {"energy_unit": e_unit,
-                                                             "energy_zero": zero_label})
-    write_json(out / "result.json", summary)
-    t2_used = summary["spectrum"]["used_t2_trick"]
+
+
+def _plots(out, args, curve, spec_res, units, zero):
+    """``autocorrelation.png`` and ``spectrum.png``."""
+    from vibmpo.plotting import plot_autocorrelation, plot_spectrum
+
+    t_label, e_unit, e_scale = units[1:]
+    t, tt, cc, _ = curve
+    t2_used = bool(tt[-1] > t[-1])
     plot_autocorrelation(
         tt, cc, out / "autocorrelation.png", time_unit=t_label,
         title=f"{args.source}: {args.initial}, propagated {args.t_final:g} {t_label}",
         note=(f"C(2t) = psi(t)^T psi(t) (t/2 trick: real H and psi(0)) extends the "
               f"{args.t_final:g} {t_label} propagation to {2 * args.t_final:g} {t_label}"
               ) if t2_used else None)
-    plot_spectrum(e_out, spec_res.intensity, out / "spectrum.png", peaks=peaks,
-                  energy_unit=e_unit, zero_label=zero_label,
+    plot_spectrum((spec_res.energies - zero[0]) * e_scale, spec_res.intensity,
+                  out / "spectrum.png", peaks=(spec_res.peaks - zero[0]) * e_scale,
+                  energy_unit=e_unit, zero_label=zero[1],
                   title=f"{args.source}: {args.initial}",
                   note=(f"{args.window} window over {float(tt[-1]):g} {t_label}, "
                         f"resolution {spec_res.resolution * e_scale:.3g} {e_unit}"))
-    if not args.quiet:
-        print(f"{res.times.size - 1} steps in {res.wall_time:.1f} s; max bond "
-              f"{summary['max_bond']}; energy drift {summary['energy_drift']:.3g} {e_unit}")
-        shown = ", ".join(f"{p:.1f}" for p in peaks[:12])
-        print(f"spectrum peaks ({e_unit} above the {zero_label}, resolution "
-              f"{summary['spectrum']['resolution']:.3g}): {shown}")
-        print(f"wrote {args.out}/: result.json, spectrum.json, autocorrelation.csv, "
-              "observables.csv, spectrum.csv, autocorrelation.png, spectrum.png")
-    return 0
+
+
+def _report(args, res, summary) -> None:
+    """The closing lines: steps, drift, peaks, files."""
+    e_unit, sp = summary["energy_unit"], summary["spectrum"]
+    print(f"{res.times.size - 1} steps in {res.wall_time:.1f} s; max bond "
+          f"{summary['max_bond']}; energy drift {summary['energy_drift']:.3g} {e_unit}")
+    shown = ", ".join(f"{p:.1f}" for p in sp["peaks"][:12])
+    print(f"spectrum peaks ({e_unit} above the {summary['energy_zero']}, resolution "
+          f"{sp['resolution']:.3g}): {shown}")
+    print(f"wrote {args.out}/: result.json, spectrum.json, autocorrelation.csv, "
+          "observables.csv, spectrum.csv, autocorrelation.png, spectrum.png")
