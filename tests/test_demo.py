@@ -8,11 +8,28 @@ import pytest
 from vibmpo.cli import main
 
 
-def test_demo_small_grid(tmp_path, capsys):
+def test_demo_small_grid(tmp_path, capsys, monkeypatch):
+    """The whole demo; it builds its Hamiltonian and compresses its MPO once, and calls
+    the propagation directly (no second ``main``, no reading its own JSON back)."""
+    import vibmpo.cli
+    from vibmpo.operators import hamiltonian
+
+    built, compressed = [], []
+    build, compress = hamiltonian.grid_hamiltonian, hamiltonian._compress_mpo
+    monkeypatch.setattr(hamiltonian, "grid_hamiltonian",
+                        lambda *a, **k: built.append(1) or build(*a, **k))
+    monkeypatch.setattr(hamiltonian, "_compress_mpo",
+                        lambda *a, **k: compressed.append(1) or compress(*a, **k))
+
+    def reentered(argv=None):
+        raise AssertionError(f"demo re-entered main({argv})")
+
+    monkeypatch.setattr(vibmpo.cli, "main", reentered)
     out = tmp_path / "demo"
     status = main(["demo", "--out", str(out), "--grid", "ho:5", "--n-states", "4",
                    "--t-final", "40", "--dt", "2"])
     assert status == 0
+    assert len(built) == 1 and len(compressed) == 1
     summary = json.loads((out / "demo.json").read_text())
     # the paper's model: validation MAE 3.21 cm-1, RMSE 6.75 cm-1
     assert abs(summary["potential"]["validation"]["mae_cm1"] - 3.212) < 0.01

@@ -5,7 +5,8 @@
 2. Levels: H = T + V as an MPO on an HO-DVR grid; the lowest levels by exact
    diagonalisation and by DMRG, side by side, with DMRG state assignments.
 3. Dynamics: a displaced Gaussian wavepacket propagated with TDVP; its autocorrelation,
-   spectrum (CSV, JSON, PNG) and peak positions, via ``vibmpo propagate``.
+   spectrum (CSV, JSON, PNG) and peak positions, as ``vibmpo propagate`` writes them
+   (on the Hamiltonian of step 2: the model is loaded and its MPO built once).
 
 Energies: excitations above the ground level (cm^-1); absolute energies are measured
 from the potential minimum found by the harmonic analysis (the zero-point energy is the
@@ -28,7 +29,6 @@ True
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -66,12 +66,10 @@ def _errors_cm1(predict, data) -> tuple[float, float]:
     return float(np.mean(np.abs(err))), float(np.sqrt(np.mean(err**2)))
 
 
-def _potential_section(args) -> dict:
-    from vibmpo.datasets import h2co, h2co_pompon_model_path
-    from vibmpo.potential.io import load_model
+def _potential_section(args, model) -> dict:
+    from vibmpo.datasets import h2co
 
     train, val = h2co("train"), h2co("validation")
-    model = load_model(h2co_pompon_model_path())
     out = {}
     print("== 1. Potential: NN-MPO of H2CO (Hino & Kurashige, PRR 7, 023217 (2025)) ==")
     print(f"   ranks {list(model.ranks)}, basis size {model.basis_size}, "
@@ -97,34 +95,33 @@ def _potential_section(args) -> dict:
     return out
 
 
-def _levels_section(args):
+def _levels_section(args, model):
+    """Exact and DMRG levels of ``model`` on ``args.grid``; returns the JSON section,
+    the exact excitations (cm^-1) and the grid Hamiltonian (for the wavepacket)."""
     import numpy as np
 
     from vibmpo.cli._sources import compact_grid, energy_zero
-    from vibmpo.datasets import h2co_pompon_model_path
     from vibmpo.operators.hamiltonian import grid_hamiltonian
-    from vibmpo.potential.io import load_model
     from vibmpo.solvers.assign import assign_states, ho_number_operators
     from vibmpo.solvers.dmrg import dmrg
     from vibmpo.solvers.exact import exact_levels
-    from vibmpo.units import HARTREE_TO_CM1
+    from vibmpo.units import energy_factor
 
     print(f"\n== 2. Vibrational levels on {args.grid} ==")
-    model = load_model(h2co_pompon_model_path())
     ham = grid_hamiltonian(model, args.grid)
-    H = ham.to_mpo()
+    to_cm1 = energy_factor(ham.energy_unit, "cm-1")
     vmin, zero_label = energy_zero(model)
     print(f"   grid {compact_grid(ham.grid_spec, args.grid)}: {ham.size:,} points; "
           f"MPO bond dimensions {ham.mpo_bond_dims()}")
     ex = exact_levels(ham, args.n_states, return_vectors=False)
     print(f"   exact diagonalisation: {ex.seconds:.1f} s")
-    dm = dmrg(H, n_states=args.n_states, method="sequential", maxdim=(8, 16, 32),
+    dm = dmrg(ham.to_mpo(), n_states=args.n_states, method="sequential", maxdim=(8, 16, 32),
               nsites=(2, 1, 1), tol=1e-10, seed=0)
     print(f"   DMRG (sequential): {dm.wall_time:.1f} s")
     labels = [a.label for a in assign_states(dm, ho_number_operators(ham))]
-    e_ex = (ex.energies - ex.energies[0]) * HARTREE_TO_CM1
-    e_dm = (dm.energies - ex.energies[0]) * HARTREE_TO_CM1
-    zpe = (ex.energies[0] - vmin) * HARTREE_TO_CM1
+    e_ex = (ex.energies - ex.energies[0]) * to_cm1
+    e_dm = (dm.energies - ex.energies[0]) * to_cm1
+    zpe = (ex.energies[0] - vmin) * to_cm1
     print("   excitation energies above the exact ground level (cm-1):")
     print(f"   {'state':>5}{'exact':>12}{'DMRG':>12}{'DMRG-exact':>12}  assignment")
     for k in range(args.n_states):
@@ -138,7 +135,7 @@ def _levels_section(args):
         "exact_excitations": e_ex.tolist(),
         "dmrg_excitations": e_dm.tolist(),
         "energy_zero": zero_label,
-        "exact_energies": ((ex.energies - vmin) * HARTREE_TO_CM1).tolist(),
+        "exact_energies": ((ex.energies - vmin) * to_cm1).tolist(),
         "zero_point_energy": float(zpe),
         "zero_value": float(vmin),
         "hamiltonian_energy_unit": ham.energy_unit,
@@ -147,36 +144,21 @@ def _levels_section(args):
         "assignments": labels,
         "exact_seconds": ex.seconds,
         "dmrg_seconds": dm.wall_time,
-    }, e_ex
+    }, e_ex, ham
 
 
-def run(args) -> int:
-    """Runner of ``vibmpo demo``."""
-    from vibmpo._checks import write_json
-    from vibmpo.cli import main
-
-    t0 = time.perf_counter()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    print(f"vibmpo demo: writing into {out.resolve()}/")
-    sections = {}
-    summary = {"potential": _potential_section(args)}
-    sections["potential"] = time.perf_counter() - t0
-    summary["levels"], levels = _levels_section(args)
-    sections["levels"] = time.perf_counter() - t0 - sections["potential"]
+def _wavepacket_section(args, out, model, ham, levels) -> dict:
+    """A displaced Gaussian propagated with TDVP, written as ``vibmpo propagate`` writes
+    it (into ``out/wavepacket``), on the Hamiltonian of the levels section."""
+    from vibmpo.cli import propagate
 
     print(f"\n== 3. Wavepacket: displaced along mode 0, {args.t_final:g} fs (TDVP) ==")
-    t_wp = time.perf_counter()
-    status = main([
-        "propagate", "h2co", "--grid", args.grid, "--initial", "gauss:displace=0:1.0",
+    options = propagate.register(argparse.ArgumentParser().add_subparsers()).parse_args([
+        "h2co", "--grid", args.grid, "--initial", "gauss:displace=0:1.0",
         "--t-final", str(args.t_final), "--dt", str(args.dt), "--maxdim", "12",
         "--out", str(out / "wavepacket"),
     ])
-    if status:
-        return status
-    sections["wavepacket"] = time.perf_counter() - t_wp
-    with (out / "wavepacket" / "result.json").open() as fh:
-        wp = json.load(fh)
+    wp = propagate.propagate(options, source=model, ham=ham)
     peaks = wp["spectrum"]["peaks"]  # above the ground level found by DMRG in propagate
     print("   spectrum peaks above the ground level (cm-1): "
           + ", ".join(f"{p:.1f}" for p in peaks[:6])
@@ -184,9 +166,29 @@ def run(args) -> int:
             f"{wp['spectrum']['resolution']:.1f} cm-1]")
     print("   exact levels (cm-1):                          "
           + ", ".join(f"{e:.1f}" for e in levels[:6]))
-    summary["wavepacket"] = {"peaks": peaks, "energy_unit": wp["energy_unit"],
-                             "energy_zero": wp["energy_zero"],
-                             "result": str(out / "wavepacket")}
+    return {"peaks": peaks, "energy_unit": wp["energy_unit"],
+            "energy_zero": wp["energy_zero"], "result": str(out / "wavepacket")}
+
+
+def run(args) -> int:
+    """Runner of ``vibmpo demo``."""
+    from vibmpo._checks import write_json
+    from vibmpo.datasets import h2co_pompon_model_path
+    from vibmpo.potential.io import load_model
+
+    t0 = time.perf_counter()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"vibmpo demo: writing into {out.resolve()}/")
+    model = load_model(h2co_pompon_model_path())
+    sections = {}
+    summary = {"potential": _potential_section(args, model)}
+    sections["potential"] = time.perf_counter() - t0
+    summary["levels"], levels, ham = _levels_section(args, model)
+    sections["levels"] = time.perf_counter() - t0 - sections["potential"]
+    t_wp = time.perf_counter()
+    summary["wavepacket"] = _wavepacket_section(args, out, model, ham, levels)
+    sections["wavepacket"] = time.perf_counter() - t_wp
     summary["sections_seconds"] = sections
     summary["seconds"] = time.perf_counter() - t0
     write_json(out / "demo.json", summary)
