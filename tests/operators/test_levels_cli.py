@@ -68,6 +68,19 @@ def test_bad_cli_input_is_rejected(hh_file, args, match, capsys):
     assert match in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("option, value, message", [
+    ("--tol", "0", "expected 0 < tol < 1 (a relative tolerance), got '0'"),
+    ("--tol", "nan", "expected 0 < tol < 1"),
+    ("--mpo-tol", "1", "expected 0 <= tol < 1 (the largest change of any matrix element"),
+    ("--mpo-tol", "-0.001", "expected 0 <= tol < 1"),
+])
+def test_tolerances_out_of_range_are_refused(hh_file, option, value, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["levels", str(hh_file), option, value])
+    assert stop.value.code == 2
+    assert f"argument {option}: {message}" in capsys.readouterr().err
+
+
 def test_bad_force_field_file(tmp_path, capsys):
     p = tmp_path / "bad.json"
     p.write_text(json.dumps({"modes": ["x"], "terms": [[0.5, {"y": 2}]]}))
@@ -96,14 +109,21 @@ def test_dmrg_levels_match_exact_and_carry_assignments(hh_file, tmp_path, capsys
     assert (tmp_path / "dmrg.png").stat().st_size > 0  # the level diagram beside the JSON
 
 
-def test_itensors_export_from_the_command_line(hh_file, tmp_path, capsys):
+def test_itensors_export_from_the_command_line(hh_file, tmp_path, capsys, monkeypatch):
+    """DMRG, the ITensors file, the bond dimensions and the error bound all use one MPO:
+    the compression runs once per command."""
+    from vibmpo.operators import hamiltonian
     from vibmpo.solvers.itensors_io import read_itensors_mpo, read_itensors_mps
     from vibmpo.solvers.mps import mpo_arrays, mps_arrays, mps_expectation
 
+    compressed, compress = [], hamiltonian._compress_mpo
+    monkeypatch.setattr(hamiltonian, "_compress_mpo",
+                        lambda *a, **k: compressed.append(1) or compress(*a, **k))
     path = tmp_path / "hh_itensors.h5"
     assert main(["levels", str(hh_file), "--grid", "ho:8", "--n-states", "2", "--method",
                  "dmrg", "--json", str(tmp_path / "l.json"), "--itensors", str(path)]) == 0
     assert f"wrote {path}" in capsys.readouterr().err
+    assert len(compressed) == 1
     data = json.loads((tmp_path / "l.json").read_text())
     H = mpo_arrays(read_itensors_mpo(path))
     for k in range(2):  # the exported states have the printed energies under the exported H

@@ -92,13 +92,12 @@ def solve_dmrg(ham, args):
     import numpy as np
 
     from vibmpo.cli._dmrg import convergence_info, run_dmrg
-    from vibmpo.solvers.mps import mpo_arrays
     from vibmpo.solvers.results import levels_result
     from vibmpo.solvers.verify import energy_scale
 
     t0 = time.perf_counter()
-    H = ham.to_mpo(tol=args.mpo_tol)
-    scale = energy_scale(mpo_arrays(H))
+    H = ham.to_mpo(tol=args.mpo_tol)  # wraps the arrays compressed once per --mpo-tol
+    scale = energy_scale(ham.mpo_arrays(args.mpo_tol))
     maxdim, nsweeps = _schedule_options(args)
     res = run_dmrg(H, "levels", n_states=args.n_states, method="sequential",
                    maxdim=maxdim, nsites=(2, 1), nsweeps=nsweeps, tol=args.tol * scale,
@@ -146,42 +145,36 @@ def _assignments(ham, result):
                                       for a in found]
 
 
-def _tolerance(text: str) -> float:
-    try:
-        val = float(text)
-    except ValueError:
-        val = float("nan")
-    if not 0 < val < 1:
-        raise argparse.ArgumentTypeError(f"expected a relative tolerance in (0, 1), got "
-                                         f"{text!r}")
-    return val
+def _tolerance(low_inclusive: bool, meaning: str):
+    """An argparse type for a tolerance in (0, 1), or in [0, 1) with ``low_inclusive``;
+    ``meaning`` says what it is in the error message."""
+    bounds = "0 <= tol < 1" if low_inclusive else "0 < tol < 1"
 
+    def parse(text: str) -> float:
+        try:
+            val = float(text)
+        except ValueError:
+            val = float("nan")
+        if not (0 <= val < 1 if low_inclusive else 0 < val < 1):  # NaN fails both
+            raise argparse.ArgumentTypeError(f"expected {bounds} ({meaning}), got {text!r}")
+        return val
 
-def _mpo_tolerance(text: str) -> float:
-    try:
-        val = float(text)
-    except ValueError:
-        val = float("nan")
-    if not 0 <= val < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected 0 <= tol < 1 (the largest change of any matrix element, in the "
-            f"Hamiltonian's unit), got {text!r}")
-    return val
+    parse.__name__ = "tolerance"
+    return parse
 
 
 def _mpo_error_line(ham, tol):
     """The MPO compression's error bound and its note for the bond-dimension line; a
     warning on stderr when it exceeds 1e-3 of the energy scale."""
-    from vibmpo.units import HARTREE_TO_CM1
+    from vibmpo.solvers.results import display_energies
 
     err = ham.mpo_error(tol)
-    shown = (f"{err * HARTREE_TO_CM1:.3g} cm-1" if ham.energy_unit == "hartree"
-             else f"{err:.3g} {ham.energy_unit}")
+    value, unit = display_energies([err], ham.energy_unit)
+    shown = f"{value[0]:.3g} {unit}"
     if err > 0:
         from vibmpo.solvers.verify import energy_scale
 
-        scale = energy_scale(ham.mpo_arrays(None))
-        if err > 1e-3 * scale:
+        if err > 1e-3 * energy_scale(ham.mpo_arrays(tol)):
             print(f"vibmpo levels: warning: the MPO compression (--mpo-tol {tol:g}) changed "
                   f"H by up to {shown}, more than 1e-3 of its energy scale; levels may be "
                   "off by as much: lower --mpo-tol", file=sys.stderr)
@@ -244,11 +237,13 @@ def register(subparsers) -> None:
     p.add_argument("--n-states", type=int, default=10, help="number of levels (default 10)")
     p.add_argument("--method", default="exact", choices=sorted(SOLVERS),
                    help="solver (default exact)")
-    p.add_argument("--tol", type=_tolerance, default=1e-8,
+    p.add_argument("--tol", type=_tolerance(False, "a relative tolerance"), default=1e-8,
                    help="solver tolerance, relative (exact: ARPACK's relative tolerance; "
                         "dmrg: energy change per sweep relative to the Hamiltonian's "
                         "energy scale; default 1e-8)")
-    p.add_argument("--mpo-tol", type=_mpo_tolerance, default=1e-10,
+    p.add_argument("--mpo-tol", default=1e-10, type=_tolerance(
+                       True, "the largest change of any matrix element, in the "
+                       "Hamiltonian's unit"),
                    help="MPO compression: max change of any matrix element (default 1e-10)")
     p.add_argument("--itensors", metavar="FILE",
                    help="also write the Hamiltonian MPO (and, with --method dmrg, the "
