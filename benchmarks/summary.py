@@ -32,39 +32,45 @@ def _other_demo(other) -> str:
             f"(load {lo:.1f}-{hi:.1f})")
 
 
-def rows():
+def _fit(fit):
     out = []
-    fit = _load("h2co_fit")
     for profile, target in (("quick", "MAE ≤ 9.5 cm⁻¹ in ≤ 10 min"),
                             ("accurate", "MAE ≤ 3.2, RMSE ≤ 6.75 cm⁻¹ in ≤ 2 h")):
-        r = (fit or {}).get(profile)
+        r = fit.get(profile)
         if r:
             out.append((f"NN-MPO fit, H2CO, {profile} profile (`h2co_fit.py`)",
                         f"validation MAE {r['val_mae_cm1']:.2f} cm⁻¹, RMSE "
                         f"{r['val_rmse_cm1']:.2f} cm⁻¹ in {r['wall_time_s']:.0f} s"
                         + ("" if r.get("meets_targets", True) else " (target not met)"),
                         target + "; paper's model: 3.21 / 6.75"))
-    ex = _load("h2co_levels_exact")
-    if ex:
-        out.append(("exact diagonalisation, H2CO ho:9, 21 states (`h2co_levels_exact.py`)",
-                    f"{ex['vibmpo']['seconds_median']:.1f} s median, "
-                    f"{ex['vibmpo']['peak_rss_mib_median']:.0f} MiB peak",
-                    f"≤ 60 s; plain NumPy eigsh {ex['numpy_baseline']['seconds']:.1f} s in the "
-                    f"same run ({ex['speedup_vs_numpy']:.1f}× faster)"))
-    dm = _load("dmrg_h2co")
-    if dm:
-        out.append(("DMRG, H2CO ho:9, 21 states (`dmrg_h2co.py`)",
-                    f"{dm['dmrg_wall_s_median']:.1f} s median, max deviation from exact "
-                    f"{dm['max_abs_dev_cm1']:.1e} cm⁻¹",
-                    "≤ 60 s, ≤ 1e-3 cm⁻¹"))
-    sc = _load("dmrg_scaling")
-    if sc:
-        out.append((f"DMRG seconds per sweep vs modes (`dmrg_scaling.py`, D = {sc['maxdim']})",
-                    f"log-log slope {sc['one_site_loglog_slope']:.2f} (one-site), "
-                    f"{sc['two_site_loglog_slope']:.2f} (two-site)",
-                    "linear (slope 1)"))
-    ch = _load("ch3cn_levels")
-    for n, case in sorted((ch or {}).get("cases", {}).items(), key=lambda x: int(x[0])):
+    return out
+
+
+def _exact(ex):
+    return [("exact diagonalisation, H2CO ho:9, 21 states (`h2co_levels_exact.py`)",
+             f"{ex['vibmpo']['seconds_median']:.1f} s median, "
+             f"{ex['vibmpo']['peak_rss_mib_median']:.0f} MiB peak",
+             f"≤ 60 s; plain NumPy eigsh {ex['numpy_baseline']['seconds']:.1f} s in the "
+             f"same run ({ex['speedup_vs_numpy']:.1f}× faster)")]
+
+
+def _dmrg(dm):
+    return [("DMRG, H2CO ho:9, 21 states (`dmrg_h2co.py`)",
+             f"{dm['dmrg_wall_s_median']:.1f} s median, max deviation from exact "
+             f"{dm['max_abs_dev_cm1']:.1e} cm⁻¹",
+             "≤ 60 s, ≤ 1e-3 cm⁻¹")]
+
+
+def _scaling(sc):
+    return [(f"DMRG seconds per sweep vs modes (`dmrg_scaling.py`, D = {sc['maxdim']})",
+             f"log-log slope {sc['one_site_loglog_slope']:.2f} (one-site), "
+             f"{sc['two_site_loglog_slope']:.2f} (two-site)",
+             "linear (slope 1)")]
+
+
+def _ch3cn(ch):
+    out = []
+    for n, case in sorted(ch.get("cases", {}).items(), key=lambda x: int(x[0])):
         runs = len(case["wall_s"])
         dev = [abs(x) for x in case["runs"][-1]["excitation_dev_cm1"][1:]]
         ok = sum(x <= ch["tolerance_cm1"] for x in dev)
@@ -80,59 +86,81 @@ def rows():
                     f"≤ {case['target_wall_s']:.0f} s, all within {ch['tolerance_cm1']} cm⁻¹"
                     + (f"; sequential DMRG {case['baseline_sequential']['wall_s']:.0f} s in the "
                        f"same run" if "baseline_sequential" in case else "")))
-    wp = _load("h2co_wavepacket")
-    if wp:
-        t = wp["tdvp"]
-        out.append(("TDVP, H2CO wavepacket, 2 ps (`h2co_wavepacket.py`)",
-                    f"{t['steps_per_second']:.2f} steps/s ({t['n_steps']} steps in "
-                    f"{t['wall_time_s']:.0f} s); C(t) within "
-                    f"{wp['exact_comparison']['max_abs_diff']:.1e} of exact over 200 fs",
-                    "peaks within the resolution "
-                    f"({wp['spectrum']['resolution_cm1']:.1f} cm⁻¹) of the DMRG levels"))
-    demo = _load("demo_time")
-    if demo:
-        base = demo.get("baseline") or {}
-        ref = (f"; libraries' default threads {base['wall_s_median']:.0f} s in the same run"
-               if base else "")
-        out.append(("`vibmpo demo`, median of "
-                    f"{demo['repeat']} (`demo_time.py`)",
-                    f"{demo['wall_s_median']:.0f} s (DMRG {demo['dmrg_s_median']:.1f} s), "
-                    f"{demo['machine_state']} machine (load "
-                    f"{demo['load_average_range'][0]:.1f}-{demo['load_average_range'][1]:.1f})"
-                    + _other_demo(demo.get("other_state")),
-                    f"≤ {demo['target_s']:.0f} s on 2 cores{ref}"))
-    wa = _load("water_end_to_end")
-    if wa:
-        st = wa["stages_wall_s"]
-        worst = max(wa["comparison"], key=lambda k: abs(wa["comparison"][k]["diff_cm1"]))
-        out.append(("water HF/6-31G*, sample → fit → levels + IR (`water_end_to_end.py`)",
-                    f"fundamentals and first overtones of the fitted surface within "
-                    f"{wa['max_abs_dev_cm1']:.2f} cm⁻¹ ({worst}) of the ab initio grid"
-                    + ("" if wa.get("meets_target") else " (target not met)")
-                    + f"; stages {', '.join(f'{k} {v:.0f} s' for k, v in st.items())}"
-                    + _from_scratch(wa.get("from_scratch_wall_s")),
-                    f"≤ {wa['target_cm1']:g} cm⁻¹ vs exact diagonalisation of HF/6-31G* at "
-                    f"all {wa['direct']['n_points']} grid points"))
-    vr = _load("tdvp_vs_renormalizer")
-    if vr:
-        t = vr["tdvp"]
-        ref = t["reference_method"]
-        out.append(("TDVP vs Renormalizer 0.0.11, Henon-Heiles 4-D, 200 steps, D = 20 "
-                     "(`tdvp_vs_renormalizer.py`)",
-                     f"vibmpo {t['vibmpo']['method']} {t['median_s']['vibmpo']:.1f} s, error "
-                     f"{t['errors']['vibmpo']:.1e}; Renormalizer {ref} "
-                     f"{t['median_s'][ref]:.1f} s, error {t['errors'][ref]:.1e} "
-                     f"({t['speedup_vs_reference']:.2f}× faster)",
-                     "≥ 2× faster than Renormalizer's fastest method at equal or better "
-                     "error, error ≤ 2e-8"))
-        d = vr.get("dmrg")
-        if d:
-            out.append(("DMRG vs Renormalizer 0.0.11, Henon-Heiles 6-D, 6 states, D = 20 "
-                        "(`tdvp_vs_renormalizer.py`)",
-                        f"vibmpo {d['median_s']['vibmpo']:.1f} s (max deviation "
-                        f"{max(d['max_abs_dev_vs_exact']['vibmpo']):.0e}), Renormalizer "
-                        f"{d['median_s']['renormalizer']:.1f} s: {d['speedup']:.1f}× faster",
-                        "≥ 3× faster at ≤ 1e-7 from exact diagonalisation"))
+    return out
+
+
+def _wavepacket(wp):
+    t = wp["tdvp"]
+    return [("TDVP, H2CO wavepacket, 2 ps (`h2co_wavepacket.py`)",
+             f"{t['steps_per_second']:.2f} steps/s ({t['n_steps']} steps in "
+             f"{t['wall_time_s']:.0f} s); C(t) within "
+             f"{wp['exact_comparison']['max_abs_diff']:.1e} of exact over 200 fs",
+             "peaks within the resolution "
+             f"({wp['spectrum']['resolution_cm1']:.1f} cm⁻¹) of the DMRG levels")]
+
+
+def _demo(demo):
+    base = demo.get("baseline") or {}
+    ref = (f"; libraries' default threads {base['wall_s_median']:.0f} s in the same run"
+           if base else "")
+    return [("`vibmpo demo`, median of "
+             f"{demo['repeat']} (`demo_time.py`)",
+             f"{demo['wall_s_median']:.0f} s (DMRG {demo['dmrg_s_median']:.1f} s), "
+             f"{demo['machine_state']} machine (load "
+             f"{demo['load_average_range'][0]:.1f}-{demo['load_average_range'][1]:.1f})"
+             + _other_demo(demo.get("other_state")),
+             f"≤ {demo['target_s']:.0f} s on 2 cores{ref}")]
+
+
+def _water(wa):
+    st = wa["stages_wall_s"]
+    worst = max(wa["comparison"], key=lambda k: abs(wa["comparison"][k]["diff_cm1"]))
+    return [("water HF/6-31G*, sample → fit → levels + IR (`water_end_to_end.py`)",
+             f"fundamentals and first overtones of the fitted surface within "
+             f"{wa['max_abs_dev_cm1']:.2f} cm⁻¹ ({worst}) of the ab initio grid"
+             + ("" if wa.get("meets_target") else " (target not met)")
+             + f"; stages {', '.join(f'{k} {v:.0f} s' for k, v in st.items())}"
+             + _from_scratch(wa.get("from_scratch_wall_s")),
+             f"≤ {wa['target_cm1']:g} cm⁻¹ vs exact diagonalisation of HF/6-31G* at "
+             f"all {wa['direct']['n_points']} grid points")]
+
+
+def _renormalizer(vr):
+    t = vr["tdvp"]
+    ref = t["reference_method"]
+    out = [("TDVP vs Renormalizer 0.0.11, Henon-Heiles 4-D, 200 steps, D = 20 "
+            "(`tdvp_vs_renormalizer.py`)",
+            f"vibmpo {t['vibmpo']['method']} {t['median_s']['vibmpo']:.1f} s, error "
+            f"{t['errors']['vibmpo']:.1e}; Renormalizer {ref} "
+            f"{t['median_s'][ref]:.1f} s, error {t['errors'][ref]:.1e} "
+            f"({t['speedup_vs_reference']:.2f}× faster)",
+            "≥ 2× faster than Renormalizer's fastest method at equal or better "
+            "error, error ≤ 2e-8")]
+    d = vr.get("dmrg")
+    if d:
+        out.append(("DMRG vs Renormalizer 0.0.11, Henon-Heiles 6-D, 6 states, D = 20 "
+                    "(`tdvp_vs_renormalizer.py`)",
+                    f"vibmpo {d['median_s']['vibmpo']:.1f} s (max deviation "
+                    f"{max(d['max_abs_dev_vs_exact']['vibmpo']):.0e}), Renormalizer "
+                    f"{d['median_s']['renormalizer']:.1f} s: {d['speedup']:.1f}× faster",
+                    "≥ 3× faster at ≤ 1e-7 from exact diagonalisation"))
+    return out
+
+
+#: Result file (``benchmarks/results/NAME.json``) -> its rows, in the table's order.
+TABLE = (("h2co_fit", _fit), ("h2co_levels_exact", _exact), ("dmrg_h2co", _dmrg),
+         ("dmrg_scaling", _scaling), ("ch3cn_levels", _ch3cn),
+         ("h2co_wavepacket", _wavepacket), ("demo_time", _demo),
+         ("water_end_to_end", _water), ("tdvp_vs_renormalizer", _renormalizer))
+
+
+def rows():
+    """``(benchmark, measured, target)`` for every result file present."""
+    out = []
+    for name, make in TABLE:
+        result = _load(name)
+        if result:
+            out.extend(make(result))
     return out
 
 

@@ -121,31 +121,7 @@ class ForceField:
             raise ValueError(f"{len(names)} mode names for {f} kinetic coefficients")
         if len(set(names)) != f:
             raise ValueError(f"mode names must be unique, got {names}")
-        terms = []
-        for k, term in enumerate(self.terms):
-            try:
-                coef, powers = term
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"term {k} must be (coefficient, {{mode: power}}), got {term!r}"
-                ) from None
-            coef = _as_coefficient(coef, f"term {k}")
-            if not isinstance(powers, dict):
-                raise ValueError(f"term {k}: powers must be a mapping mode -> power, "
-                                 f"got {powers!r}")
-            clean = {}
-            for mode, p in powers.items():
-                if isinstance(mode, bool) or not isinstance(mode, int | np.integer):
-                    raise ValueError(f"term {k}: mode {mode!r} must be an integer index")
-                if not 0 <= int(mode) < f:
-                    raise ValueError(f"term {k}: unknown mode {int(mode)}; the force field has "
-                                     f"modes 0..{f - 1}")
-                if isinstance(p, bool) or not isinstance(p, int | np.integer) or p < 0:
-                    raise ValueError(f"term {k}: power of mode {mode} must be a non-negative "
-                                     f"integer, got {p!r}")
-                if p:
-                    clean[int(mode)] = int(p)
-            terms.append((coef, dict(sorted(clean.items()))))
+        terms = [_checked_term(k, term, f) for k, term in enumerate(self.terms)]
         object.__setattr__(self, "terms", tuple(terms))
         object.__setattr__(self, "kinetic", kin)
         object.__setattr__(self, "mode_names", names)
@@ -195,6 +171,32 @@ class ForceField:
         }
 
 
+def _checked_term(k: int, term, f: int) -> tuple[float, dict]:
+    """Term ``k`` as ``(coefficient, {mode: power})``, modes 0..f-1 in order, zero powers
+    dropped."""
+    try:
+        coef, powers = term
+    except (TypeError, ValueError):
+        raise ValueError(f"term {k} must be (coefficient, {{mode: power}}), got {term!r}"
+                         ) from None
+    coef = _as_coefficient(coef, f"term {k}")
+    if not isinstance(powers, dict):
+        raise ValueError(f"term {k}: powers must be a mapping mode -> power, got {powers!r}")
+    clean = {}
+    for mode, p in powers.items():
+        if isinstance(mode, bool) or not isinstance(mode, int | np.integer):
+            raise ValueError(f"term {k}: mode {mode!r} must be an integer index")
+        if not 0 <= int(mode) < f:
+            raise ValueError(f"term {k}: unknown mode {int(mode)}; the force field has "
+                             f"modes 0..{f - 1}")
+        if isinstance(p, bool) or not isinstance(p, int | np.integer) or p < 0:
+            raise ValueError(f"term {k}: power of mode {mode} must be a non-negative "
+                             f"integer, got {p!r}")
+        if p:
+            clean[int(mode)] = int(p)
+    return coef, dict(sorted(clean.items()))
+
+
 def _as_coefficient(value, where: str) -> float:
     if isinstance(value, bool):
         raise ValueError(f"{where}: coefficient must be a number, got {value!r}")
@@ -225,76 +227,26 @@ def forcefield_from_dict(data: dict, *, source: str = "force field") -> ForceFie
     """
     if not isinstance(data, dict):
         raise ValueError(f"{source}: top level must be a JSON object")
-    known = {"energy_unit", "modes", "n_modes", "kinetic", "terms", "format", "version",
-             "description", "comment", "source", "convention", "frequencies", "coordinates"}
-    unknown = sorted(set(data) - known)
+    unknown = sorted(set(data) - _KNOWN_KEYS)
     if unknown:
-        raise ValueError(f"{source}: unknown key(s) {unknown}; allowed: {sorted(known)}")
+        raise ValueError(f"{source}: unknown key(s) {unknown}; allowed: {sorted(_KNOWN_KEYS)}")
     if "terms" not in data or not isinstance(data["terms"], list):
         raise ValueError(f"{source}: needs a list 'terms' of [coefficient, {{mode: power}}]")
-    if "modes" in data:
-        names = data["modes"]
-        if not isinstance(names, list) or not names:
-            raise ValueError(f"{source}: 'modes' must be a non-empty list of names")
-        names = [str(n) for n in names]
-        if "n_modes" in data and int(data["n_modes"]) != len(names):
-            raise ValueError(f"{source}: n_modes={data['n_modes']} but {len(names)} modes named")
-    elif "n_modes" in data:
-        try:
-            f = int(data["n_modes"])
-        except (TypeError, ValueError):
-            raise ValueError(f"{source}: n_modes must be an integer") from None
-        if f < 1:
-            raise ValueError(f"{source}: n_modes must be positive")
-        names = [str(i) for i in range(f)]
-    else:
-        raise ValueError(f"{source}: give 'modes' (list of names) or 'n_modes'")
-    f = len(names)
-    index = {n: i for i, n in enumerate(names)}
+    names = _mode_names(data, source)
     convention = data.get("convention", "polynomial")
     if convention not in CONVENTIONS:
         raise ValueError(f"{source}: unknown convention {convention!r}; use one of "
                          f"{CONVENTIONS} ('taylor': coefficients are derivatives, divided "
                          "by the product of the factorials of the powers)")
-    harmonic = _frequencies(data, f, source)
-    kin = data.get("kinetic", 0.5) if harmonic is None else [0.5 * w for w in harmonic]
-    if isinstance(kin, int | float) and not isinstance(kin, bool):
-        kin = [float(kin)] * f
-    if not isinstance(kin, list) or len(kin) != f:
-        raise ValueError(f"{source}: 'kinetic' must be a number or a list of {f} numbers")
-    kin = [_as_coefficient(k, f"{source}: kinetic") for k in kin]
+    harmonic = _frequencies(data, len(names), source)
+    kin = _kinetic(data, harmonic, len(names), source)
+    index = {n: i for i, n in enumerate(names)}
+    by_number = "modes" not in data  # numbered modes: "0", "1", ... name them
     terms = []
     for k, term in enumerate(data["terms"]):
         where = f"{source}: term {k}"
-        if isinstance(term, dict):
-            extra = sorted(set(term) - {"coefficient", "powers"})
-            if extra or "coefficient" not in term:
-                raise ValueError(f"{where} must be {{'coefficient': c, 'powers': {{...}}}}, "
-                                 f"got {term!r}")
-            coef, powers = term["coefficient"], term.get("powers", {})
-        elif isinstance(term, list) and len(term) == 2:
-            coef, powers = term
-        else:
-            raise ValueError(f"{where} is malformed: {term!r}; use [coefficient, "
-                             "{mode: power}] or {'coefficient': c, 'powers': {mode: power}}")
-        coef = _as_coefficient(coef, where)
-        if not isinstance(powers, dict):
-            raise ValueError(f"{where}: powers must be an object {{mode: power}}, got {powers!r}")
-        clean = {}
-        for mode, p in powers.items():
-            key = str(mode)
-            if key in index:
-                m = index[key]
-            elif "modes" not in data and key.isdigit() and int(key) < f:
-                m = int(key)
-            else:
-                raise ValueError(f"{where}: unknown mode {mode!r}; known modes: {names}")
-            if isinstance(p, bool) or not isinstance(p, int) or p < 0:
-                raise ValueError(f"{where}: power of mode {mode!r} must be a non-negative "
-                                 f"integer, got {p!r}")
-            if m in clean:
-                raise ValueError(f"{where}: mode {mode!r} listed twice")
-            clean[m] = p
+        coef, powers = _term_parts(term, where)
+        clean = _powers(powers, index, names, by_number, where)
         if convention == "taylor":
             coef = coef / math.prod(math.factorial(p) for p in clean.values())
         terms.append((coef, clean))
@@ -303,6 +255,83 @@ def forcefield_from_dict(data: dict, *, source: str = "force field") -> ForceFie
     return ForceField(terms=tuple(terms), kinetic=np.asarray(kin),
                       energy_unit=str(data.get("energy_unit", "hbar*omega")),
                       mode_names=tuple(names))
+
+
+#: Keys a force-field JSON object may hold.
+_KNOWN_KEYS = frozenset({
+    "energy_unit", "modes", "n_modes", "kinetic", "terms", "format", "version",
+    "description", "comment", "source", "convention", "frequencies", "coordinates"})
+
+
+def _mode_names(data: dict, source: str) -> list[str]:
+    """Mode names from ``"modes"`` or ``"n_modes"`` (numbered ``"0"``, ``"1"``, ...)."""
+    if "modes" in data:
+        names = data["modes"]
+        if not isinstance(names, list) or not names:
+            raise ValueError(f"{source}: 'modes' must be a non-empty list of names")
+        names = [str(n) for n in names]
+        if "n_modes" in data and int(data["n_modes"]) != len(names):
+            raise ValueError(f"{source}: n_modes={data['n_modes']} but {len(names)} modes named")
+        return names
+    if "n_modes" not in data:
+        raise ValueError(f"{source}: give 'modes' (list of names) or 'n_modes'")
+    try:
+        f = int(data["n_modes"])
+    except (TypeError, ValueError):
+        raise ValueError(f"{source}: n_modes must be an integer") from None
+    if f < 1:
+        raise ValueError(f"{source}: n_modes must be positive")
+    return [str(i) for i in range(f)]
+
+
+def _kinetic(data: dict, harmonic, f: int, source: str) -> list[float]:
+    """kappa_i per mode: omega_i / 2 with ``"frequencies"``, else ``"kinetic"`` (one
+    number or one per mode, default 1/2)."""
+    kin = data.get("kinetic", 0.5) if harmonic is None else [0.5 * w for w in harmonic]
+    if isinstance(kin, int | float) and not isinstance(kin, bool):
+        kin = [float(kin)] * f
+    if not isinstance(kin, list) or len(kin) != f:
+        raise ValueError(f"{source}: 'kinetic' must be a number or a list of {f} numbers")
+    return [_as_coefficient(k, f"{source}: kinetic") for k in kin]
+
+
+def _term_parts(term, where: str) -> tuple[float, dict]:
+    """``(coefficient, powers)`` of a term ``{"coefficient", "powers"}`` or ``[c, powers]``."""
+    if isinstance(term, dict):
+        extra = sorted(set(term) - {"coefficient", "powers"})
+        if extra or "coefficient" not in term:
+            raise ValueError(f"{where} must be {{'coefficient': c, 'powers': {{...}}}}, "
+                             f"got {term!r}")
+        coef, powers = term["coefficient"], term.get("powers", {})
+    elif isinstance(term, list) and len(term) == 2:
+        coef, powers = term
+    else:
+        raise ValueError(f"{where} is malformed: {term!r}; use [coefficient, "
+                         "{mode: power}] or {'coefficient': c, 'powers': {mode: power}}")
+    coef = _as_coefficient(coef, where)
+    if not isinstance(powers, dict):
+        raise ValueError(f"{where}: powers must be an object {{mode: power}}, got {powers!r}")
+    return coef, powers
+
+
+def _powers(powers: dict, index: dict, names: list, by_number: bool, where: str) -> dict:
+    """``{mode index: power}`` of a term's ``{mode name (or number): power}``."""
+    clean = {}
+    for mode, p in powers.items():
+        key = str(mode)
+        if key in index:
+            m = index[key]
+        elif by_number and key.isdigit() and int(key) < len(names):
+            m = int(key)
+        else:
+            raise ValueError(f"{where}: unknown mode {mode!r}; known modes: {names}")
+        if isinstance(p, bool) or not isinstance(p, int) or p < 0:
+            raise ValueError(f"{where}: power of mode {mode!r} must be a non-negative "
+                             f"integer, got {p!r}")
+        if m in clean:
+            raise ValueError(f"{where}: mode {mode!r} listed twice")
+        clean[m] = p
+    return clean
 
 
 def _frequencies(data: dict, f: int, source: str):

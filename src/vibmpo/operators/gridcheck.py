@@ -193,19 +193,8 @@ def check_grid(ham, source=None, *, minimum=None) -> dict:
     where = ", ".join(f"q{i}={g.points[s]:.4g}" for i, (g, s) in
                       enumerate(zip(ham.grids, idx, strict=True)))
     how = "on the grid" if exact else "on the 1-D and 2-D cuts of the grid"
-    region = getattr(source, "data_region", None)
-    if region is None and hasattr(source, "data_region"):
-        warnings.warn(
-            "this NN-MPO carries no region of its training data (a model file written "
-            "before vibmpo stored it, or a model made in memory): the grid is checked "
-            "against the potential's minimum only; refit with `vibmpo fit` to store it",
-            NoDataRegionWarning, stacklevel=3)
-    beyond = []
-    if region is not None:
-        lo, hi = region.allowed()
-        for i, g in enumerate(ham.grids):
-            if g.points[0] < lo[i] or g.points[-1] > hi[i]:
-                beyond.append(i)
+    region = _data_region(source)
+    beyond = [] if region is None else _beyond(region, ham.grids)
 
     def region_lines(modes):
         return "; ".join(
@@ -246,6 +235,25 @@ def check_grid(ham, source=None, *, minimum=None) -> dict:
             + region_lines(beyond) + "; there the fit extrapolates; " + FIX_ADVICE)
     return {"grid_min": vmin, "minimum": None if minimum is None else float(minimum[1]),
             "exact": exact, "data_region": None if region is None else region.source}
+
+
+def _data_region(source):
+    """The NN-MPO's training-data region (None for force fields, or with a warning for
+    a model that carries none)."""
+    region = getattr(source, "data_region", None)
+    if region is None and hasattr(source, "data_region"):
+        warnings.warn(
+            "this NN-MPO carries no region of its training data (a model file written "
+            "before vibmpo stored it, or a model made in memory): the grid is checked "
+            "against the potential's minimum only; refit with `vibmpo fit` to store it",
+            NoDataRegionWarning, stacklevel=4)
+    return region
+
+
+def _beyond(region, grids) -> list[int]:
+    """Modes whose grid reaches beyond the region's allowed range."""
+    lo, hi = region.allowed()
+    return [i for i, g in enumerate(grids) if g.points[0] < lo[i] or g.points[-1] > hi[i]]
 
 
 def _margin():

@@ -217,7 +217,6 @@ def evaluate(calculator, molecule: Molecule, geometries, store, *, client=None,
     >>> rep.n_ok, rep.dipoles.shape
     (1, (1, 3))
     """
-    from distributed import as_completed
     from tqdm.auto import tqdm
 
     t0 = time.perf_counter()
@@ -227,62 +226,92 @@ def evaluate(calculator, molecule: Molecule, geometries, store, *, client=None,
         raise ValueError(f"geometries must have shape (m, {n}, 3), got {geoms.shape}")
     store = Path(store)
     store.mkdir(parents=True, exist_ok=True)
-    records: dict[int, dict] = {}
-    for i in range(len(geoms)):
-        p = point_path(store, i)
-        if p.exists():
-            rec = load_point(p)
-            if rec["geometry"].shape != (n, 3) or not np.allclose(rec["geometry"], geoms[i],
-                                                                  rtol=0, atol=1e-10):
-                raise ValueError(f"{p} holds another geometry than point {i} of this run: "
-                                 f"the folder belongs to a different sampling; use a new "
-                                 f"output folder or the original options")
-            rec["computed"] = False
-            records[i] = rec
+    records = _stored_points(store, geoms)
     todo = [i for i in range(len(geoms)) if i not in records]
     run_id = uuid.uuid4().hex
     own = client is None
     info = {"store": str(store), "reused": len(records), "run_id": run_id}
     computed = 0
-    n_failed = sum(r["status"] != "ok" for r in records.values())
     bar = tqdm(total=len(geoms), initial=len(records), disable=not progress,
                desc="single points", unit="pt")
-    bar.set_postfix(failed=n_failed, remaining=len(todo))
-    if todo:
-        if own:
-            client = make_client(scheduler=scheduler, workers=workers, processes=processes)
-        try:
+    bar.set_postfix(failed=sum(r["status"] != "ok" for r in records.values()),
+                    remaining=len(todo))
+    try:
+        if todo:
+            if own:
+                client = make_client(scheduler=scheduler, workers=workers, processes=processes)
             info["scheduler"] = client.scheduler.address
             info["workers"] = len(client.scheduler_info()["workers"])
-            calc_f, mol_f = client.scatter([calculator, molecule], broadcast=True)
-            futures = [client.submit(_run_point, calc_f, mol_f, i, geoms[i], str(store),
-                                     run_id, key=f"vibmpo-point-{run_id}-{i}",
-                                     retries=int(retries), pure=False) for i in todo]
-            left = len(todo)
-            for fut in as_completed(futures):
-                rec = fut.result()
-                fut.release()
-                i = rec["index"]
-                if not point_path(store, i).exists():  # worker without the shared folder
-                    _write_point(point_path(store, i), rec)
-                records[i] = rec
-                computed += bool(rec["computed"])
-                n_failed += rec["status"] != "ok"
-                left -= 1
-                bar.update(1)
-                bar.set_postfix(failed=n_failed, remaining=left)
-                if callback is not None:
-                    callback(rec, len(records))
-        finally:
-            bar.close()
-            if own:
-                cluster = getattr(client, "cluster", None)
-                client.close()
-                if cluster is not None:
-                    cluster.close()
-    else:
+            computed = _compute(client, calculator, molecule, geoms, todo, store, run_id,
+                                retries, records, bar, callback)
+    finally:
         bar.close()
-    m = len(geoms)
+        if own and client is not None:
+            _close(client)
+    return EvaluationReport(*_collect(records, len(geoms), n), computed,
+                            time.perf_counter() - t0, info)
+
+
+def _stored_points(store: Path, geoms) -> dict[int, dict]:
+    """Records of the points already in ``store`` (``computed`` False), checked to hold
+    this run's geometries."""
+    records = {}
+    n = geoms.shape[1]
+    for i in range(len(geoms)):
+        p = point_path(store, i)
+        if not p.exists():
+            continue
+        rec = load_point(p)
+        if rec["geometry"].shape != (n, 3) or not np.allclose(rec["geometry"], geoms[i],
+                                                              rtol=0, atol=1e-10):
+            raise ValueError(f"{p} holds another geometry than point {i} of this run: "
+                             f"the folder belongs to a different sampling; use a new "
+                             f"output folder or the original options")
+        rec["computed"] = False
+        records[i] = rec
+    return records
+
+
+def _compute(client, calculator, molecule, geoms, todo, store, run_id, retries, records,
+             bar, callback) -> int:
+    """Submit the points ``todo`` and file each result as it arrives (into ``records``
+    and, when the worker could not, into ``store``); returns how many were computed."""
+    from distributed import as_completed
+
+    calc_f, mol_f = client.scatter([calculator, molecule], broadcast=True)
+    futures = [client.submit(_run_point, calc_f, mol_f, i, geoms[i], str(store),
+                             run_id, key=f"vibmpo-point-{run_id}-{i}",
+                             retries=int(retries), pure=False) for i in todo]
+    computed, left = 0, len(todo)
+    n_failed = sum(r["status"] != "ok" for r in records.values())
+    for fut in as_completed(futures):
+        rec = fut.result()
+        fut.release()
+        i = rec["index"]
+        if not point_path(store, i).exists():  # worker without the shared folder
+            _write_point(point_path(store, i), rec)
+        records[i] = rec
+        computed += bool(rec["computed"])
+        n_failed += rec["status"] != "ok"
+        left -= 1
+        bar.update(1)
+        bar.set_postfix(failed=n_failed, remaining=left)
+        if callback is not None:
+            callback(rec, len(records))
+    return computed
+
+
+def _close(client) -> None:
+    """Close a client made here, and its local cluster."""
+    cluster = getattr(client, "cluster", None)
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+def _collect(records, m: int, n: int):
+    """Energies (m,), gradients (m, n, 3), dipoles (m, 3), ok mask and failures of the
+    records (NaN where a point failed)."""
     energies = np.full(m, np.nan)
     grads = np.full((m, n, 3), np.nan)
     dips = np.full((m, 3), np.nan)
@@ -297,5 +326,4 @@ def evaluate(calculator, molecule: Molecule, geometries, store, *, client=None,
         else:
             failed.append({"index": i, "message": rec["message"],
                            "geometry_bohr": np.asarray(rec["geometry"]).tolist()})
-    return EvaluationReport(energies, grads, dips, ok, failed, computed,
-                            time.perf_counter() - t0, info)
+    return energies, grads, dips, ok, failed
