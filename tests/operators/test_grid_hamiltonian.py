@@ -186,6 +186,11 @@ def test_bad_inputs_are_rejected(random_nnmpo):
         ham.matvec(np.ones(3))
     with pytest.raises(ValueError, match="do not fit"):
         GridHamiltonian(grids=ham.grids, kinetic=ham.kinetic[::-1], v_cores=ham.v_cores)
+    with pytest.raises(ValueError, match="energy_unit must name the unit"):
+        GridHamiltonian(grids=ham.grids, kinetic=ham.kinetic, v_cores=ham.v_cores,
+                        energy_unit="")
+    with pytest.raises(ValueError, match="0 <= tol < 1"):
+        ham.mpo_arrays(1.5)
 
 
 @pytest.mark.parametrize(

@@ -122,6 +122,9 @@ class GridHamiltonian:
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self):
+        if not isinstance(self.energy_unit, str) or not self.energy_unit.strip():
+            raise ValueError(f"energy_unit must name the unit of H (e.g. 'hartree'), got "
+                             f"{self.energy_unit!r}")
         if not (len(self.grids) == len(self.kinetic) == len(self.v_cores)) or not self.grids:
             raise ValueError("grids, kinetic and v_cores need one entry per mode")
         left = 1
