@@ -349,15 +349,6 @@ class GridHamiltonian:
             out.append(t + np.diag(cut))
         return out
 
-    def harmonic_guess(self) -> np.ndarray:
-        """Normalised product of the ground states of :meth:`cut_hamiltonians` (a cheap
-        starting vector for iterative solvers), flat C-ordered."""
-        out = np.ones(1)
-        for h in self.cut_hamiltonians():
-            v = np.linalg.eigh(h)[1][:, 0]
-            out = np.outer(out, v * np.sign(v.sum() or 1.0)).reshape(-1)
-        return out / np.linalg.norm(out)
-
 
 def _mpo_cores(ham: GridHamiltonian) -> list[np.ndarray]:
     """Uncompressed MPO cores of ``T + V``: the kinetic MPO (bond dimension 2) and the
