@@ -14,13 +14,18 @@ a tensor train of grid values
     V[s_1 \dots s_f] = V_0 + G_1[s_1] G_2[s_2] \cdots G_f[s_f], \qquad
     G_i[a, s, b] = \sum_\rho W^i[a, \rho, b]\, \phi_{i\rho}(q_{is})
 
-(NN-MPO potentials: scale applied, converted to Hartree; force fields: one TT channel
-per term, in the force field's unit, then SVD-rounded).
+(the potential as a tensor train of functions, :mod:`vibmpo.operators.function_tt`,
+evaluated on the grid points: NN-MPO potentials with the scale applied, converted to
+Hartree; force fields with one TT channel per term, in the force field's unit, then
+SVD-rounded).
 
 The MPO joins the kinetic MPO (bond dimension 2) and the diagonal potential MPO
 (bond dimension :math:`r_i`) by a direct sum of bonds and then SVD-compresses it with
 a bound on the Frobenius norm of the change, so no matrix element moves by more than
-``tol``.
+``tol``. The compression runs once per ``tol``: :meth:`GridHamiltonian.mpo_arrays`
+(raw cores for solvers), :meth:`GridHamiltonian.to_mpo` (a quimb MPO),
+:meth:`GridHamiltonian.mpo_bond_dims` and :meth:`GridHamiltonian.mpo_error` share it,
+and every one of them is in :attr:`GridHamiltonian.energy_unit`.
 
 Examples
 --------
@@ -95,7 +100,9 @@ class GridHamiltonian:
     v_offset : float
         Constant added to the tensor train (``V = v_offset + TT``).
     energy_unit : str
-        ``"hartree"`` for NN-MPO potentials, the force field's unit otherwise.
+        Unit of H and of everything derived from it (MPO, error bounds, levels):
+        ``"hartree"`` for NN-MPO potentials whatever the model's unit, the force field's
+        unit otherwise.
     grid_spec : str
         Grid-spec string (frequencies in cm^-1 / the force field's unit) rebuilding the grids.
     description : str
