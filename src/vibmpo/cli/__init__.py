@@ -92,6 +92,18 @@ def main(argv: list[str] | None = None) -> int:
     >>> status, out.getvalue().split()[:2]
     (2, ['usage:', 'vibmpo'])
     """
+    # Ctrl-C from the start: building the parser imports the numerical libraries, which
+    # takes seconds on a loaded machine
+    previous = _catch_interrupt()
+    try:
+        return _run_command(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _run_command(argv) -> int:
+    """Parse ``argv`` and run the command (see :func:`main`)."""
     # the thread cap must be in place before building the parser imports NumPy
     pre = argparse.ArgumentParser(prog="vibmpo", add_help=False)
     _add_threads_option(pre)
@@ -109,7 +121,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    previous = _catch_interrupt()
     shown = warnings.formatwarning
     warnings.formatwarning = lambda message, category, *a, **k: (
         f"vibmpo {args.command}: warning: {message}\n")
@@ -123,8 +134,6 @@ def main(argv: list[str] | None = None) -> int:
         return INTERRUPTED
     finally:
         warnings.formatwarning = shown
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
 
 
 #: What a command reports as one ``error:`` line (exit status 1): bad input, a missing or
