@@ -82,3 +82,30 @@ def test_bad_grid_parameters_are_rejected():
         sine_grid(5, 1.0, 1.0)
     with pytest.raises(ValueError, match="needs a frequency"):
         GridSpec("ho", 5).resolve()
+
+
+@pytest.mark.parametrize("make", [lambda: ho_grid(11, 0.7, -0.3),
+                                  lambda: sine_grid(40, -7.0, 6.0)], ids=["ho", "sine"])
+def test_weights_and_signs_give_grid_amplitudes_of_the_oscillator_ground_state(make):
+    """sign_s sqrt(w_s) phi_0(q_s) is the ground state of T + V on the grid (exact for
+    the HO DVR of the same oscillator, to 1e-8 for a wide sine box), and the weights
+    integrate phi_0^2 to 1."""
+    g = make()
+    omega, centre = 0.7, -0.3
+    phi0 = (omega / np.pi) ** 0.25 * np.exp(-0.5 * omega * (g.points - centre) ** 2)
+    w, signs = g.quadrature_weights(), g.basis_signs()
+    assert w @ phi0**2 == pytest.approx(1.0, abs=1e-10)
+    amplitudes = signs * np.sqrt(w) * phi0
+    h = g.kinetic + np.diag(0.5 * omega**2 * (g.points - centre) ** 2)
+    ground = np.linalg.eigh(h)[1][:, 0]
+    assert abs(ground @ amplitudes) == pytest.approx(1.0, abs=1e-8)
+    # point by point, signs included (one overall sign is free)
+    assert np.allclose(amplitudes, ground * np.sign(ground @ amplitudes), atol=1e-6)
+
+
+def test_quadrature_weights_refuse_an_ho_grid_with_other_points():
+    from dataclasses import replace
+
+    g = replace(ho_grid(9, 0.7), params={"omega": 0.9, "center": 0.0})
+    with pytest.raises(ValueError, match="not the Gauss-Hermite nodes"):
+        g.quadrature_weights()

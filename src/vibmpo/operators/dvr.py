@@ -92,6 +92,58 @@ class Grid:
         """Number of grid points ``d``."""
         return int(self.points.shape[0])
 
+    def quadrature_weights(self) -> np.ndarray:
+        r"""Weights :math:`w_s` of the grid's quadrature,
+        :math:`\int f(q)\,dq \approx \sum_s w_s f(q_s)`: the Gauss--Hermite weights times
+        :math:`e^{x_s^2}/\sqrt\omega` (HO), the spacing (sine). A DVR function is
+        :math:`\chi_s(q_t) = \pm\delta_{st}/\sqrt{w_s}`, so a state's grid amplitudes
+        are :math:`\sqrt{w_s}\,\psi(q_s)`.
+
+        Examples
+        --------
+        >>> g = ho_grid(12, omega=2.0)
+        >>> round(float(g.quadrature_weights() @ np.exp(-2.0 * g.points**2)), 10)
+        1.2533141373
+        >>> sine_grid(4, 0.0, 5.0).quadrature_weights().tolist()  # the spacing
+        [1.0, 1.0, 1.0, 1.0]
+        """
+        if self.kind == "sine":
+            return np.full(self.size, (self.params["qmax"] - self.params["qmin"])
+                           / (self.size + 1))
+        if self.kind != "ho":
+            raise ValueError(f"unknown grid kind {self.kind!r}; expected one of {GRID_KINDS}")
+        omega, center = float(self.params["omega"]), float(self.params.get("center", 0.0))
+        x, w = np.polynomial.hermite.hermgauss(self.size)
+        if not np.allclose(center + x / np.sqrt(omega), self.points, rtol=1e-8, atol=1e-10):
+            raise ValueError(f"the points of this HO grid are not the Gauss-Hermite nodes "
+                             f"for omega={omega:g}, centre {center:g}; build it with ho_grid")
+        return w * np.exp(x * x) / np.sqrt(omega)
+
+    def basis_signs(self) -> np.ndarray:
+        r"""Signs :math:`\mathrm{sign}\,\chi_s(q_s)` of the DVR functions at their own
+        points (a DVR fixes each function only up to its sign; the kinetic matrix carries
+        the choice).
+
+        Read off the ground state of the grid's reference problem, positive everywhere:
+        the oscillator :math:`T + \tfrac12\omega^2(q-c)^2` (HO) or the box :math:`T`
+        (sine).
+
+        Examples
+        --------
+        >>> sine_grid(4, 0.0, 1.0).basis_signs().tolist()
+        [1.0, 1.0, 1.0, 1.0]
+        >>> bool(np.all(np.abs(ho_grid(7, 1.5).basis_signs()) == 1.0))
+        True
+        """
+        h = np.array(self.kinetic, dtype=np.float64)
+        if self.kind == "ho":
+            omega, center = float(self.params["omega"]), float(self.params.get("center", 0.0))
+            h += np.diag(0.5 * omega**2 * (self.points - center) ** 2)
+        ground = np.linalg.eigh(h)[1][:, 0]
+        signs = np.sign(ground * np.sign(ground[np.argmax(np.abs(ground))]))
+        signs[signs == 0] = 1.0
+        return signs
+
 
 def _check_n(n) -> int:
     if isinstance(n, bool) or int(n) != n or int(n) < 1:
