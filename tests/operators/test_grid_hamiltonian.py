@@ -112,6 +112,22 @@ def test_description_names_the_model_unit(random_nnmpo):
     assert "in hartree" not in ham.description.lower()
 
 
+def test_scaled_matvec_is_the_affine_map_of_the_dense_matrix(random_nnmpo, rng):
+    ham = grid_hamiltonian(random_nnmpo(seed=4), SPEC3, allow_extrapolation=True)
+    dense = ham.dense()
+    v, w = rng.standard_normal(ham.size), rng.standard_normal(ham.size)
+    scale, shift, gamma = 2.0 / 0.37, 0.11, -1.0
+    step = ham.scaled_matvec(scale, shift)
+    ref = scale * (dense - shift * np.eye(ham.size)) @ v
+    assert np.allclose(step(v), ref, rtol=1e-12, atol=1e-12 * np.abs(ref).max())
+    assert np.allclose(step(v, w, gamma), ref + gamma * w, rtol=1e-12,
+                       atol=1e-12 * np.abs(ref).max())
+    with pytest.raises(ValueError, match="the grid has 60 points"):
+        step(np.ones(7))
+    with pytest.raises(ValueError, match="w has shape"):
+        step(v, np.ones(3), 1.0)
+
+
 def test_matvec_potential_and_densities(random_nnmpo, rng):
     model = random_nnmpo(seed=3)
     ham = grid_hamiltonian(model, SPEC3, allow_extrapolation=True)
