@@ -10,7 +10,9 @@ eigenvectors vs Lanczos exponentials, :mod:`vibmpo.solvers.krylov`).
 
 from .assign import Assignment, assign_states, ho_number_operators, one_site_densities
 from .dmrg import DMRGConvergenceWarning, DMRGResult, dmrg
+from .dmrg_options import LEVELS_SCHEDULE, DMRGSchedule, ExcitedOptions
 from .exact import ExactResult, exact_levels
+from .guesses import configuration_guesses
 from .itensors_io import read_itensors_mpo, read_itensors_mps, write_itensors
 from .krylov import expm_krylov
 from .propagate_exact import ExactPropagation, propagate_exact
@@ -37,6 +39,10 @@ __all__ = [
     "dmrg",
     "DMRGResult",
     "DMRGConvergenceWarning",
+    "DMRGSchedule",
+    "ExcitedOptions",
+    "LEVELS_SCHEDULE",
+    "configuration_guesses",
     "Assignment",
     "assign_states",
     "ho_number_operators",

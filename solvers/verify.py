@@ -29,12 +29,30 @@ import numpy as np
 from .mps import mps_expectation, mps_overlap, residual_norm
 
 __all__ = ["RESIDUAL_RTOL", "EigenpairCheck", "energy_scale", "verify_eigenpairs",
-           "check_info"]
+           "check_info", "DMRGConvergenceWarning"]
 
 #: Default residual tolerance relative to the energy scale :math:`\sigma_H`.
 RESIDUAL_RTOL = 1e-3
 _NORM_TOL = 1e-6
 _OVERLAP_TOL = 1e-3
+
+
+class DMRGConvergenceWarning(UserWarning):
+    """Issued when some DMRG state did not converge or failed its verification.
+
+    Examples
+    --------
+    One sweep at bond dimension 1 cannot confirm convergence:
+
+    >>> import warnings, quimb.tensor as qtn
+    >>> from vibmpo.solvers import DMRGSchedule, dmrg
+    >>> H = qtn.MPO_rand_herm(4, 3, phys_dim=2, seed=1)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     r = dmrg(H, schedule=DMRGSchedule(maxdim=1, nsweeps=1))
+    >>> r.all_converged, [w.category.__name__ for w in caught]
+    (False, ['DMRGConvergenceWarning'])
+    """
 
 
 def energy_scale(mpo) -> float:

@@ -22,8 +22,8 @@ from vibmpo.operators.forcefield import (
     henon_heiles,
 )
 from vibmpo.operators.hamiltonian import grid_hamiltonian
+from vibmpo.solvers import DMRGConvergenceWarning
 from vibmpo.solvers.block_dmrg import block_dmrg
-from vibmpo.solvers.dmrg import DMRGConvergenceWarning
 from vibmpo.solvers.exact import exact_levels
 from vibmpo.solvers.multiplets import group_multiplets
 

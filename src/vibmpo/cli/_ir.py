@@ -72,11 +72,11 @@ def levels_with_intensities(ham, args, source) -> int:
                                    float(ex.residuals.max())},
                              labels=grid_state_labels(ham, ex.vectors))
     else:
-        from vibmpo.solvers.dmrg import dmrg
+        from vibmpo.cli.recipes import levels_dmrg
+        from vibmpo.solvers import dmrg
 
         H = ham.to_mpo(tol=args.mpo_tol)
-        d = dmrg(H, n_states=args.n_states, method="sequential", maxdim=(8, 16, 32),
-                 nsites=(2, 1, 1), tol=1e-2 * args.tol, seed=0)
+        d = dmrg(H, n_states=args.n_states, **levels_dmrg(1e-2 * args.tol))
         labels, _ = _assignments(ham, d)
         res = ir_spectrum_dmrg(d, [m.to_mpo() for m in dips], ham.energy_unit, labels=labels,
                                names=[m.name for m in dips])

@@ -101,11 +101,12 @@ def _levels_section(args):
     import numpy as np
 
     from vibmpo.cli._sources import compact_grid, energy_zero
+    from vibmpo.cli.recipes import levels_dmrg
     from vibmpo.datasets import h2co_pompon_model_path
     from vibmpo.operators.hamiltonian import grid_hamiltonian
     from vibmpo.potential.io import load_model
+    from vibmpo.solvers import dmrg
     from vibmpo.solvers.assign import assign_states, ho_number_operators
-    from vibmpo.solvers.dmrg import dmrg
     from vibmpo.solvers.exact import exact_levels
     from vibmpo.units import HARTREE_TO_CM1
 
@@ -118,8 +119,7 @@ def _levels_section(args):
           f"MPO bond dimensions {ham.mpo_bond_dims()}")
     ex = exact_levels(ham, args.n_states, return_vectors=False)
     print(f"   exact diagonalisation: {ex.seconds:.1f} s")
-    dm = dmrg(H, n_states=args.n_states, method="sequential", maxdim=(8, 16, 32),
-              nsites=(2, 1, 1), tol=1e-10, seed=0)
+    dm = dmrg(H, n_states=args.n_states, **levels_dmrg(1e-10))
     print(f"   DMRG (sequential): {dm.wall_time:.1f} s")
     labels = [a.label for a in assign_states(dm, ho_number_operators(ham))]
     e_ex = (ex.energies - ex.energies[0]) * HARTREE_TO_CM1

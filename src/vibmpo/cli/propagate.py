@@ -159,9 +159,9 @@ def _ground_energy(H, dmrg_maxdim, init_info) -> float:
     one-state DMRG."""
     if "dmrg_energies" in init_info:
         return float(init_info["dmrg_energies"][0])
-    from vibmpo.solvers.dmrg import dmrg
+    from vibmpo.solvers import DMRGSchedule, dmrg
 
-    return float(dmrg(H, n_states=1, maxdim=dmrg_maxdim).energies[0])
+    return float(dmrg(H, n_states=1, schedule=DMRGSchedule(maxdim=dmrg_maxdim)).energies[0])
 
 
 def _initial_state(spec, ham, H, dmrg_maxdim):
