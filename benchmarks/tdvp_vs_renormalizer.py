@@ -171,7 +171,7 @@ def dmrg_case(args) -> dict:
     n_modes, nbas, nroots, maxdim = 6, 10, 6, 20
     ham = grid_hamiltonian(henon_heiles(n_modes, LAM), f"ho:{nbas}")
     H = ham.to_mpo()
-    exact = np.asarray(exact_levels(ham, nroots, return_vectors=False).energies)
+    exact = np.asarray(exact_levels(ham, n_states=nroots, return_vectors=False).energies)
     params = {"task": "dmrg", "n_modes": n_modes, "lam": LAM, "nbas": nbas,
               "nroots": nroots, "maxdim": maxdim, "nsweeps": 40}
     runs = {"vibmpo": [], "renormalizer": []}

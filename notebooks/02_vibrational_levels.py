@@ -63,7 +63,7 @@ assert ham.mpo_bond_dims() == [7, 16, 16, 16, 8]
 # ## Exact diagonalisation and DMRG
 
 # %%
-ref = exact_levels(ham, N_STATES, return_vectors=False)
+ref = exact_levels(ham, n_states=N_STATES, return_vectors=False)
 # the commands' recipe: two-site sweeps at bond dimension 8, then one-site at 16 and 32
 res = dmrg(H, n_states=N_STATES, method="sequential", schedule=LEVELS_SCHEDULE, seed=0)
 labels = [a.label for a in assign_states(res, ho_number_operators(ham))]

@@ -124,7 +124,7 @@ modes = load_normal_modes(work / "modes.json")
 direct = evaluate(parse_calculator(CALC), modes.molecule, modes.to_cartesian(q @ model.U.T),
                   work / "direct", workers=2, processes=False, progress=False)
 ref_ham = tabulated_hamiltonian(ham.grids, direct.energies - modes.energy)
-ref = exact_levels(ref_ham, 8, tol=1e-12)
+ref = exact_levels(ref_ham, n_states=8, tol=1e-12)
 ref_ir = ir_intensities(ref.energies,
                         transition_dipoles_grid(ref.vectors, list(direct.dipoles.T)),
                         "hartree", labels=grid_state_labels(ref_ham, ref.vectors))

@@ -162,7 +162,7 @@ def grid_state_labels(ham, vectors) -> list[str] | None:
     >>> from vibmpo.operators import coupled_oscillators, grid_hamiltonian
     >>> from vibmpo.solvers.exact import exact_levels
     >>> ham = grid_hamiltonian(coupled_oscillators([1.0, 1.7], 0.0, energy_unit="eV"), "ho:5")
-    >>> grid_state_labels(ham, exact_levels(ham, 4).vectors)
+    >>> grid_state_labels(ham, exact_levels(ham, n_states=4).vectors)
     ['0', 'v1', 'v2', '2v1']
     """
     from vibmpo.solvers.assign import ho_number_operators
@@ -221,7 +221,7 @@ def ir_spectrum_exact(ham, dipoles, n_states: int, *, tol: float = 1e-10,
     from vibmpo.solvers.exact import exact_levels
 
     t0 = time.perf_counter()
-    res = exact_levels(ham, n_states, tol=tol, return_vectors=True)
+    res = exact_levels(ham, n_states=n_states, tol=tol, return_vectors=True)
     mu = transition_dipoles_grid(res.vectors, [d.values_full() for d in dipoles])
     if labels is None:
         labels = grid_state_labels(ham, res.vectors)

@@ -223,7 +223,7 @@ def test_henon_heiles_six_modes_matches_exact_slow():
     from vibmpo.solvers.exact import exact_levels
 
     ham = grid_hamiltonian(henon_heiles(6), "ho:10")
-    want = exact_levels(ham, 11, return_vectors=False, tol=1e-10).energies
+    want = exact_levels(ham, n_states=11, return_vectors=False, tol=1e-10).energies
     r = dmrg(ham.to_mpo(), n_states=11, method="sequential",
              schedule=S(maxdim=(12, 24), nsites=(2, 2, 1)), seed=0)
     assert np.allclose(r.energies, want, atol=1e-6, rtol=0)
@@ -259,7 +259,7 @@ def test_state_average_warmup_resolves_a_dense_band():
     from vibmpo.solvers.exact import exact_levels
 
     ham = grid_hamiltonian(henon_heiles(8), "ho:4")
-    want = exact_levels(ham, 9, return_vectors=False, tol=1e-12).energies
+    want = exact_levels(ham, n_states=9, return_vectors=False, tol=1e-12).energies
     with warnings.catch_warnings():
         warnings.simplefilter("error", DMRGConvergenceWarning)
         r = dmrg(ham.to_mpo(), n_states=9, method="sequential",

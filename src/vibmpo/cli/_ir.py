@@ -64,9 +64,9 @@ def levels_with_intensities(ham, args, source) -> int:
             transition_dipoles_grid,
         )
 
-        ex = exact_levels(ham, args.n_states, tol=min(args.tol, 1e-10))
+        ex = exact_levels(ham, n_states=args.n_states, tol=min(args.tol, 1e-10))
         mu = transition_dipoles_grid(ex.vectors, [d.values_full() for d in dips])
-        res = ir_intensities(ex.energies, mu, ex.energy_unit, wall_time=ex.seconds,
+        res = ir_intensities(ex.energies, mu, ex.energy_unit, wall_time=ex.wall_time,
                              converged=bool(ex.residuals.max() < 1e-5),
                              info={"method": "exact", "residual_max":
                                    float(ex.residuals.max())},

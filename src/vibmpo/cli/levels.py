@@ -65,7 +65,7 @@ def solve_exact(ham, args):
     from vibmpo.solvers.exact import exact_levels
     from vibmpo.solvers.results import levels_result
 
-    res = exact_levels(ham, args.n_states, return_vectors=False, tol=args.tol)
+    res = exact_levels(ham, n_states=args.n_states, return_vectors=False, tol=args.tol)
     extra = {
         "n_states": int(args.n_states),
         "solver": f"exact/{res.method}",
@@ -76,7 +76,7 @@ def solve_exact(ham, args):
         "grid_points": int(ham.size),
     }
     return levels_result(res.energies, res.energy_unit, method="exact", grid=ham.grid_spec,
-                         seconds=res.seconds, extra=extra)
+                         seconds=res.wall_time, extra=extra)
 
 
 def solve_dmrg(ham, args):
