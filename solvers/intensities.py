@@ -242,12 +242,12 @@ def ir_spectrum_dmrg(dmrg_result, dipole_mpos, energy_unit: str, *, labels=None,
     --------
     >>> from vibmpo.operators import ForceField, grid_hamiltonian
     >>> from vibmpo.operators.observables import grid_observable
-    >>> from vibmpo.solvers import dmrg
+    >>> from vibmpo.solvers import DMRGSchedule, dmrg
     >>> w = 0.01
     >>> ham = grid_hamiltonian(ForceField(((0.5 * w * w, {0: 2}), (2 * w * w, {1: 2})),
     ...                        kinetic=[0.5, 0.5], energy_unit="hartree"), "ho:5")
     >>> mu = grid_observable(ForceField(((0.3, {0: 1}),), kinetic=[0.5, 0.5]), ham)
-    >>> d = dmrg(ham.to_mpo(), n_states=2, method="sequential", maxdim=8)
+    >>> d = dmrg(ham.to_mpo(), n_states=2, method="sequential", schedule=DMRGSchedule(maxdim=8))
     >>> r = ir_spectrum_dmrg(d, [mu.to_mpo()], "hartree")
     >>> bool(np.isclose(r.transition_dipoles[1, 0] ** 2, 0.09 / (2 * w)))
     True
@@ -324,13 +324,13 @@ def dipole_spectrum_tdvp(H, psi0, dipole_mpos, e0: float, *, t_final: float, dt:
     --------
     >>> from vibmpo.operators import ForceField, grid_hamiltonian
     >>> from vibmpo.operators.observables import grid_observable
-    >>> from vibmpo.solvers import dmrg
+    >>> from vibmpo.solvers import DMRGSchedule, dmrg
     >>> w = 0.01
     >>> ham = grid_hamiltonian(ForceField(((0.5 * w * w, {0: 2}), (0.5 * (2 * w) ** 2, {1: 2})),
     ...                        kinetic=[0.5, 0.5], energy_unit="hartree"), "ho:5")
     >>> mu = grid_observable(ForceField(((0.3, {0: 1}), (0.2, {1: 1})), kinetic=[0.5, 0.5]),
     ...                      ham)
-    >>> H = ham.to_mpo(); g = dmrg(H, n_states=1, maxdim=8)
+    >>> H = ham.to_mpo(); g = dmrg(H, n_states=1, schedule=DMRGSchedule(maxdim=8))
     >>> s = dipole_spectrum_tdvp(H, g.states[0], [mu.to_mpo()], g.energies[0],
     ...                          t_final=20000.0, dt=20.0, maxdim=8)
     >>> np.round(s.peaks_cm1 / (w * 219474.63), 2).tolist()
