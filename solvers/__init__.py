@@ -16,25 +16,15 @@ from .guesses import configuration_guesses
 from .itensors_io import read_itensors_mpo, read_itensors_mps, write_itensors
 from .krylov import expm_krylov
 from .propagate_exact import ExactPropagation, propagate_exact
-from .results import LevelsResult, format_level_table, levels_result, write_levels_json
 from .spectra import Spectrum, autocorrelation_t2, find_peaks, spectrum
-from .states import (
-    apply_site_operator,
-    gaussian_coefficients,
-    gaussian_wavepacket,
-    parse_initial_spec,
-)
+from .states import apply_site_operator, gaussian_coefficients, gaussian_wavepacket
 from .sweep import EffectiveOperator, SweepState, make_state, sweep_one_site, sweep_two_site
 from .tdvp import TDVPResult, tdvp
 
 __all__ = [
-    # exact diagonalisation and level tables
+    # exact diagonalisation
     "exact_levels",
     "ExactResult",
-    "LevelsResult",
-    "levels_result",
-    "format_level_table",
-    "write_levels_json",
     # DMRG and state assignment
     "dmrg",
     "DMRGResult",
@@ -56,7 +46,6 @@ __all__ = [
     "gaussian_wavepacket",
     "gaussian_coefficients",
     "apply_site_operator",
-    "parse_initial_spec",
     "spectrum",
     "Spectrum",
     "find_peaks",
@@ -72,3 +61,25 @@ __all__ = [
     "sweep_one_site",
     "sweep_two_site",
 ]
+
+# presentation moved to the command line (vibmpo.cli.tables, vibmpo.cli.initial_spec):
+# the former names here are deprecated aliases for one release
+_MOVED = {
+    "LevelsResult": "vibmpo.cli.tables",
+    "levels_result": "vibmpo.cli.tables",
+    "format_level_table": "vibmpo.cli.tables",
+    "write_levels_json": "vibmpo.cli.tables",
+    "parse_initial_spec": "vibmpo.cli.initial_spec",
+}
+
+
+def __getattr__(name):
+    if name not in _MOVED:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    import warnings
+
+    warnings.warn(f"vibmpo.solvers.{name} moved to {_MOVED[name]}.{name} (it belongs to the "
+                  "command line); the old name goes in the next release",
+                  DeprecationWarning, stacklevel=2)
+    return getattr(importlib.import_module(_MOVED[name]), name)

@@ -3,14 +3,13 @@
 import numpy as np
 import pytest
 
+from vibmpo.cli.initial_spec import parse_initial_spec
 from vibmpo.operators.dvr import ho_grid, sine_grid
+from vibmpo.operators.quadrature import dvr_signs, dvr_weights
 from vibmpo.solvers.states import (
     apply_site_operator,
-    dvr_signs,
-    dvr_weights,
     gaussian_coefficients,
     gaussian_wavepacket,
-    parse_initial_spec,
     product_mps,
 )
 
@@ -124,3 +123,15 @@ def test_initial_spec_parsing_and_errors():
         parse_initial_spec("gauss:shift=0:1")
     with pytest.raises(ValueError, match="integer N"):
         parse_initial_spec("eigen:x")
+
+
+def test_moved_names_keep_a_deprecated_alias():
+    import vibmpo.solvers as S
+    from vibmpo.cli import tables
+
+    with pytest.warns(DeprecationWarning, match="moved to vibmpo.cli.initial_spec"):
+        assert S.parse_initial_spec is parse_initial_spec
+    with pytest.warns(DeprecationWarning, match="moved to vibmpo.cli.tables"):
+        assert S.levels_result is tables.levels_result
+    with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
+        S.nonsense  # noqa: B018

@@ -62,8 +62,8 @@ def build_hamiltonian(args, source=None):
 
 def solve_exact(ham, args):
     """``--method exact``: matrix-free exact diagonalisation on the full grid."""
+    from vibmpo.cli.tables import levels_result
     from vibmpo.solvers.exact import exact_levels
-    from vibmpo.solvers.results import levels_result
 
     res = exact_levels(ham, n_states=args.n_states, return_vectors=False, tol=args.tol)
     extra = {
@@ -92,8 +92,8 @@ def solve_dmrg(ham, args):
     import numpy as np
 
     from vibmpo.cli._dmrg import convergence_info, run_dmrg
+    from vibmpo.cli.tables import levels_result
     from vibmpo.solvers.mps import mpo_arrays
-    from vibmpo.solvers.results import levels_result
     from vibmpo.solvers.verify import energy_scale
 
     t0 = time.perf_counter()
@@ -273,7 +273,7 @@ def run(args) -> int:
     import dataclasses
 
     from vibmpo.cli._sources import compact_grid, describe_source, energy_zero, load_source
-    from vibmpo.solvers.results import display_energies, format_level_table, write_levels_json
+    from vibmpo.cli.tables import display_energies, format_level_table, write_levels_json
 
     if args.n_states < 1:
         raise ValueError(f"--n-states must be positive, got {args.n_states}")

@@ -50,7 +50,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     >>> a.grid, a.initial, a.time_unit
     ('ho:9', 'gauss:displace=0:1', 'fs')
     """
-    from vibmpo.solvers.states import INITIAL_SPEC_HELP
+    from vibmpo.cli.initial_spec import INITIAL_SPEC_HELP
 
     p = subparsers.add_parser(
         "propagate",
@@ -220,10 +220,10 @@ def _run(args, out) -> int:
     from vibmpo._checks import write_json
     from vibmpo._progress import ProgressLines, interactive
     from vibmpo.cli._sources import compact_grid, energy_zero, load_source
+    from vibmpo.cli.initial_spec import parse_initial_spec
     from vibmpo.operators.hamiltonian import grid_hamiltonian
     from vibmpo.plotting import plot_autocorrelation, plot_spectrum
     from vibmpo.solvers.spectra import spectrum
-    from vibmpo.solvers.states import parse_initial_spec
     from vibmpo.solvers.tdvp import tdvp
     from vibmpo.units import FS_TO_AU, energy_factor
 
