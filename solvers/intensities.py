@@ -41,6 +41,8 @@ import numpy as np
 
 from vibmpo.units import HARTREE_TO_CM1, energy_factor, normalize_energy_unit
 
+from .spectra import PEAK_THRESHOLD
+
 __all__ = ["KM_PER_MOL", "IRResult", "ir_intensities", "transition_dipoles_grid",
            "grid_state_labels",
            "transition_dipoles_mps", "ir_spectrum_exact", "ir_spectrum_dmrg",
@@ -304,7 +306,7 @@ class DipoleSpectrum:
 
 def dipole_spectrum_tdvp(H, psi0, dipole_mpos, e0: float, *, t_final: float, dt: float,
                          maxdim: int = 32, emax_cm1: float = 8000.0,
-                         energy_unit: str = "hartree", threshold: float = 0.02
+                         energy_unit: str = "hartree", threshold: float = PEAK_THRESHOLD
                          ) -> DipoleSpectrum:
     """IR spectrum from TDVP of :math:`\\mu_k|\\psi_0\\rangle` and the dipole
     autocorrelation (see the module docstring).

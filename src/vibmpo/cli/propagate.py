@@ -297,7 +297,7 @@ def _run(args, out) -> int:
         lo = args.emin / e_scale + zero
     if args.emax is not None:
         hi = args.emax / e_scale + zero
-    spec_res = spectrum(tt * t_scale, cc, window=args.window, emin=lo, emax=hi, unit=e_unit)
+    spec_res = spectrum(tt * t_scale, cc, window=args.window, emin=lo, emax=hi, energy_unit=e_unit)
     e_out = (spec_res.energies - zero) * e_scale
     _write_csv(out / "spectrum.csv", ["energy", "intensity"],
                zip(e_out, spec_res.intensity, strict=True))
