@@ -83,18 +83,6 @@ def test_hamiltonian_matvec_matches_numpy(rng, dims):
     assert np.allclose(out, _matvec_ref(v, mats, dims, vd), rtol=1e-13, atol=1e-13)
 
 
-@pytest.mark.parametrize("dims", [[7], [3, 4], [4, 2, 5]])
-def test_kron_matvec_matches_numpy(rng, dims):
-    n = int(np.prod(dims))
-    mats = [rng.standard_normal((d, d)) for d in dims]
-    big = mats[0]
-    for m in mats[1:]:
-        big = np.kron(big, m)
-    v = rng.standard_normal(n)
-    out = K.kron_matvec(v, *K.pack_matrices(mats), np.array(dims))
-    assert np.allclose(out, big @ v, rtol=1e-13, atol=1e-13)
-
-
 @pytest.mark.parametrize("dims", [[6], [3, 4], [4, 2, 5]])
 def test_one_mode_densities_match_numpy(rng, dims):
     psi = rng.standard_normal(int(np.prod(dims)))

@@ -14,7 +14,6 @@ Kernels
 ``tt_full``              contract a TT of grid values over the product grid
 ``hamiltonian_matvec``   :math:`H v = \sum_i (T_i)_{\text{axis } i} v + V \odot v`
 ``hamiltonian_matvec_add``  fused :math:`H v + \gamma w`
-``kron_matvec``          :math:`(A_1 \otimes \cdots \otimes A_f) v`
 ``one_mode_densities``   :math:`\rho_i[s,t] = \sum_{\text{others}} \psi[..s..]\psi[..t..]`
 
 Examples
@@ -40,7 +39,6 @@ __all__ = [
     "tt_full",
     "hamiltonian_matvec",
     "hamiltonian_matvec_add",
-    "kron_matvec",
     "one_mode_densities",
 ]
 
@@ -262,39 +260,6 @@ def hamiltonian_matvec_add(v, kin_data, kin_offsets, dims, vdiag, w, gamma):
         out[j] = vdiag[j] * v[j] + gamma * w[j]
     _add_kinetic(out, v, kin_data, kin_offsets, dims)
     return out
-
-
-@numba.njit(cache=True)
-def kron_matvec(v, mat_data, mat_offsets, dims):
-    r"""Apply a Kronecker product, :math:`(A_1 \otimes A_2 \otimes \cdots \otimes A_f)\, v`.
-
-    ``v`` is a C-ordered full-grid vector, the square matrices ``A_i`` (d_i, d_i) are
-    packed by :func:`pack_matrices`. Used for separable preconditioners and basis
-    changes (one small matrix product along each axis).
-    """
-    n = v.shape[0]
-    cur = v.copy()
-    f = dims.shape[0]
-    right = n
-    left = 1
-    for i in range(f):
-        d = dims[i]
-        right = right // d
-        a = mat_data[mat_offsets[i]:mat_offsets[i + 1]].reshape((d, d))
-        c3 = cur.reshape((left, d, right))
-        new = np.zeros(n)
-        n3 = new.reshape((left, d, right))
-        for ll in range(left):
-            for s in range(d):
-                row = n3[ll, s]
-                for u in range(d):
-                    c = a[s, u]
-                    src = c3[ll, u]
-                    for r in range(right):
-                        row[r] += c * src[r]
-        cur = new
-        left = left * d
-    return cur
 
 
 @numba.njit(cache=True)

@@ -566,15 +566,6 @@ class GridHamiltonian:
             out.append(t + np.diag(cut))
         return out
 
-    def harmonic_guess(self) -> np.ndarray:
-        """Normalised product of the ground states of :meth:`cut_hamiltonians` (a cheap
-        starting vector for iterative solvers), flat C-ordered."""
-        out = np.ones(1)
-        for h in self.cut_hamiltonians():
-            v = np.linalg.eigh(h)[1][:, 0]
-            out = np.outer(out, v * np.sign(v.sum() or 1.0)).reshape(-1)
-        return out / np.linalg.norm(out)
-
 
 def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12,
                      allow_extrapolation: bool = False) -> GridHamiltonian:
