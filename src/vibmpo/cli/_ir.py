@@ -76,7 +76,8 @@ def levels_with_intensities(ham, args, source) -> int:
         from vibmpo.solvers import dmrg
 
         H = ham.to_mpo(tol=args.mpo_tol)
-        d = dmrg(H, n_states=args.n_states, **levels_dmrg(1e-2 * args.tol))
+        d = dmrg(H, n_states=args.n_states, energy_unit=ham.energy_unit,
+                 **levels_dmrg(1e-2 * args.tol))
         labels, _ = _assignments(ham, d)
         res = ir_spectrum_dmrg(d, [m.to_mpo() for m in dips], ham.energy_unit, labels=labels,
                                names=[m.name for m in dips])

@@ -119,7 +119,7 @@ def _levels_section(args):
           f"MPO bond dimensions {ham.mpo_bond_dims()}")
     ex = exact_levels(ham, n_states=args.n_states, return_vectors=False)
     print(f"   exact diagonalisation: {ex.wall_time:.1f} s")
-    dm = dmrg(H, n_states=args.n_states, **levels_dmrg(1e-10))
+    dm = dmrg(H, n_states=args.n_states, energy_unit=ham.energy_unit, **levels_dmrg(1e-10))
     print(f"   DMRG (sequential): {dm.wall_time:.1f} s")
     labels = [a.label for a in assign_states(dm, ho_number_operators(ham))]
     e_ex = (ex.energies - ex.energies[0]) * HARTREE_TO_CM1
