@@ -17,11 +17,11 @@ landed-high check (:mod:`vibmpo.solvers.excited`).
 
 from __future__ import annotations
 
-import heapq
-
 import numpy as np
 
-__all__ = ["vscf_modals", "lowest_configurations", "configuration_guesses"]
+from vibmpo.operators.separable import lowest_configurations
+
+__all__ = ["vscf_modals", "configuration_guesses"]
 
 
 def _transfer(w, v):
@@ -94,41 +94,6 @@ def vscf_modals(mpo, *, n_iter: int = 30, tol: float = 1e-12):
     return U, eps
 
 
-def lowest_configurations(eps, m: int) -> np.ndarray:
-    r"""The ``m`` quantum-number vectors :math:`\mathbf n` with the lowest
-    :math:`\sum_i (\epsilon_{i,n_i} - \epsilon_{i,0})`, ascending.
-
-    Parameters
-    ----------
-    eps : sequence of ndarray
-        Modal energies per mode, ascending.
-    m : int
-        Number of configurations.
-
-    Returns
-    -------
-    ndarray of int (m, n_modes)
-
-    Examples
-    --------
-    >>> lowest_configurations([np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.5])], 4).tolist()
-    [[0, 0], [1, 0], [0, 1], [2, 0]]
-    """
-    exc = [np.asarray(e) - e[0] for e in eps]
-    start = (0,) * len(exc)
-    heap, seen, out = [(0.0, start)], {start}, []
-    while heap and len(out) < m:
-        e, q = heapq.heappop(heap)
-        out.append(q)
-        for i, ei in enumerate(exc):
-            if q[i] + 1 < len(ei):
-                nq = q[:i] + (q[i] + 1,) + q[i + 1:]
-                if nq not in seen:
-                    seen.add(nq)
-                    heapq.heappush(heap, (e + ei[q[i] + 1] - ei[q[i]], nq))
-    return np.array(out, dtype=int)
-
-
 def _sum_of_products(U, conf, coef):
     """MPS (block-diagonal bonds) of :math:`\\sum_m c_m \\bigotimes_i U_i[:, n^m_i]`."""
     keep = np.abs(coef) > 1e-12 * np.abs(coef).max()
@@ -151,8 +116,9 @@ def _sum_of_products(U, conf, coef):
 def configuration_guesses(mpo, n_guess: int, n_configs: int):
     r"""Initial states from a small configuration interaction in the VSCF modal basis.
 
-    The ``n_configs`` lowest Hartree-product configurations (:func:`lowest_configurations`
-    of the :func:`vscf_modals` energies) span a space in which :math:`H` is diagonalised
+    The ``n_configs`` lowest Hartree-product configurations
+    (:func:`~vibmpo.operators.separable.lowest_configurations` of the :func:`vscf_modals`
+    energies) span a space in which :math:`H` is diagonalised
     exactly (matrix elements by contracting the MPO with product states); the
     ``n_guess`` lowest eigenvectors, sums of product states, are returned as array MPS
     (bond dimension at most ``n_configs``) with their CI energies. In a dense spectrum
@@ -191,7 +157,7 @@ def configuration_guesses(mpo, n_guess: int, n_configs: int):
     True
     """
     U, eps = vscf_modals(mpo)
-    conf = lowest_configurations(eps, n_configs)
+    conf, _ = lowest_configurations(eps, n_configs)
     m = len(conf)
     # H matrix in the configuration basis: chain of (m, m, w) environments
     env = np.ones((m, m, 1))
