@@ -200,7 +200,7 @@ class _Sequential:
         if n < len(self.guesses) and not (n == 0 and psi0 is not None):
             kind, g = self.guesses[n]
             if kind == "ci":
-                return compress(g, max(int(sch.maxdim[0] or 16), 2)), sch
+                return compress(g, max(int(sch.maxdim[0] or 16), 2), sch.cutoff[0]), sch
             # refine a converged warm-up root: start at the final schedule values
             final = sch.final()
             if bigger and final.maxdim[0] is not None:
