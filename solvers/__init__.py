@@ -8,8 +8,9 @@ truncation, observers) and differ only in the local update they pass to it (Davi
 eigenvectors vs Lanczos exponentials, :mod:`vibmpo.solvers.krylov`). DMRG options are
 typed objects (:mod:`vibmpo.solvers.dmrg_options`); sequential excited states, their
 starting guesses and checks live in :mod:`vibmpo.solvers.excited` and
-:mod:`vibmpo.solvers.guesses`. Results share the field names ``energies``,
-``energy_unit``, ``wall_time``, ``converged`` and ``info``.
+:mod:`vibmpo.solvers.guesses`. The eigenvalue results (:class:`DMRGResult`,
+:class:`ExactResult`) share the fields ``energies``, ``energy_unit``, ``wall_time``,
+``converged`` and ``info``; the other results use these names where they apply.
 """
 
 from .assign import Assignment, assign_states, ho_number_operators, one_site_densities
