@@ -92,7 +92,7 @@ class DMRGResult:
 
     Examples
     --------
-    >>> import quimb.tensor as qtn
+    >>> import numpy as np, quimb.tensor as qtn
     >>> H = qtn.MPO_rand_herm(4, 3, phys_dim=2, seed=1)
     >>> r = dmrg(H, n_states=2, schedule=DMRGSchedule(maxdim=8), energy_unit="hartree")
     >>> bool(np.allclose(r.energies, np.linalg.eigvalsh(H.to_dense())[:2]))
@@ -250,7 +250,7 @@ def dmrg(H, *, n_states: int = 1, method: str = "state-average",
 
     Examples
     --------
-    >>> import quimb.tensor as qtn
+    >>> import numpy as np, quimb.tensor as qtn
     >>> H = qtn.MPO_rand_herm(4, 3, phys_dim=2, seed=1)
     >>> r = dmrg(H, n_states=3, schedule=DMRGSchedule(maxdim=8))
     >>> bool(np.allclose(r.energies, np.linalg.eigvalsh(H.to_dense())[:3]))
