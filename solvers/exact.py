@@ -117,7 +117,7 @@ class ExactResult:
     wall_time: float
     memory_bytes: int
     n_matvec: int
-    converged: np.ndarray = None
+    converged: np.ndarray | None = None
     info: dict = field(default_factory=dict)
 
     @property
