@@ -13,8 +13,8 @@ starting guesses and checks live in :mod:`vibmpo.solvers.excited` and
 ``converged`` and ``info``; the other results use these names where they apply.
 """
 
+from ._dmrg import DMRGConvergenceWarning, DMRGResult, dmrg
 from .assign import Assignment, assign_states, ho_number_operators, one_site_densities
-from .dmrg import DMRGConvergenceWarning, DMRGResult, dmrg
 from .dmrg_options import LEVELS_SCHEDULE, DMRGSchedule, ExcitedOptions
 from .exact import ExactResult, exact_levels
 from .guesses import configuration_guesses
@@ -66,6 +66,10 @@ __all__ = [
     "sweep_one_site",
     "sweep_two_site",
 ]
+
+# dmrg and its result are defined in the private module _dmrg (a module named dmrg would
+# be shadowed by the function): they belong to, are documented and pickle as, the package
+DMRGResult.__module__ = dmrg.__module__ = __name__
 
 # presentation moved to the command line (vibmpo.cli.tables, vibmpo.cli.initial_spec):
 # the former names here are deprecated aliases for one release

@@ -1,34 +1,8 @@
-r"""DMRG for vibrational ground and excited states.
+r"""DMRG for vibrational ground and excited states: :func:`vibmpo.solvers.dmrg`.
 
-Finds the lowest eigenpairs :math:`H|\psi_n\rangle = E_n|\psi_n\rangle` of a Hamiltonian
-given as a quimb ``MatrixProductOperator`` by variational sweeps over an MPS
-(:mod:`vibmpo.solvers.sweep`), with the local eigenproblems
-
-.. math::
-
-    H_\mathrm{eff}\, \theta = E\, \theta
-
-solved by a block Davidson method to a tight residual.
-Sweeps and tolerances are one :class:`~vibmpo.solvers.dmrg_options.DMRGSchedule`.
-Excited states:
-
-``method="state-average"``
-    one MPS whose centre tensor carries ``k`` roots; every local problem is solved for
-    its ``k`` lowest eigenpairs and the SVD keeps the basis best for the average of
-    the roots' reduced density matrices. Degenerate levels come out together.
-``method="sequential"``
-    one state at a time, each minimising :math:`H + \sum_{m<n} \mu\,|\psi_m\rangle
-    \langle\psi_m|` (penalty projection onto the orthogonal complement of the states
-    already found); cheaper per state, bond dimension per state. Starts (CI in the VSCF
-    modal basis, a state-averaged warm-up), penalty and the checks for states that land
-    high or come out of order: :mod:`vibmpo.solvers.excited`, set by
-    :class:`~vibmpo.solvers.dmrg_options.ExcitedOptions`.
-
-Two-site sweeps (bond growth) can be followed by cheaper one-site sweeps with subspace
-expansion (``DMRGSchedule(nsites=(2, 2, 2, 1))``). All schedules accept a scalar or a
-sequence whose last value repeats.
+The module is private (the package exports the function under the same name); the
+method is described in the function's docstring.
 """
-
 
 from __future__ import annotations
 
@@ -210,7 +184,7 @@ def dmrg(H, *, n_states: int = 1, method: str = "state-average",
     n_states : int
         Number of states (ground state + ``n_states - 1`` excited states).
     method : {"state-average", "sequential"}
-        Excited-state strategy (see the module docstring).
+        Excited-state strategy (see the notes).
     schedule : DMRGSchedule, optional
         Bond dimensions, cutoffs, one/two-site sweeps, expansion, most sweeps (per state
         for ``"sequential"``) and tolerances (default ``DMRGSchedule()``).
@@ -247,6 +221,36 @@ def dmrg(H, *, n_states: int = 1, method: str = "state-average",
     -----
     DMRGConvergenceWarning
         If a state did not converge; ``result.converged`` says which.
+
+    Notes
+    -----
+    Finds the lowest eigenpairs :math:`H|\psi_n\rangle = E_n|\psi_n\rangle` of a
+    Hamiltonian given as a quimb ``MatrixProductOperator`` by variational sweeps over an MPS
+    (:mod:`vibmpo.solvers.sweep`), with the local eigenproblems
+
+    .. math::
+
+        H_\mathrm{eff}\, \theta = E\, \theta
+
+    solved by a block Davidson method to a tight residual.
+    Sweeps and tolerances are one :class:`~vibmpo.solvers.dmrg_options.DMRGSchedule`.
+    Excited states:
+
+    ``method="state-average"``
+        one MPS whose centre tensor carries ``k`` roots; every local problem is solved for
+        its ``k`` lowest eigenpairs and the SVD keeps the basis best for the average of
+        the roots' reduced density matrices. Degenerate levels come out together.
+    ``method="sequential"``
+        one state at a time, each minimising :math:`H + \sum_{m<n} \mu\,|\psi_m\rangle
+        \langle\psi_m|` (penalty projection onto the orthogonal complement of the states
+        already found); cheaper per state, bond dimension per state. Starts (CI in the VSCF
+        modal basis, a state-averaged warm-up), penalty and the checks for states that land
+        high or come out of order: :mod:`vibmpo.solvers.excited`, set by
+        :class:`~vibmpo.solvers.dmrg_options.ExcitedOptions`.
+
+    Two-site sweeps (bond growth) can be followed by cheaper one-site sweeps with subspace
+    expansion (``DMRGSchedule(nsites=(2, 2, 2, 1))``). All schedules accept a scalar or a
+    sequence whose last value repeats.
 
     Examples
     --------
