@@ -30,7 +30,7 @@ import numpy as np
 from vibmpo._checks import write_json
 from vibmpo.operators.forcefield import coupled_oscillator_levels, coupled_oscillators
 from vibmpo.operators.hamiltonian import grid_hamiltonian
-from vibmpo.solvers.dmrg import DMRGConvergenceWarning, dmrg
+from vibmpo.solvers import DMRGConvergenceWarning, DMRGSchedule, dmrg
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -46,8 +46,8 @@ def oscillator_mpo(omegas, coupling, n_grid=8):
 def time_sweeps(H, maxdim, nsites, n_sweeps):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DMRGConvergenceWarning)
-        r = dmrg(H, n_states=1, maxdim=maxdim, cutoff=0.0, nsites=nsites, nsweeps=n_sweeps, tol=0.0,
-                 residuals=False, seed=0)
+        sched = DMRGSchedule(maxdim=maxdim, cutoff=0.0, nsites=nsites, nsweeps=n_sweeps, tol=0.0)
+        r = dmrg(H, n_states=1, schedule=sched, seed=0)
     times = r.sweep_times[0][1:]  # drop the warm-up sweep from a random state
     return float(np.median(times)), times.tolist(), float(r.energies[0])
 

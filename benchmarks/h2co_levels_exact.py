@@ -89,7 +89,7 @@ def child(which: str) -> dict:
         from vibmpo.solvers.exact import exact_levels
 
         t0 = time.perf_counter()
-        res = exact_levels(ham, N_STATES, tol=TOL, return_vectors=False)
+        res = exact_levels(ham, n_states=N_STATES, tol=TOL, return_vectors=False)
         seconds = time.perf_counter() - t0
         energies = res.energies
         extra = {"n_matvec": res.n_matvec, "solver": f"vibmpo exact_levels ({res.method})",

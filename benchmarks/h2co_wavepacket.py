@@ -31,7 +31,7 @@ from vibmpo._checks import write_json
 from vibmpo.datasets import h2co_pompon_model_path
 from vibmpo.operators.hamiltonian import grid_hamiltonian
 from vibmpo.potential.io import load_model
-from vibmpo.solvers.dmrg import dmrg
+from vibmpo.solvers import DMRGSchedule, dmrg
 from vibmpo.solvers.propagate_exact import propagate_exact
 from vibmpo.solvers.spectra import spectrum
 from vibmpo.solvers.states import gaussian_wavepacket
@@ -99,7 +99,7 @@ def main(argv=None) -> dict:
 
     # DMRG levels and overlaps -------------------------------------------------------------
     t0 = time.perf_counter()
-    d = dmrg(H, n_states=args.n_levels, maxdim=(16, 32), nsweeps=12, residuals=False)
+    d = dmrg(H, n_states=args.n_levels, schedule=DMRGSchedule(maxdim=(16, 32), nsweeps=12))
     timings["dmrg_s"] = time.perf_counter() - t0
     levels_cm = np.asarray(d.energies) * HARTREE_TO_CM1
     weights = np.array([abs(s.H @ psi0) ** 2 for s in d.states])

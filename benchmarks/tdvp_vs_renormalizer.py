@@ -165,20 +165,21 @@ def tdvp_case(args) -> dict:
 def dmrg_case(args) -> dict:
     from vibmpo.operators.forcefield import henon_heiles
     from vibmpo.operators.hamiltonian import grid_hamiltonian
-    from vibmpo.solvers.dmrg import dmrg
+    from vibmpo.solvers import DMRGSchedule, dmrg
     from vibmpo.solvers.exact import exact_levels
 
     n_modes, nbas, nroots, maxdim = 6, 10, 6, 20
     ham = grid_hamiltonian(henon_heiles(n_modes, LAM), f"ho:{nbas}")
     H = ham.to_mpo()
-    exact = np.asarray(exact_levels(ham, nroots, return_vectors=False).energies)
+    exact = np.asarray(exact_levels(ham, n_states=nroots, return_vectors=False).energies)
     params = {"task": "dmrg", "n_modes": n_modes, "lam": LAM, "nbas": nbas,
               "nroots": nroots, "maxdim": maxdim, "nsweeps": 40}
     runs = {"vibmpo": [], "renormalizer": []}
     devs = {"vibmpo": [], "renormalizer": []}
     rn_exact = None
     for seed in range(args.repeats):
-        r = dmrg(H, n_states=nroots, method="sequential", maxdim=maxdim, seed=seed)
+        r = dmrg(H, n_states=nroots, method="sequential", schedule=DMRGSchedule(maxdim=maxdim),
+                 seed=seed)
         runs["vibmpo"].append(r.wall_time)
         devs["vibmpo"].append(float(np.max(np.abs(r.energies - exact))))
         print(f"[seed {seed}] vibmpo DMRG: {r.wall_time:.2f} s, max dev "

@@ -87,7 +87,7 @@ def direct_reference(work: Path, grid: str, n_states: int, workers: int, calc: s
     ham = tabulated_hamiltonian(ham_fit.grids, rep.energies - modes.energy,
                                 description="HF/6-31G* at every grid point")
     t1 = time.perf_counter()
-    ex = exact_levels(ham, n_states, tol=1e-12)
+    ex = exact_levels(ham, n_states=n_states, tol=1e-12)
     mu = transition_dipoles_grid(ex.vectors, list(rep.dipoles.T))
     ir = ir_intensities(ex.energies, mu, "hartree", labels=grid_state_labels(ham, ex.vectors))
     return {"n_points": int(len(q)), "computed_this_run": int(rep.computed),

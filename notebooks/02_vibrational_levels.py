@@ -33,7 +33,13 @@ from vibmpo.datasets import h2co_pompon_model_path
 from vibmpo.operators import grid_hamiltonian, harmonic_analysis
 from vibmpo.plotting import plot_levels
 from vibmpo.potential import load_model
-from vibmpo.solvers import assign_states, dmrg, exact_levels, ho_number_operators
+from vibmpo.solvers import (
+    LEVELS_SCHEDULE,
+    assign_states,
+    dmrg,
+    exact_levels,
+    ho_number_operators,
+)
 from vibmpo.units import HARTREE_TO_CM1
 
 GRID, N_STATES = "ho:7", 12
@@ -57,9 +63,9 @@ assert ham.mpo_bond_dims() == [7, 16, 16, 16, 8]
 # ## Exact diagonalisation and DMRG
 
 # %%
-ref = exact_levels(ham, N_STATES, return_vectors=False)
-res = dmrg(H, n_states=N_STATES, method="sequential", maxdim=(8, 16, 32), nsites=(2, 1, 1),
-           tol=1e-10, seed=0)
+ref = exact_levels(ham, n_states=N_STATES, return_vectors=False)
+# the commands' recipe: two-site sweeps at bond dimension 8, then one-site at 16 and 32
+res = dmrg(H, n_states=N_STATES, method="sequential", schedule=LEVELS_SCHEDULE, seed=0)
 labels = [a.label for a in assign_states(res, ho_number_operators(ham))]
 e0 = ref.energies[0]
 v_min = harmonic_analysis(model)[2]  # potential minimum, Hartree

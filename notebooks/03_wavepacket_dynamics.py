@@ -89,7 +89,7 @@ print("wrote", plot_autocorrelation(
 # window must be narrower than that.
 
 # %%
-levels = exact_levels(ham, 8, return_vectors=False).energies
+levels = exact_levels(ham, n_states=8, return_vectors=False).energies
 nyquist = 2 * np.pi / (2 * DT_FS * FS_TO_AU)
 spec = spectrum(run.times_2t, run.autocorrelation_2t, emin=levels[0] - 0.1 * nyquist,
                 emax=levels[0] + 0.85 * nyquist)

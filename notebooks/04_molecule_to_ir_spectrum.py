@@ -35,7 +35,7 @@ from vibmpo.potential import fit
 from vibmpo.potential.dipole import fit_polynomial
 from vibmpo.sampling import evaluate, load_dipole_data, parse_xyz
 from vibmpo.sampling.pipeline import sample_molecule
-from vibmpo.solvers import dmrg, exact_levels
+from vibmpo.solvers import DMRGSchedule, dmrg, exact_levels
 from vibmpo.solvers.intensities import (
     dipole_spectrum_tdvp,
     grid_state_labels,
@@ -103,7 +103,8 @@ for n in range(1, 8):
 
 # %%
 H = ham.to_mpo()
-states = dmrg(H, n_states=5, method="sequential", maxdim=(8, 16), tol=1e-10, seed=0)
+states = dmrg(H, n_states=5, method="sequential", schedule=DMRGSchedule(maxdim=(8, 16)),
+              seed=0)
 ir_dmrg = ir_spectrum_dmrg(states, [o.to_mpo() for o in dips], "hartree")
 print("DMRG - exact intensities:",
       np.round(ir_dmrg.intensities - ir.intensities[:5], 6).tolist(), "km/mol")
@@ -123,7 +124,7 @@ modes = load_normal_modes(work / "modes.json")
 direct = evaluate(parse_calculator(CALC), modes.molecule, modes.to_cartesian(q @ model.U.T),
                   work / "direct", workers=2, processes=False, progress=False)
 ref_ham = tabulated_hamiltonian(ham.grids, direct.energies - modes.energy)
-ref = exact_levels(ref_ham, 8, tol=1e-12)
+ref = exact_levels(ref_ham, n_states=8, tol=1e-12)
 ref_ir = ir_intensities(ref.energies,
                         transition_dipoles_grid(ref.vectors, list(direct.dipoles.T)),
                         "hartree", labels=grid_state_labels(ref_ham, ref.vectors))

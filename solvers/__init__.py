@@ -5,38 +5,39 @@ quimb ``MatrixProductOperator`` objects (or, for the full-grid references, the o
 layer's grid Hamiltonians) and never import JAX. DMRG and TDVP share one sweep driver
 (:func:`vibmpo.solvers.sweep.run_sweeps`: schedules, directions, one/two-site splits,
 truncation, observers) and differ only in the local update they pass to it (Davidson
-eigenvectors vs Lanczos exponentials, :mod:`vibmpo.solvers.krylov`).
+eigenvectors vs Lanczos exponentials, :mod:`vibmpo.solvers.krylov`). DMRG options are
+typed objects (:mod:`vibmpo.solvers.dmrg_options`); sequential excited states, their
+starting guesses and checks live in :mod:`vibmpo.solvers.excited` and
+:mod:`vibmpo.solvers.guesses`. The eigenvalue results (:class:`DMRGResult`,
+:class:`ExactResult`) share the fields ``energies``, ``energy_unit``, ``wall_time``,
+``converged`` and ``info``; the other results use these names where they apply.
 """
 
+from ._dmrg import DMRGConvergenceWarning, DMRGResult, dmrg
 from .assign import Assignment, assign_states, ho_number_operators, one_site_densities
-from .dmrg import DMRGConvergenceWarning, DMRGResult, dmrg
+from .dmrg_options import LEVELS_SCHEDULE, DMRGSchedule, ExcitedOptions
 from .exact import ExactResult, exact_levels
+from .guesses import configuration_guesses
 from .itensors_io import read_itensors_mpo, read_itensors_mps, write_itensors
 from .krylov import expm_krylov
 from .propagate_exact import ExactPropagation, propagate_exact
-from .results import LevelsResult, format_level_table, levels_result, write_levels_json
 from .spectra import Spectrum, autocorrelation_t2, find_peaks, spectrum
-from .states import (
-    apply_site_operator,
-    gaussian_coefficients,
-    gaussian_wavepacket,
-    parse_initial_spec,
-)
+from .states import apply_site_operator, gaussian_coefficients, gaussian_wavepacket
 from .sweep import EffectiveOperator, SweepState, make_state, sweep_one_site, sweep_two_site
 from .tdvp import TDVPResult, tdvp
 
 __all__ = [
-    # exact diagonalisation and level tables
+    # exact diagonalisation
     "exact_levels",
     "ExactResult",
-    "LevelsResult",
-    "levels_result",
-    "format_level_table",
-    "write_levels_json",
     # DMRG and state assignment
     "dmrg",
     "DMRGResult",
     "DMRGConvergenceWarning",
+    "DMRGSchedule",
+    "ExcitedOptions",
+    "LEVELS_SCHEDULE",
+    "configuration_guesses",
     "Assignment",
     "assign_states",
     "ho_number_operators",
@@ -50,7 +51,6 @@ __all__ = [
     "gaussian_wavepacket",
     "gaussian_coefficients",
     "apply_site_operator",
-    "parse_initial_spec",
     "spectrum",
     "Spectrum",
     "find_peaks",
@@ -66,3 +66,29 @@ __all__ = [
     "sweep_one_site",
     "sweep_two_site",
 ]
+
+# dmrg and its result are defined in the private module _dmrg (a module named dmrg would
+# be shadowed by the function): they belong to, are documented and pickle as, the package
+DMRGResult.__module__ = dmrg.__module__ = __name__
+
+# presentation moved to the command line (vibmpo.cli.tables, vibmpo.cli.initial_spec):
+# the former names here are deprecated aliases for one release
+_MOVED = {
+    "LevelsResult": "vibmpo.cli.tables",
+    "levels_result": "vibmpo.cli.tables",
+    "format_level_table": "vibmpo.cli.tables",
+    "write_levels_json": "vibmpo.cli.tables",
+    "parse_initial_spec": "vibmpo.cli.initial_spec",
+}
+
+
+def __getattr__(name):
+    if name not in _MOVED:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    import warnings
+
+    warnings.warn(f"vibmpo.solvers.{name} moved to {_MOVED[name]}.{name} (it belongs to the "
+                  "command line); the old name goes in the next release",
+                  DeprecationWarning, stacklevel=2)
+    return getattr(importlib.import_module(_MOVED[name]), name)

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .dmrg import DMRGConvergenceWarning
+from .guesses import configuration_guesses
 from .krylov import davidson
 from .mps import (
     left_canonicalize,
@@ -65,6 +65,7 @@ from .sweep import (
     sweep_two_site,
     truncated_svd,
 )
+from .verify import DMRGConvergenceWarning
 
 __all__ = ["BlockDMRGResult", "block_dmrg"]
 
@@ -419,10 +420,8 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
         refine_maxdim = _schedule(refine_maxdim, "refine_maxdim", int)
     ci, n_ci = [], 0
     if initial == "configurations":
-        from .dmrg import _configuration_guesses
-
         n_ci = (int(n_states) if n_states is not None else 4 * k) + 2 * k
-        ci, _ = _configuration_guesses(mpo, n_ci, n_configs or max(3 * n_ci, n_ci + 30))
+        ci, _ = configuration_guesses(mpo, n_ci, n_configs or max(3 * n_ci, n_ci + 30))
         ci = [_compress(list(g), max(maxdim[0] // 4, 4)) for g in ci]
         tensors = _stack(ci[:k], maxdim[0])
         tensors[0] = tensors[0][:1]

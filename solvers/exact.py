@@ -28,13 +28,14 @@ Single-vector Lanczos finds only one vector of an exactly degenerate eigenspace 
 symmetric force fields), so after convergence the iterative methods search the operator
 deflated by the found vectors for levels below the highest one found (cheap loose
 search, then a tight one if something turns up) and add them by Rayleigh--Ritz.
-Memory: about ``8 * size * (ncv + 3 n_states + 10)`` bytes; larger requests are refused.
+Memory: about ``8 * size * (ncv + 3 n_states + 10)`` bytes; larger requests are refused
+(:func:`vibmpo.linalg.memory.check_memory`).
 
 Examples
 --------
 >>> from vibmpo.operators.forcefield import henon_heiles
 >>> from vibmpo.operators.hamiltonian import grid_hamiltonian
->>> res = exact_levels(grid_hamiltonian(henon_heiles(2), "ho:24"), 3)
+>>> res = exact_levels(grid_hamiltonian(henon_heiles(2), "ho:24"), n_states=3)
 >>> round(float(res.energies[0]), 6)
 0.998595
 """
@@ -43,12 +44,16 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from vibmpo.linalg.memory import check_memory
+from vibmpo.operators.chebyshev import chebyshev_filter
 from vibmpo.operators.hamiltonian import GridHamiltonian
+
+from .verify import RESIDUAL_RTOL
 
 __all__ = ["ExactResult", "exact_levels", "EXACT_METHODS"]
 
@@ -74,12 +79,19 @@ class ExactResult:
         Grid sizes.
     method : str
         Method actually used.
-    seconds : float
-        Wall time of the solve.
+    wall_time : float
+        Wall time of the solve in seconds (formerly ``seconds``, a deprecated alias).
     memory_bytes : int
         Estimated peak memory of the solve.
     n_matvec : int
         Number of H*v products.
+    converged : ndarray of bool (k,)
+        Residual at most :data:`~vibmpo.solvers.verify.RESIDUAL_RTOL` (1e-3) times the
+        scale of the levels :math:`\\max_n |E_n|` (a first-order bound on the energy
+        error; the error itself is about residual squared over the gap).
+    info : dict
+        Settings used (``tol``, ``degree``, ``ncv``, ``seed``, ``maxiter``) and the
+        residual threshold.
 
     Examples
     --------
@@ -88,9 +100,12 @@ class ExactResult:
 
     >>> from vibmpo.operators.forcefield import coupled_oscillators
     >>> from vibmpo.operators.hamiltonian import grid_hamiltonian
-    >>> res = exact_levels(grid_hamiltonian(coupled_oscillators([1.0, 2.0], 0.0), "ho:12"), 4)
+    >>> ham = grid_hamiltonian(coupled_oscillators([1.0, 2.0], 0.0), "ho:12")
+    >>> res = exact_levels(ham, n_states=4)
     >>> res.excitations.round(8).tolist(), res.method, res.vectors.shape
     ([0.0, 1.0, 2.0, 2.0], 'dense', (144, 4))
+    >>> bool(res.converged.all()), res.energy_unit
+    (True, 'cm-1')
     """
 
     energies: np.ndarray
@@ -99,14 +114,24 @@ class ExactResult:
     energy_unit: str
     dims: tuple
     method: str
-    seconds: float
+    wall_time: float
     memory_bytes: int
     n_matvec: int
+    converged: np.ndarray | None = None
+    info: dict = field(default_factory=dict)
 
     @property
     def excitations(self) -> np.ndarray:
         """Energies relative to the lowest one."""
         return self.energies - self.energies[0]
+
+    @property
+    def seconds(self) -> float:
+        """Deprecated alias of ``wall_time``."""
+        warnings.warn("ExactResult.seconds is renamed wall_time (as in every solver "
+                      "result); the old name goes in the next release", DeprecationWarning,
+                      stacklevel=2)
+        return self.wall_time
 
 
 def _separable_levels(ham: GridHamiltonian, n: int) -> np.ndarray:
@@ -167,44 +192,166 @@ def _eigsh(fun, n, k, which, ncv, tol, v0, maxiter, partial=False):
         return exc.eigenvalues, exc.eigenvectors
 
 
+def _apply_h(ham, v, count):
+    """H times the columns of ``v``."""
+    hv = np.column_stack([ham.matvec(np.ascontiguousarray(v[:, j]))
+                          for j in range(v.shape[1])])
+    count[0] += v.shape[1]
+    return hv
+
+
 def _rayleigh_ritz(ham, v, count, keep=None):
     """Eigenpairs of H in span(v), ascending; the lowest ``keep``; also H times them."""
     v, _ = np.linalg.qr(v)
-    hv = np.empty_like(v)
-    for j in range(v.shape[1]):
-        hv[:, j] = ham.matvec(np.ascontiguousarray(v[:, j]))
-    count[0] += v.shape[1]
+    hv = _apply_h(ham, v, count)
     w, y = np.linalg.eigh(v.T @ hv)
     if keep is not None:
         w, y = w[:keep], y[:, :keep]
     return w, v @ y, hv @ y
 
 
-def _chebyshev_filter(ham: GridHamiltonian, c: float, h: float, m: int, count):
-    """x -> (-1)^m T_m((H - c)/h) x with fused Numba steps y_{j+1} = A y_j - y_{j-1},
-    A = 2 (H - c)/h."""
-    from vibmpo.operators import _kernels as K
+@dataclass
+class _Solve:
+    """One iterative solve: the settings and the Hv counter."""
 
-    kd = K.pack_matrices([t * (2.0 / h) for t in ham.kinetic])[0]
-    ko = K.pack_matrices(ham.kinetic)[1]
-    dims = np.asarray(ham.dims, dtype=np.int64)
-    vd = (ham.potential_full() - c) * (2.0 / h)
+    ham: GridHamiltonian
+    k: int
+    tol: float
+    ncv: int
+    seed: int
+    maxiter: int | None
+    count: list = field(default_factory=lambda: [0])
 
-    def cheb(x):
-        y0 = x
-        y1 = 0.5 * K.hamiltonian_matvec(x, kd, ko, dims, vd)
-        for _ in range(m - 1):
-            y0, y1 = y1, K.hamiltonian_matvec_add(y1, kd, ko, dims, vd, y0, -1.0)
-        count[0] += m
-        return y1 if m % 2 == 0 else -y1
+    def shifted(self, b):
+        def op(x):  # H - b: spectrum <= 0, wanted end far from zero
+            self.count[0] += 1
+            return self.ham.matvec(x) - b * x
 
-    return cheb
+        return op
+
+    def filtered(self, degree, b, v0):
+        """Chebyshev-filtered Lanczos; ``None`` when the filter interval is empty."""
+        est = _separable_levels(self.ham, self.k + 1)
+        spread = max(est[-1] - est[0], 1e-6 * max(abs(b - est[0]), 1e-300))
+        for attempt in range(6):
+            a = est[0] + 1.5 * (2.0**attempt) * spread
+            if a >= b:  # filter interval empty: plain Lanczos
+                return None
+            cheb = chebyshev_filter(self.ham, 0.5 * (a + b), 0.5 * (b - a), degree,
+                                    counter=self.count)
+            pw, v = _eigsh(cheb, self.ham.size, self.k, "LA", self.ncv, self.tol, v0,
+                           self.maxiter)
+            if pw.min() > 1.0 + 1e-8:
+                return cheb, v
+            v0 = v[:, np.argmax(pw)].copy()
+        # spectrum estimate far off
+        raise RuntimeError("filtered Lanczos could not bracket the wanted levels; "
+                           "use method='lanczos'")
+
+    def lowest_deflated(self, opfun, which, v, w_top):
+        """Vectors orthogonal to ``v`` with energies below ``w_top``, or ``None``."""
+        n = self.ham.size
+        n_check = min(2, n - self.k - 1)
+
+        def deflated(x):
+            x = x - v @ (v.T @ x)
+            y = opfun(x)
+            return y - v @ (v.T @ y)
+
+        start = np.random.default_rng(self.seed + 1).standard_normal(n)
+        found = None
+        for check_tol in (max(self.tol, 1e-3), self.tol):  # cheap detection, then polish
+            _, u = _eigsh(deflated, n, n_check, which, max(2 * n_check + 8, 20), check_tol,
+                          start, self.maxiter, partial=True)
+            if u is None or u.shape[1] == 0:
+                break
+            u, _ = np.linalg.qr(u - v @ (v.T @ u))
+            eu = np.einsum("ij,ij->j", u, _apply_h(self.ham, u, self.count))
+            if not np.any(eu < w_top - 1e-10 * max(1.0, abs(w_top))):
+                break
+            found, start = u, u[:, np.argmin(eu)].copy()
+        return found
+
+    def run(self, method, degree):
+        """Eigenpairs ``(w, v, hv)`` and the method actually used."""
+        b = _upper_bound(self.ham)
+        v0 = _start_vector(self.ham, self.k, self.seed)
+        opfun, which = self.shifted(b), "SA"
+        got = self.filtered(int(degree), b, v0) if method == "filtered" else None
+        if got is None:
+            method = "lanczos"
+            _, v = _eigsh(opfun, self.ham.size, self.k, "SA", self.ncv, self.tol, v0,
+                          self.maxiter)
+        else:
+            (opfun, v), which = got, "LA"
+        w, v, hv = _rayleigh_ritz(self.ham, v, self.count)
+        # single-vector Lanczos finds one vector per degenerate eigenspace: look for
+        # missing levels below the highest found one in the deflated operator
+        for _ in range(4 * self.k if self.ham.size - self.k - 1 > 0 else 0):
+            u = self.lowest_deflated(opfun, which, v, w[-1])
+            if u is None:
+                break
+            w, v, hv = _rayleigh_ritz(self.ham, np.hstack([v, u]), self.count, keep=self.k)
+        return w, v, hv, method
 
 
-def exact_levels(ham: GridHamiltonian, n_states: int, *, method: str = "auto",
-                 tol: float = 1e-8, degree: int = 10, ncv: int | None = None,
-                 return_vectors: bool = True, max_memory: float | None = None,
-                 seed: int = 0, maxiter: int | None = None) -> ExactResult:
+def _check_request(ham, n_states, method, degree):
+    """Validated ``(k, method)`` with ``"auto"`` resolved."""
+    if not isinstance(ham, GridHamiltonian):
+        raise TypeError(f"ham must be a GridHamiltonian, got {type(ham).__name__}; build one "
+                        "with vibmpo.operators.hamiltonian.grid_hamiltonian")
+    if method not in EXACT_METHODS:
+        raise ValueError(f"unknown method {method!r}; choose from {EXACT_METHODS}")
+    n, k = ham.size, int(n_states)
+    if k != n_states or k < 1 or k > n:
+        raise ValueError(f"n_states must be between 1 and the grid size {n}, got {n_states}")
+    if method == "auto":
+        method = "dense" if n <= 2000 else "filtered"
+    if method != "dense" and k >= n - 1:
+        raise ValueError(f"{method!r} needs n_states < grid size - 1 ({n - 1}); use "
+                         "method='dense' for so many states")
+    if method == "filtered" and int(degree) < 1:
+        raise ValueError(f"degree must be a positive integer, got {degree}")
+    return k, method
+
+
+def _memory(ham, method, k, ncv, max_memory) -> float:
+    """Estimated bytes of the solve, refused if they do not fit."""
+    n = ham.size
+    if method == "dense":
+        mem = 8.0 * (3 * n * n + 4 * n)
+        what = f"dense diagonalisation of the {n}x{n} matrix"
+    else:
+        mem = 8.0 * n * (ncv + 3 * k + 10)
+        what = (f"Lanczos on the {'x'.join(map(str, ham.dims))} = {n:,} point grid "
+                f"({ncv} basis vectors + {k} eigenvectors)")
+    check_memory(mem, what, max_memory=max_memory,
+                 advice="use fewer grid points per mode or an MPO method (DMRG)")
+    return mem
+
+
+def _n_states_argument(args, n_states):
+    """``n_states`` given by keyword or (deprecated) positionally."""
+    if len(args) > 1:
+        raise TypeError(f"exact_levels() takes 1 positional argument (ham) but {1 + len(args)}"
+                        " were given; pass the options by keyword")
+    if args:
+        if n_states is not None:
+            raise TypeError("exact_levels() got n_states twice (positionally and by keyword)")
+        warnings.warn("exact_levels(ham, n) is deprecated: pass n_states=n by keyword (as "
+                      "in dmrg); positional use goes in the next release",
+                      DeprecationWarning, stacklevel=3)
+        return args[0]
+    if n_states is None:
+        raise TypeError("exact_levels() missing the keyword argument n_states")
+    return n_states
+
+
+def exact_levels(ham: GridHamiltonian, *args, n_states: int | None = None,
+                 method: str = "auto", tol: float = 1e-8, degree: int = 10,
+                 ncv: int | None = None, return_vectors: bool = True,
+                 max_memory: float | None = None, seed: int = 0,
+                 maxiter: int | None = None) -> ExactResult:
     r"""Lowest ``n_states`` eigenpairs of a grid Hamiltonian by exact diagonalisation.
 
     Parameters
@@ -212,7 +359,7 @@ def exact_levels(ham: GridHamiltonian, n_states: int, *, method: str = "auto",
     ham : GridHamiltonian
         From :func:`vibmpo.operators.hamiltonian.grid_hamiltonian`.
     n_states : int
-        Number of levels wanted.
+        Number of levels wanted (keyword-only; positional use is deprecated).
     method : {"auto", "filtered", "lanczos", "dense"}
         See the module docstring.
     tol : float
@@ -252,118 +399,36 @@ def exact_levels(ham: GridHamiltonian, n_states: int, *, method: str = "auto",
     >>> from vibmpo.operators.forcefield import coupled_oscillator_levels, coupled_oscillators
     >>> from vibmpo.operators.hamiltonian import grid_hamiltonian
     >>> ham = grid_hamiltonian(coupled_oscillators([1.0, 1.5], 0.2), "ho:16")
-    >>> res = exact_levels(ham, 5, method="lanczos")
+    >>> res = exact_levels(ham, n_states=5, method="lanczos")
     >>> bool(np.allclose(res.energies, coupled_oscillator_levels([1.0, 1.5], 0.2, 5)))
     True
     >>> bool(res.residuals.max() < 1e-6), res.dims
     (True, (16, 16))
     """
-    if not isinstance(ham, GridHamiltonian):
-        raise TypeError(f"ham must be a GridHamiltonian, got {type(ham).__name__}; build one "
-                        "with vibmpo.operators.hamiltonian.grid_hamiltonian")
-    if method not in EXACT_METHODS:
-        raise ValueError(f"unknown method {method!r}; choose from {EXACT_METHODS}")
-    n = ham.size
-    k = int(n_states)
-    if k < 1 or k > n:
-        raise ValueError(f"n_states must be between 1 and the grid size {n}, got {n_states}")
-    if method == "auto":
-        method = "dense" if n <= 2000 else "filtered"
-    if method != "dense" and k >= n - 1:
-        raise ValueError(f"{method!r} needs n_states < grid size - 1 ({n - 1}); use "
-                         "method='dense' for so many states")
-    ncv = int(ncv) if ncv is not None else max(2 * k + 5, 20)
-    ncv = min(ncv, n)
-    if method == "dense":
-        mem = 8.0 * (3 * n * n + 4 * n)
-        what = f"dense diagonalisation of the {n}x{n} matrix"
-    else:
-        mem = 8.0 * n * (ncv + 3 * k + 10)
-        what = (f"Lanczos on the {'x'.join(map(str, ham.dims))} = {n:,} point grid "
-                f"({ncv} basis vectors + {k} eigenvectors)")
-    check_memory(mem, what, max_memory=max_memory,
-                 advice="use fewer grid points per mode or an MPO method (DMRG)")
+    n_states = _n_states_argument(args, n_states)
+    k, method = _check_request(ham, n_states, method, degree)
+    ncv = min(int(ncv) if ncv is not None else max(2 * k + 5, 20), ham.size)
+    mem = _memory(ham, method, k, ncv, max_memory)
     t0 = time.perf_counter()
     if method == "dense":
         w, v = np.linalg.eigh(ham.dense())
-        w, v = w[:k], v[:, :k]
-        nmv = 0
+        w, v, nmv = w[:k], v[:, :k], 0
+        hv = _apply_h(ham, v, [0])
     else:
-        count = [0]
-        b = _upper_bound(ham)
-        v0 = _start_vector(ham, k, seed)
-
-        def shifted(x):  # H - b: spectrum <= 0, wanted end far from zero
-            count[0] += 1
-            return ham.matvec(x) - b * x
-
-        opfun, which = shifted, "SA"
-        if method == "filtered":
-            m = int(degree)
-            if m < 1:
-                raise ValueError(f"degree must be a positive integer, got {degree}")
-            est = _separable_levels(ham, k + 1)
-            spread = max(est[-1] - est[0], 1e-6 * max(abs(b - est[0]), 1e-300))
-            for attempt in range(6):
-                a = est[0] + 1.5 * (2.0**attempt) * spread
-                if a >= b:  # filter interval empty: plain Lanczos
-                    method, opfun, which = "lanczos", shifted, "SA"
-                    break
-
-                cheb = _chebyshev_filter(ham, 0.5 * (a + b), 0.5 * (b - a), m, count)
-                pw, v = _eigsh(cheb, n, k, "LA", ncv, tol, v0, maxiter)
-                opfun, which = cheb, "LA"
-                if pw.min() > 1.0 + 1e-8:
-                    break
-                v0 = v[:, np.argmax(pw)].copy()
-            else:  # pragma: no cover - spectrum estimate far off
-                raise RuntimeError("filtered Lanczos could not bracket the wanted levels; "
-                                   "use method='lanczos'")
-        if which == "SA":
-            _, v = _eigsh(opfun, n, k, "SA", ncv, tol, v0, maxiter)
-        w, v, hv = _rayleigh_ritz(ham, v, count)
-        # single-vector Lanczos finds one vector per degenerate eigenspace: look for
-        # missing levels below the highest found one in the deflated operator
-        n_check = min(2, n - k - 1)
-        for _ in range(4 * k if n_check > 0 else 0):
-            def deflated(x, v=v):
-                x = x - v @ (v.T @ x)
-                y = opfun(x)
-                return y - v @ (v.T @ y)
-
-            rng = np.random.default_rng(seed + 1)
-            start = rng.standard_normal(n)
-            found = None
-            for check_tol in (max(tol, 1e-3), tol):  # cheap detection, then polish
-                _, u = _eigsh(deflated, n, n_check, which, max(2 * n_check + 8, 20),
-                              check_tol, start, maxiter, partial=True)
-                if u is None or u.shape[1] == 0:
-                    break
-                u = u - v @ (v.T @ u)
-                u, _ = np.linalg.qr(u)
-                hu = np.column_stack([ham.matvec(np.ascontiguousarray(u[:, j]))
-                                      for j in range(u.shape[1])])
-                count[0] += u.shape[1]
-                eu = np.einsum("ij,ij->j", u, hu)
-                if not np.any(eu < w[-1] - 1e-10 * max(1.0, abs(w[-1]))):
-                    break
-                found, start = u, u[:, np.argmin(eu)].copy()
-            if found is None:
-                break
-            u = found
-            w, v, hv = _rayleigh_ritz(ham, np.hstack([v, u]), count, keep=k)
-        nmv = count[0]
-    if method == "dense":
-        hv = np.empty_like(v)
-        for j in range(k):
-            hv[:, j] = ham.matvec(np.ascontiguousarray(v[:, j]))
+        solve = _Solve(ham, k, float(tol), ncv, int(seed), maxiter)
+        w, v, hv, method = solve.run(method, degree)
+        nmv = solve.count[0]
     res = np.linalg.norm(hv - v * w[None, :], axis=0)
     del hv
     flip = v[np.argmax(np.abs(v), axis=0), np.arange(k)] < 0
     v[:, flip] *= -1.0
-    seconds = time.perf_counter() - t0
+    threshold = RESIDUAL_RTOL * max(float(np.abs(w).max()), float(np.ptp(w)),
+                                    np.finfo(float).tiny)
     return ExactResult(
         energies=np.asarray(w, dtype=np.float64), vectors=v if return_vectors else None,
         residuals=res, energy_unit=ham.energy_unit, dims=ham.dims, method=method,
-        seconds=seconds, memory_bytes=int(mem), n_matvec=int(nmv),
+        wall_time=time.perf_counter() - t0, memory_bytes=int(mem), n_matvec=int(nmv),
+        converged=res <= threshold,
+        info={"tol": float(tol), "degree": int(degree), "ncv": ncv, "seed": int(seed),
+              "maxiter": maxiter, "residual_threshold": threshold},
     )

@@ -41,6 +41,8 @@ import numpy as np
 
 from vibmpo.units import HARTREE_TO_CM1, energy_factor, normalize_energy_unit
 
+from .spectra import PEAK_THRESHOLD
+
 __all__ = ["KM_PER_MOL", "IRResult", "ir_intensities", "transition_dipoles_grid",
            "grid_state_labels",
            "transition_dipoles_mps", "ir_spectrum_exact", "ir_spectrum_dmrg",
@@ -162,7 +164,7 @@ def grid_state_labels(ham, vectors) -> list[str] | None:
     >>> from vibmpo.operators import coupled_oscillators, grid_hamiltonian
     >>> from vibmpo.solvers.exact import exact_levels
     >>> ham = grid_hamiltonian(coupled_oscillators([1.0, 1.7], 0.0, energy_unit="eV"), "ho:5")
-    >>> grid_state_labels(ham, exact_levels(ham, 4).vectors)
+    >>> grid_state_labels(ham, exact_levels(ham, n_states=4).vectors)
     ['0', 'v1', 'v2', '2v1']
     """
     from vibmpo.solvers.assign import ho_number_operators
@@ -221,7 +223,7 @@ def ir_spectrum_exact(ham, dipoles, n_states: int, *, tol: float = 1e-10,
     from vibmpo.solvers.exact import exact_levels
 
     t0 = time.perf_counter()
-    res = exact_levels(ham, n_states, tol=tol, return_vectors=True)
+    res = exact_levels(ham, n_states=n_states, tol=tol, return_vectors=True)
     mu = transition_dipoles_grid(res.vectors, [d.values_full() for d in dipoles])
     if labels is None:
         labels = grid_state_labels(ham, res.vectors)
@@ -242,12 +244,12 @@ def ir_spectrum_dmrg(dmrg_result, dipole_mpos, energy_unit: str, *, labels=None,
     --------
     >>> from vibmpo.operators import ForceField, grid_hamiltonian
     >>> from vibmpo.operators.observables import grid_observable
-    >>> from vibmpo.solvers import dmrg
+    >>> from vibmpo.solvers import DMRGSchedule, dmrg
     >>> w = 0.01
     >>> ham = grid_hamiltonian(ForceField(((0.5 * w * w, {0: 2}), (2 * w * w, {1: 2})),
     ...                        kinetic=[0.5, 0.5], energy_unit="hartree"), "ho:5")
     >>> mu = grid_observable(ForceField(((0.3, {0: 1}),), kinetic=[0.5, 0.5]), ham)
-    >>> d = dmrg(ham.to_mpo(), n_states=2, method="sequential", maxdim=8)
+    >>> d = dmrg(ham.to_mpo(), n_states=2, method="sequential", schedule=DMRGSchedule(maxdim=8))
     >>> r = ir_spectrum_dmrg(d, [mu.to_mpo()], "hartree")
     >>> bool(np.isclose(r.transition_dipoles[1, 0] ** 2, 0.09 / (2 * w)))
     True
@@ -304,7 +306,7 @@ class DipoleSpectrum:
 
 def dipole_spectrum_tdvp(H, psi0, dipole_mpos, e0: float, *, t_final: float, dt: float,
                          maxdim: int = 32, emax_cm1: float = 8000.0,
-                         energy_unit: str = "hartree", threshold: float = 0.02
+                         energy_unit: str = "hartree", threshold: float = PEAK_THRESHOLD
                          ) -> DipoleSpectrum:
     """IR spectrum from TDVP of :math:`\\mu_k|\\psi_0\\rangle` and the dipole
     autocorrelation (see the module docstring).
@@ -324,13 +326,13 @@ def dipole_spectrum_tdvp(H, psi0, dipole_mpos, e0: float, *, t_final: float, dt:
     --------
     >>> from vibmpo.operators import ForceField, grid_hamiltonian
     >>> from vibmpo.operators.observables import grid_observable
-    >>> from vibmpo.solvers import dmrg
+    >>> from vibmpo.solvers import DMRGSchedule, dmrg
     >>> w = 0.01
     >>> ham = grid_hamiltonian(ForceField(((0.5 * w * w, {0: 2}), (0.5 * (2 * w) ** 2, {1: 2})),
     ...                        kinetic=[0.5, 0.5], energy_unit="hartree"), "ho:5")
     >>> mu = grid_observable(ForceField(((0.3, {0: 1}), (0.2, {1: 1})), kinetic=[0.5, 0.5]),
     ...                      ham)
-    >>> H = ham.to_mpo(); g = dmrg(H, n_states=1, maxdim=8)
+    >>> H = ham.to_mpo(); g = dmrg(H, n_states=1, schedule=DMRGSchedule(maxdim=8))
     >>> s = dipole_spectrum_tdvp(H, g.states[0], [mu.to_mpo()], g.energies[0],
     ...                          t_final=20000.0, dt=20.0, maxdim=8)
     >>> np.round(s.peaks_cm1 / (w * 219474.63), 2).tolist()

@@ -36,10 +36,12 @@ Imaginary time (:math:`e^{-H\tau}`, normalised) is available with ``imaginary=Tr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from vibmpo.linalg.memory import check_memory
 from vibmpo.solvers.tdvp import time_grid
 
 __all__ = ["ExactPropagation", "propagate_exact", "hamiltonian_operator"]
@@ -63,6 +65,12 @@ class ExactPropagation:
     energy : float
         :math:`\\langle\\psi(0)|H|\\psi(0)\\rangle`.
     method : str
+    wall_time : float
+        Seconds of the propagation.
+    energy_unit : str or None
+        Unit of ``energy`` (that of ``H``; ``None`` for a plain matrix).
+    info : dict
+        Settings (``dt``, ``n_steps``, ``imaginary``).
 
     Examples
     --------
@@ -79,6 +87,9 @@ class ExactPropagation:
     final_state: np.ndarray | None
     energy: float
     method: str
+    wall_time: float = 0.0
+    energy_unit: str | None = None
+    info: dict = field(default_factory=dict)
 
 
 def hamiltonian_operator(H):
@@ -158,14 +169,46 @@ def propagate_exact(H, psi0, t_final: float, *, dt: float, method: str = "auto",
     >>> bool(abs(r.autocorrelation[-1] - c) < 1e-12)
     True
     """
-    methods = ("auto", "eigh", "expm", "krylov", "chebyshev")
-    if method not in methods:
-        raise ValueError(f"unknown method {method!r}; use one of {methods}")
+    t0 = time.perf_counter()
+    method = _check_method(method, imaginary, keep_states)
+    n_steps, _ = time_grid(t_final, dt)
+    op, n = hamiltonian_operator(H)
+    v0 = _initial_vector(psi0, n)
+    if method == "auto":
+        method = "eigh" if n <= _EIGH_MAX else "krylov"
+    times = np.arange(n_steps + 1) * float(dt)
+    energy = float(np.vdot(v0, op.matvec(v0.astype(complex))).real)
+    if method == "eigh":
+        out = _propagate_eigh(H, n, v0, times, imaginary, keep_states)
+    elif method == "chebyshev":
+        out = _chebyshev_autocorrelation(op, v0, times, progress)
+    elif method == "krylov":
+        out = _propagate_krylov(op, v0, times, float(dt), imaginary, keep_states, energy,
+                                progress)
+    else:
+        out = _propagate_expm(op, v0, times, float(dt), imaginary, keep_states, energy)
+    auto, states, final = out
+    return ExactPropagation(times, auto, states, final, energy, method,
+                            wall_time=time.perf_counter() - t0,
+                            energy_unit=getattr(H, "energy_unit", None),
+                            info={"dt": float(dt), "n_steps": int(n_steps),
+                                  "imaginary": bool(imaginary)})
+
+
+_METHODS = ("auto", "eigh", "expm", "krylov", "chebyshev")
+
+
+def _check_method(method, imaginary, keep_states):
+    if method not in _METHODS:
+        raise ValueError(f"unknown method {method!r}; use one of {_METHODS}")
     if method == "chebyshev" and (imaginary or keep_states):
         raise ValueError("method='chebyshev' gives the real-time autocorrelation only; use "
                          "'krylov' for imaginary time or keep_states")
-    n_steps, _ = time_grid(t_final, dt)
-    op, n = hamiltonian_operator(H)
+    return method
+
+
+def _initial_vector(psi0, n):
+    """``psi0`` as a normalised flat vector of ``n`` amplitudes."""
     if hasattr(psi0, "to_dense") and hasattr(psi0, "L"):
         psi0 = psi0.to_dense().ravel()
     v0 = np.asarray(psi0).reshape(-1)
@@ -174,37 +217,28 @@ def propagate_exact(H, psi0, t_final: float, *, dt: float, method: str = "auto",
     nrm = np.linalg.norm(v0)
     if not nrm > 0:
         raise ValueError("psi0 has zero norm")
-    v0 = v0 / nrm
-    if method == "auto":
-        method = "eigh" if n <= _EIGH_MAX else "krylov"
-    times = np.arange(n_steps + 1) * float(dt)
-    energy = float(np.vdot(v0, op.matvec(v0.astype(complex))).real)
-    if method == "eigh":
-        from vibmpo.operators.hamiltonian import check_memory
+    return v0 / nrm
 
-        check_memory(8.0 * n * n * 3, "dense eigendecomposition for exact propagation")
-        w, U = np.linalg.eigh(_dense(H, n))
-        a = U.conj().T @ v0
-        if imaginary:
-            ph = np.exp(-np.outer(times, w - w[0]))
-        else:
-            ph = np.exp(-1j * np.outer(times, w))
-        coef = ph * a[None, :]
-        if imaginary:
-            coef /= np.linalg.norm(coef, axis=1, keepdims=True)
-        auto = coef @ a.conj()
-        final = U @ coef[-1]
-        states = (coef @ U.T) if keep_states else None
-        return ExactPropagation(times, auto, states, final, energy, "eigh")
 
-    if method == "chebyshev":
-        return _chebyshev_autocorrelation(op, v0, times, energy, progress)
-    if method == "krylov":
-        return _propagate_krylov(op, v0, times, float(dt), imaginary, keep_states, energy,
-                                 progress)
+def _propagate_eigh(H, n, v0, times, imaginary, keep_states):
+    """Through the eigendecomposition of the dense matrix."""
+    check_memory(8.0 * n * n * 3, "dense eigendecomposition for exact propagation")
+    w, U = np.linalg.eigh(_dense(H, n))
+    a = U.conj().T @ v0
+    if imaginary:
+        coef = np.exp(-np.outer(times, w - w[0])) * a[None, :]
+        coef /= np.linalg.norm(coef, axis=1, keepdims=True)
+    else:
+        coef = np.exp(-1j * np.outer(times, w)) * a[None, :]
+    states = (coef @ U.T) if keep_states else None
+    return coef @ a.conj(), states, U @ coef[-1]
 
+
+def _propagate_expm(op, v0, times, dt, imaginary, keep_states, energy):
+    """SciPy's ``expm_multiply`` on equally spaced times, chunk by chunk."""
     import scipy.sparse.linalg as sla
 
+    n, n_steps = v0.size, times.size - 1
     # A = -iH (or -H); expm_multiply evaluates e^{tA} v on equally spaced t, chunk by chunk
     sign = -1.0 if imaginary else -1j
     aop = sla.LinearOperator((n, n), matvec=lambda x: sign * op.matvec(x),
@@ -221,7 +255,7 @@ def propagate_exact(H, psi0, t_final: float, *, dt: float, method: str = "auto",
     k = 0
     while k < n_steps:
         m = min(chunk, n_steps - k)
-        block = sla.expm_multiply(aop, v, start=0.0, stop=m * float(dt), num=m + 1,
+        block = sla.expm_multiply(aop, v, start=0.0, stop=m * dt, num=m + 1,
                                   endpoint=True, traceA=trace)
         block = np.asarray(block)[1:]
         if imaginary:
@@ -231,12 +265,36 @@ def propagate_exact(H, psi0, t_final: float, *, dt: float, method: str = "auto",
             states[k + 1:k + m + 1] = block
         v = block[-1]
         k += m
-    return ExactPropagation(times, auto, states, v, energy, "expm")
+    return auto, states, v
+
+
+def _krylov_step(mv, v, tau, sub):
+    """``e^{tau mv} v`` in ``sub`` Krylov steps, doubled until every step converges;
+    returns the vector and the number of sub-steps used."""
+    from vibmpo.solvers.krylov import expm_krylov
+
+    while True:
+        w, ok = v, True
+        for _ in range(sub):
+            w, info = expm_krylov(mv, w, tau / sub, krylov_dim=60, tol=1e-12,
+                                  return_info=True)
+            if not info.converged:
+                ok = False
+                break
+        if ok:
+            return w, sub
+        sub *= 2
+
+
+def _progress(progress, total, desc, unit):
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, disable=None)
 
 
 def _propagate_krylov(op, v0, times, dt, imaginary, keep_states, energy, progress):
-    from vibmpo.solvers.krylov import expm_krylov
-
     n_steps = times.size - 1
     auto = np.empty(n_steps + 1, dtype=complex)
     states = np.empty((n_steps + 1, v0.size), dtype=complex) if keep_states else None
@@ -248,27 +306,10 @@ def _propagate_krylov(op, v0, times, dt, imaginary, keep_states, energy, progres
     def mv(x):
         return op.matvec(x) - energy * x  # shifted: smaller Krylov spaces, same dynamics
 
-    sub = 1
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=n_steps, desc="exact", unit="step", disable=None)
+    sub, tau = 1, (-dt if imaginary else -1j * dt)
+    bar = _progress(progress, n_steps, "exact", "step")
     for k in range(1, n_steps + 1):
-        while True:
-            h = dt / sub
-            tau = -h if imaginary else -1j * h
-            w = v
-            ok = True
-            for _ in range(sub):
-                w, info = expm_krylov(mv, w, tau, krylov_dim=60, tol=1e-12, return_info=True)
-                if not info.converged:
-                    ok = False
-                    break
-            if ok:
-                break
-            sub *= 2
-        v = w
+        v, sub = _krylov_step(mv, v, tau, sub)
         if imaginary:
             v = v / np.linalg.norm(v)
         # undo the energy shift in the phase: e^{-iHt} = e^{-iEt} e^{-i(H-E)t}
@@ -281,7 +322,7 @@ def _propagate_krylov(op, v0, times, dt, imaginary, keep_states, energy, progres
     if bar is not None:
         bar.close()
     final = v if imaginary else v * np.exp(-1j * energy * times[-1])
-    return ExactPropagation(times, auto, states, final, energy, "krylov")
+    return auto, states, final
 
 
 def _spectral_bounds(op, v0, n_iter=60):
@@ -316,7 +357,7 @@ def _spectral_bounds(op, v0, n_iter=60):
     return lo - margin, hi + margin
 
 
-def _chebyshev_autocorrelation(op, v0, times, energy, progress):
+def _chebyshev_autocorrelation(op, v0, times, progress):
     import scipy.special
 
     lo, hi = _spectral_bounds(op, v0)
@@ -339,11 +380,7 @@ def _chebyshev_autocorrelation(op, v0, times, energy, progress):
     mu0 = float(np.vdot(phi_prev, phi_prev).real)
     mu1 = complex(np.vdot(phi_prev, phi)).real
     mu[0], mu[1] = mu0, mu1
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=n_half, desc="chebyshev", unit="matvec", disable=None)
+    bar = _progress(progress, n_half, "chebyshev", "matvec")
     # phi = phi_n, phi_prev = phi_{n-1}; mu_{2n} = 2<phi_n|phi_n> - mu0,
     # mu_{2n+1} = 2<phi_{n+1}|phi_n> - mu1
     for n in range(1, n_half + 1):
@@ -365,4 +402,4 @@ def _chebyshev_autocorrelation(op, v0, times, energy, progress):
     for k, t in enumerate(times):
         jn = scipy.special.jv(n_all, a * t)
         auto[k] = np.exp(-1j * b * t) * (coef @ jn)
-    return ExactPropagation(times, auto, None, None, energy, "chebyshev")
+    return auto, None, None

@@ -29,6 +29,7 @@ molecules; convert the peak positions to cm^-1 with :mod:`vibmpo.units`).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,6 +39,7 @@ from vibmpo._checks import as_finite_array
 __all__ = [
     "Spectrum",
     "WINDOWS",
+    "PEAK_THRESHOLD",
     "window_function",
     "spectrum",
     "find_peaks",
@@ -46,6 +48,10 @@ __all__ = [
 
 #: Window functions accepted by :func:`spectrum`.
 WINDOWS = ("hann", "gaussian", "box")
+
+#: Default relative height below which :func:`spectrum` and :func:`find_peaks` drop a
+#: maximum: the Hann window's side lobes and their interference stay below about 1.5 %.
+PEAK_THRESHOLD = 0.02
 
 
 @dataclass(frozen=True)
@@ -67,8 +73,10 @@ class Spectrum:
         window: peaks closer than this are not resolved.
     window : str
         Window used.
-    unit : str
-        Label of the energy unit (for output only).
+    energy_unit : str
+        Label of the energy unit (for output only; formerly ``unit``, a deprecated alias).
+    info : dict
+        Further details (formerly ``meta``, a deprecated alias).
 
     Examples
     --------
@@ -86,8 +94,22 @@ class Spectrum:
     heights: np.ndarray
     resolution: float
     window: str
-    unit: str = ""
-    meta: dict = field(default_factory=dict)
+    energy_unit: str = ""
+    info: dict = field(default_factory=dict)
+
+    @property
+    def unit(self) -> str:
+        """Deprecated alias of ``energy_unit``."""
+        warnings.warn("Spectrum.unit is renamed energy_unit; the old name goes in the next "
+                      "release", DeprecationWarning, stacklevel=2)
+        return self.energy_unit
+
+    @property
+    def meta(self) -> dict:
+        """Deprecated alias of ``info``."""
+        warnings.warn("Spectrum.meta is renamed info; the old name goes in the next release",
+                      DeprecationWarning, stacklevel=2)
+        return self.info
 
     def to_dict(self) -> dict:
         """Plain-JSON representation (lists and floats).
@@ -97,7 +119,7 @@ class Spectrum:
         >>> import numpy as np
         >>> t = np.linspace(0, 200, 2001)
         >>> sorted(spectrum(t, np.exp(-1j * t), emax=3.0).to_dict())[:3]
-        ['energies', 'heights', 'intensity']
+        ['energies', 'energy_unit', 'heights']
         """
         return {
             "energies": self.energies.tolist(),
@@ -106,8 +128,8 @@ class Spectrum:
             "heights": self.heights.tolist(),
             "resolution": float(self.resolution),
             "window": self.window,
-            "unit": self.unit,
-            "meta": dict(self.meta),
+            "energy_unit": self.energy_unit,
+            "info": dict(self.info),
         }
 
 
@@ -154,8 +176,8 @@ def _check_times(times, values):
 
 def spectrum(times, autocorrelation, *, energies=None, window: str = "hann",
              n_energies: int | None = None, emin: float | None = None,
-             emax: float | None = None, threshold: float = 0.02,
-             unit: str = "") -> Spectrum:
+             emax: float | None = None, threshold: float = PEAK_THRESHOLD,
+             energy_unit: str = "", unit: str | None = None) -> Spectrum:
     r"""Windowed Fourier transform of :math:`C(t)` and its peaks.
 
     .. math::
@@ -180,10 +202,12 @@ def spectrum(times, autocorrelation, *, energies=None, window: str = "hann",
     emin, emax : float, optional
         Energy range; default ``0`` and the Nyquist limit :math:`\pi/\delta t`.
     threshold : float, optional
-        Peaks lower than ``threshold * max(sigma)`` are dropped (default 0.02; the Hann
-        window's side lobes and their interference stay below about 1.5%).
-    unit : str, optional
+        Peaks lower than ``threshold * max(sigma)`` are dropped (default
+        :data:`PEAK_THRESHOLD`).
+    energy_unit : str, optional
         Label of the energy unit, stored in the result.
+    unit : str, optional
+        Deprecated alias of ``energy_unit``.
 
     Returns
     -------
@@ -198,6 +222,10 @@ def spectrum(times, autocorrelation, *, energies=None, window: str = "hann",
     >>> s.peaks.round(3).tolist()
     [1.3, 2.1]
     """
+    if unit is not None:
+        warnings.warn("spectrum(unit=) is renamed energy_unit= (as everywhere else); the old "
+                      "name goes in the next release", DeprecationWarning, stacklevel=2)
+        energy_unit = unit
     t, c, dt = _check_times(times, autocorrelation)
     T = float(t[-1] - t[0])
     resolution = 2.0 * np.pi / T
@@ -222,10 +250,10 @@ def spectrum(times, autocorrelation, *, energies=None, window: str = "hann",
         sigma[i:i + chunk] = (ph @ f).real / np.pi
     peaks, heights = find_peaks(e, sigma, threshold=threshold)
     return Spectrum(energies=e, intensity=sigma, peaks=peaks, heights=heights,
-                    resolution=resolution, window=window, unit=unit)
+                    resolution=resolution, window=window, energy_unit=energy_unit)
 
 
-def find_peaks(energies, intensity, *, threshold: float = 0.01):
+def find_peaks(energies, intensity, *, threshold: float = PEAK_THRESHOLD):
     """Local maxima of a sampled curve, refined by a parabola through three points.
 
     Parameters

@@ -24,99 +24,22 @@ Displacements are given in units of the wavepacket's oscillator length
 for a one-mode operator such as :math:`q_i` (diagonal on the grid), e.g. a dipole-like
 excitation of a DMRG ground state (:func:`apply_site_operator`).
 
-**Initial-state specs** (:func:`parse_initial_spec`, used by ``vibmpo propagate``)::
-
-    gauss                               ground-state-like Gaussian on every mode
-    gauss:displace=0:1.5,2:-0.5         displaced along modes 0 and 2 (oscillator lengths)
-    gauss:displace=0:1;squeeze=1:2.0    ... and squeezed (omega x 2) along mode 1
-    gauss:momentum=0:0.5                momentum kick p0 (complex state)
-    ground                              DMRG ground state
-    eigen:3                             DMRG state number 3 (0 = ground)
-    q0*ground                           q_0 applied to the ground state, normalised
-    q1*gauss:displace=0:1               q_1 applied to a wavepacket
+The DVR weights and signs come from the operator layer
+(:meth:`vibmpo.operators.dvr.Grid.quadrature_weights`,
+:meth:`~vibmpo.operators.dvr.Grid.basis_signs`); the command line's initial-state grammar
+(``vibmpo propagate --initial``) lives in ``vibmpo.cli.initial_spec``.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-
 import numpy as np
 
 __all__ = [
-    "dvr_weights",
-    "dvr_signs",
     "gaussian_coefficients",
     "product_mps",
     "gaussian_wavepacket",
     "apply_site_operator",
-    "InitialSpec",
-    "parse_initial_spec",
-    "INITIAL_SPEC_HELP",
 ]
-
-#: Help text of the initial-state spec accepted by :func:`parse_initial_spec`.
-INITIAL_SPEC_HELP = (
-    "initial-state spec: 'gauss[:displace=M:D,...][;squeeze=M:S,...][;momentum=M:P,...]' "
-    "(D in oscillator lengths, S multiplies the grid omega), 'ground', 'eigen:N', or "
-    "'qM*<spec>' (q of mode M applied to <spec>, normalised), e.g. "
-    "'gauss:displace=0:1.5,2:-0.5' or 'q0*ground'"
-)
-
-
-def dvr_weights(grid) -> np.ndarray:
-    r"""Quadrature weights :math:`w_k` of a DVR grid (``Grid`` of :mod:`vibmpo.operators.dvr`).
-
-    :math:`\int f(q)\,dq \approx \sum_k w_k f(q_k)`.
-
-    Examples
-    --------
-    >>> from vibmpo.operators.dvr import ho_grid
-    >>> g = ho_grid(12, omega=2.0)
-    >>> round(float(dvr_weights(g) @ np.exp(-2.0 * g.points**2)), 10)  # sqrt(pi/2)
-    1.2533141373
-    """
-    kind = getattr(grid, "kind", None)
-    q = np.asarray(grid.points, dtype=float)
-    if kind == "ho":
-        omega = float(grid.params["omega"])
-        center = float(grid.params.get("center", 0.0))
-        x, w = np.polynomial.hermite.hermgauss(q.size)
-        if not np.allclose(center + x / np.sqrt(omega), q, rtol=1e-8, atol=1e-10):
-            raise ValueError(
-                f"HO grid points do not match the Gauss-Hermite nodes for omega={omega}; "
-                "build the grid with vibmpo.operators.dvr.ho_grid")
-        return w * np.exp(x * x) / np.sqrt(omega)
-    if kind == "sine":
-        return np.full(q.size, float(q[1] - q[0]) if q.size > 1 else 1.0)
-    raise ValueError(f"unknown grid kind {kind!r}; expected a Grid from vibmpo.operators.dvr")
-
-
-def dvr_signs(grid) -> np.ndarray:
-    r"""Signs :math:`\mathrm{sign}\,\chi_k(q_k)` of the DVR functions at their own points.
-
-    A DVR basis is fixed only up to the sign of each function; the kinetic matrix of the
-    grid carries that choice. The signs are read off the ground state of the grid's
-    reference problem (the oscillator :math:`T + \tfrac12\omega^2(q-c)^2` for HO grids,
-    the box :math:`T` for sine grids), which is positive everywhere.
-
-    Examples
-    --------
-    >>> from vibmpo.operators.dvr import sine_grid
-    >>> dvr_signs(sine_grid(4, 0.0, 1.0)).tolist()
-    [1.0, 1.0, 1.0, 1.0]
-    """
-    q = np.asarray(grid.points, dtype=float)
-    h = np.array(grid.kinetic, dtype=float)
-    if grid.kind == "ho":
-        omega = float(grid.params["omega"])
-        h = h + np.diag(0.5 * omega**2 * (q - float(grid.params.get("center", 0.0))) ** 2)
-    g = np.linalg.eigh(h)[1][:, 0]
-    g = g * np.sign(g[np.argmax(np.abs(g))])
-    sg = np.sign(g)
-    sg[sg == 0] = 1.0
-    return sg
-
 
 def gaussian_coefficients(grid, *, displace: float = 0.0, omega: float | None = None,
                           momentum: float = 0.0) -> np.ndarray:
@@ -165,7 +88,8 @@ def gaussian_coefficients(grid, *, displace: float = 0.0, omega: float | None = 
             f"[{q[0]:.4g}, {q[-1]:.4g}]; use a smaller displacement or a wider grid"
         )
     phase = 1j * float(momentum) * (q - q0) if momentum else 0.0
-    c = dvr_signs(grid) * np.sqrt(dvr_weights(grid)) * np.exp(-0.5 * omega * (q - q0) ** 2 + phase)
+    amplitude = grid.basis_signs() * np.sqrt(grid.quadrature_weights())
+    c = amplitude * np.exp(-0.5 * omega * (q - q0) ** 2 + phase)
     nrm = np.linalg.norm(c)
     if not nrm > 1e-300:
         raise ValueError("the Gaussian vanishes on the grid points; check omega/displace")
@@ -296,111 +220,19 @@ def apply_site_operator(psi, site: int, op, *, normalize: bool = True):
     return out, nrm / norm0
 
 
-@dataclass(frozen=True)
-class InitialSpec:
-    """Parsed initial-state spec (see the module docstring).
+def dvr_weights(grid) -> np.ndarray:
+    """Deprecated: use ``grid.quadrature_weights()``."""
+    import warnings
 
-    Attributes
-    ----------
-    kind : str
-        ``"gauss"``, ``"ground"`` or ``"eigen"``.
-    displace, squeeze, momentum : dict of int to float
-        Gaussian parameters.
-    eigen : int
-        State index for ``"eigen"`` (0 for ``"ground"``).
-    operators : tuple of int
-        Modes whose :math:`q` is applied, innermost last (``"q0*q1*ground"`` applies q1
-        then q0).
-
-    Examples
-    --------
-    >>> spec = parse_initial_spec("q1*gauss:displace=0:1.0")
-    >>> spec
-    InitialSpec(kind='gauss', displace={0: 1.0}, squeeze={}, momentum={}, eigen=0, operators=(1,))
-    >>> spec.needs_dmrg(), parse_initial_spec("ground").needs_dmrg()
-    (False, True)
-    """
-
-    kind: str
-    displace: dict = field(default_factory=dict)
-    squeeze: dict = field(default_factory=dict)
-    momentum: dict = field(default_factory=dict)
-    eigen: int = 0
-    operators: tuple = ()
-
-    def needs_dmrg(self) -> bool:
-        """Whether building the state needs eigenstates of H."""
-        return self.kind in ("ground", "eigen")
+    warnings.warn("vibmpo.solvers.states.dvr_weights is deprecated; use "
+                  "Grid.quadrature_weights()", DeprecationWarning, stacklevel=2)
+    return grid.quadrature_weights()
 
 
-def _parse_pairs(text, key, spec):
-    out = {}
-    for item in text.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        try:
-            m, v = item.split(":")
-            mode, value = int(m), float(v)
-        except ValueError:
-            raise ValueError(
-                f"cannot read {key} entry {item!r} in {spec!r}: use MODE:VALUE pairs, "
-                f"comma-separated. {INITIAL_SPEC_HELP}") from None
-        if mode in out:
-            raise ValueError(f"mode {mode} appears twice in {key} of {spec!r}; give each "
-                             "mode once")
-        out[mode] = value
-    return out
+def dvr_signs(grid) -> np.ndarray:
+    """Deprecated: use ``grid.basis_signs()``."""
+    import warnings
 
-
-def parse_initial_spec(spec: str) -> InitialSpec:
-    """Parse an initial-state spec string.
-
-    Examples
-    --------
-    >>> s = parse_initial_spec("q0*gauss:displace=0:1.5,2:-0.5;squeeze=1:2")
-    >>> s.kind, s.displace, s.squeeze, s.operators
-    ('gauss', {0: 1.5, 2: -0.5}, {1: 2.0}, (0,))
-    >>> parse_initial_spec("eigen:3").eigen
-    3
-    """
-    if not isinstance(spec, str) or not spec.strip():
-        raise ValueError(f"empty initial-state spec; {INITIAL_SPEC_HELP}")
-    text = spec.strip()
-    ops = []
-    while True:
-        m = re.match(r"^q(\d+)\s*\*\s*(.+)$", text)
-        if not m:
-            break
-        ops.append(int(m.group(1)))
-        text = m.group(2).strip()
-    head, _, rest = text.partition(":")
-    head = head.strip().lower()
-    if head == "ground":
-        if rest:
-            raise ValueError(f"'ground' takes no parameters in {spec!r}; {INITIAL_SPEC_HELP}")
-        return InitialSpec("ground", operators=tuple(ops))
-    if head == "eigen":
-        try:
-            k = int(rest)
-        except ValueError:
-            raise ValueError(f"'eigen:N' needs an integer N in {spec!r}") from None
-        if k < 0:
-            raise ValueError(f"eigen state index must be >= 0 in {spec!r}")
-        return InitialSpec("eigen", eigen=k, operators=tuple(ops))
-    if head == "gauss":
-        params = {"displace": {}, "squeeze": {}, "momentum": {}}
-        seen = set()
-        for part in filter(None, (p.strip() for p in rest.split(";"))):
-            key, eq, val = part.partition("=")
-            key = key.strip().lower()
-            if not eq or key not in params:
-                raise ValueError(f"unknown gauss parameter {part!r} in {spec!r}; "
-                                 f"{INITIAL_SPEC_HELP}")
-            if key in seen:
-                raise ValueError(f"{key!r} appears twice in {spec!r} (only the last would "
-                                 f"count); list all modes in one: {key}=0:1,1:2")
-            seen.add(key)
-            params[key] = _parse_pairs(val, key, spec)
-        return InitialSpec("gauss", operators=tuple(ops), **params)
-    raise ValueError(f"unknown initial state {head!r} in {spec!r}; {INITIAL_SPEC_HELP}")
+    warnings.warn("vibmpo.solvers.states.dvr_signs is deprecated; use Grid.basis_signs()",
+                  DeprecationWarning, stacklevel=2)
+    return grid.basis_signs()

@@ -29,12 +29,30 @@ import numpy as np
 from .mps import mps_expectation, mps_overlap, residual_norm
 
 __all__ = ["RESIDUAL_RTOL", "EigenpairCheck", "energy_scale", "verify_eigenpairs",
-           "check_info"]
+           "check_info", "DMRGConvergenceWarning"]
 
 #: Default residual tolerance relative to the energy scale :math:`\sigma_H`.
 RESIDUAL_RTOL = 1e-3
 _NORM_TOL = 1e-6
 _OVERLAP_TOL = 1e-3
+
+
+class DMRGConvergenceWarning(UserWarning):
+    """Issued when some DMRG state did not converge or failed its verification.
+
+    Examples
+    --------
+    One sweep at bond dimension 1 cannot confirm convergence:
+
+    >>> import warnings, quimb.tensor as qtn
+    >>> from vibmpo.solvers import DMRGSchedule, dmrg
+    >>> H = qtn.MPO_rand_herm(4, 3, phys_dim=2, seed=1)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     r = dmrg(H, schedule=DMRGSchedule(maxdim=1, nsweeps=1))
+    >>> r.all_converged, [w.category.__name__ for w in caught]
+    (False, ['DMRGConvergenceWarning'])
+    """
 
 
 def energy_scale(mpo) -> float:
@@ -119,6 +137,29 @@ class EigenpairCheck:
         return "; ".join(bad[:3]) + more
 
 
+def _normalised(t):
+    """(norm, normalised state or None for a zero state, reasons) of an array MPS."""
+    nrm = float(np.sqrt(max(np.real(mps_overlap(t, t)), 0.0)))
+    if nrm <= 1e-8:
+        return nrm, None, [f"norm {nrm:.2g} (a zero state)"]
+    why = [f"norm {nrm:.6g} != 1"] if abs(nrm - 1.0) > _NORM_TOL else []
+    return nrm, [t[0] / nrm] + list(t[1:]), why
+
+
+def _orthogonality(unit, reasons) -> float:
+    """Largest overlap between the normalised states; appends to ``reasons``."""
+    max_ov = 0.0
+    for a, ua in enumerate(unit):
+        for b, ub in enumerate(unit[:a]):
+            if ua is None or ub is None:
+                continue
+            ov = abs(mps_overlap(ub, ua))
+            max_ov = max(max_ov, ov)
+            if ov > _OVERLAP_TOL:
+                reasons[a].append(f"overlap {ov:.3g} with state {b} (not orthogonal)")
+    return max_ov
+
+
 def verify_eigenpairs(mpo, states, energies, *, rtol: float = RESIDUAL_RTOL,
                       scale: float | None = None) -> EigenpairCheck:
     """Check array-MPS eigenpairs of an array MPO (see the module docstring).
@@ -157,22 +198,15 @@ def verify_eigenpairs(mpo, states, energies, *, rtol: float = RESIDUAL_RTOL,
         raise ValueError(f"{n} states but {energies.size} energies")
     sigma = energy_scale(mpo) if scale is None else float(scale)
     thr = rtol * max(sigma, np.finfo(float).tiny)
-    norms = np.zeros(n)
-    res = np.full(n, np.nan)
-    ray = np.full(n, np.nan)
-    unit = []
+    norms, res, ray = np.zeros(n), np.full(n, np.nan), np.full(n, np.nan)
     reasons = [[] for _ in range(n)]
+    unit = []
     for j, t in enumerate(states):
-        nrm = float(np.sqrt(max(np.real(mps_overlap(t, t)), 0.0)))
-        norms[j] = nrm
-        if nrm <= 1e-8:
-            reasons[j].append(f"norm {nrm:.2g} (a zero state)")
-            unit.append(None)
-            continue
-        if abs(nrm - 1.0) > _NORM_TOL:
-            reasons[j].append(f"norm {nrm:.6g} != 1")
-        u = [t[0] / nrm] + list(t[1:])
+        norms[j], u, why = _normalised(t)
         unit.append(u)
+        reasons[j] += why
+        if u is None:
+            continue
         ray[j] = float(np.real(mps_expectation(u, mpo)))
         res[j] = residual_norm(u, mpo, energies[j])
         if not res[j] <= thr:
@@ -181,15 +215,7 @@ def verify_eigenpairs(mpo, states, energies, *, rtol: float = RESIDUAL_RTOL,
         if abs(ray[j] - energies[j]) > thr:
             reasons[j].append(f"energy {energies[j]:.10g} is not its Rayleigh quotient "
                               f"{ray[j]:.10g}")
-    max_ov = 0.0
-    for a in range(n):
-        for b in range(a):
-            if unit[a] is None or unit[b] is None:
-                continue
-            ov = abs(mps_overlap(unit[b], unit[a]))
-            max_ov = max(max_ov, ov)
-            if ov > _OVERLAP_TOL:
-                reasons[a].append(f"overlap {ov:.3g} with state {b} (not orthogonal)")
+    max_ov = _orthogonality(unit, reasons)
     conv = np.array([not r for r in reasons], dtype=bool)
     return EigenpairCheck(conv, res, norms, ray, float(max_ov), float(sigma), float(thr),
                           reasons)

@@ -73,11 +73,6 @@ def test_atomic_write_keeps_previous_file_on_crash(tmp_path):
     assert list(tmp_path.iterdir()) == [p]
 
 
-def test_unknown_options_rejected():
-    with pytest.raises(TypeError, match=r"unknown option\(s\) \['bogus'\]"):
-        _checks.check_options({"bogus": 1}, {"maxdim"}, "dmrg")
-
-
 def _modules():
     names = set()
     for pkg in (vibmpo, vibmpo.solvers):

@@ -21,7 +21,6 @@ __all__ = [
     "atomic_path",
     "atomic_folder",
     "write_json",
-    "check_options",
     "check_outputs",
     "remove_stale_temps",
     "remove_pending_temps",
@@ -260,20 +259,6 @@ def write_json(path, data) -> Path:
         json.dump(data, fh, indent=2)
         fh.write("\n")
     return Path(path)
-
-
-def check_options(options: dict, allowed, where: str) -> None:
-    """Raise ``TypeError`` naming any key of ``options`` not in ``allowed``.
-
-    Examples
-    --------
-    >>> check_options({"a": 1}, {"a", "b"}, "solver")
-    """
-    unknown = sorted(set(options) - set(allowed))
-    if unknown:
-        raise TypeError(
-            f"{where} got unknown option(s) {unknown}; allowed: {sorted(allowed)}"
-        )
 
 
 def _temp_prefix(path: Path) -> str:

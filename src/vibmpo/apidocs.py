@@ -94,7 +94,7 @@ def public_modules() -> list[str]:
     >>> names = public_modules()
     >>> names[:2]
     ['vibmpo', 'vibmpo.units']
-    >>> "vibmpo.solvers.dmrg" in names, "vibmpo.operators._kernels" in names
+    >>> "vibmpo.solvers.exact" in names, "vibmpo.operators._kernels" in names
     (True, False)
     """
     return list(_walk())
@@ -137,8 +137,10 @@ def canonical_name(module: str, name: str) -> str:
 
     Examples
     --------
-    >>> canonical_name("vibmpo.solvers", "dmrg")
-    'vibmpo.solvers.dmrg.dmrg'
+    >>> canonical_name("vibmpo.solvers", "exact_levels")
+    'vibmpo.solvers.exact.exact_levels'
+    >>> canonical_name("vibmpo.solvers", "dmrg")  # defined in the private solvers._dmrg
+    'vibmpo.solvers.dmrg'
     >>> canonical_name("vibmpo", "EV_TO_CM1")
     'vibmpo.units.EV_TO_CM1'
     """

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from vibmpo.cli import main
+from vibmpo.cli.initial_spec import parse_initial_spec
 from vibmpo.potential.checks import FewDataWarning, check_fit_data, count_parameters
-from vibmpo.solvers.states import parse_initial_spec
 
 
 @pytest.fixture

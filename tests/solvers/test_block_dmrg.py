@@ -22,8 +22,8 @@ from vibmpo.operators.forcefield import (
     henon_heiles,
 )
 from vibmpo.operators.hamiltonian import grid_hamiltonian
+from vibmpo.solvers import DMRGConvergenceWarning
 from vibmpo.solvers.block_dmrg import block_dmrg
-from vibmpo.solvers.dmrg import DMRGConvergenceWarning
 from vibmpo.solvers.exact import exact_levels
 from vibmpo.solvers.multiplets import group_multiplets
 
@@ -55,7 +55,7 @@ def assert_same_distinct_levels(computed, distinct, tol):
 
 def test_henon_heiles_31_levels_exact():
     ham = grid_hamiltonian(henon_heiles(2, HH["lambda"]), HH["grid"])
-    e = exact_levels(ham, 31, return_vectors=False, tol=1e-12).energies
+    e = exact_levels(ham, n_states=31, return_vectors=False, tol=1e-12).energies
     assert np.abs(e - np.asarray(HH["levels"])).max() < HH["tolerance"]
 
 
@@ -63,7 +63,7 @@ def test_henon_heiles_31_levels_exact():
 def test_coupled_quartic_oscillators_exact(case):
     c = QUARTIC["cases"][case]
     ham = grid_hamiltonian(quartic(c["a"], c["c"]), c["grid"])
-    e = exact_levels(ham, 30, return_vectors=False, tol=1e-12).energies
+    e = exact_levels(ham, n_states=30, return_vectors=False, tol=1e-12).energies
     assert_same_distinct_levels(e, c["distinct_levels"], QUARTIC["tolerance"])
 
 
@@ -85,8 +85,8 @@ def test_henon_heiles_block_dmrg_reproduces_reference():
 def test_quartic_block_dmrg_matches_reference():
     c = QUARTIC["cases"]["a1_c1"]
     H = grid_hamiltonian(quartic(c["a"], c["c"]), c["grid"]).to_mpo()
-    ref = np.sort(exact_levels(grid_hamiltonian(quartic(c["a"], c["c"]), c["grid"]), 12,
-                               return_vectors=False, tol=1e-12).energies)
+    ham = grid_hamiltonian(quartic(c["a"], c["c"]), c["grid"])
+    ref = np.sort(exact_levels(ham, n_states=12, return_vectors=False, tol=1e-12).energies)
     r = block_dmrg(H, n_states=12, block_size=6, n_guard=3, maxdim=40, tol=1e-10,
                    energy_unit="dimensionless")
     assert np.abs(r.energies - ref).max() < 1e-8

@@ -1,6 +1,5 @@
 """DMRG: ground and excited states against dense diagonalisation and analytic levels."""
 
-import sys
 import warnings
 
 import numpy as np
@@ -9,8 +8,13 @@ import quimb.tensor as qtn
 
 from vibmpo.operators.forcefield import coupled_oscillator_levels, coupled_oscillators, henon_heiles
 from vibmpo.operators.hamiltonian import grid_hamiltonian
-from vibmpo.solvers.dmrg import DMRGConvergenceWarning, davidson, dmrg
+from vibmpo.solvers import DMRGSchedule as S
+from vibmpo.solvers import ExcitedOptions as X
+from vibmpo.solvers import dmrg
+from vibmpo.solvers.guesses import configuration_guesses, vscf_modals
+from vibmpo.solvers.krylov import davidson
 from vibmpo.solvers.mps import mpo_arrays, mps_arrays, mps_overlap
+from vibmpo.solvers.verify import DMRGConvergenceWarning
 
 
 def oscillator_mpo(omegas, coupling, n_grid=10):
@@ -42,7 +46,7 @@ def test_random_mpo_matches_dense_eigh(method, n_sites, d):
     want = np.linalg.eigvalsh(Hd)[:5]
     with warnings.catch_warnings():
         warnings.simplefilter("error", DMRGConvergenceWarning)
-        r = dmrg(H, n_states=5, method=method, maxdim=None, seed=3)
+        r = dmrg(H, n_states=5, method=method, schedule=S(maxdim=None), seed=3)
     assert np.allclose(r.energies, want, atol=1e-8, rtol=0)
     assert r.all_converged
     assert np.all(np.diff(r.energies) >= 0)
@@ -55,7 +59,7 @@ def test_random_mpo_matches_dense_eigh(method, n_sites, d):
 def test_coupled_oscillators_six_states(method):
     w, c = [1.0, 1.3, 1.7, 2.1], 0.1
     H = oscillator_mpo(w, c)
-    r = dmrg(H, n_states=7, method=method, maxdim=(12, 24), seed=0)
+    r = dmrg(H, n_states=7, method=method, schedule=S(maxdim=(12, 24)), seed=0)
     assert np.allclose(r.energies, coupled_oscillator_levels(w, c, 7), atol=1e-8, rtol=0)
     assert np.allclose(overlaps(r.states), np.eye(7), atol=1e-5)
     assert r.residuals.max() < 1e-4
@@ -69,7 +73,7 @@ def test_degenerate_levels_all_found():
     assert np.isclose(want[1], want[2])  # a genuine two-fold degeneracy
     H = oscillator_mpo(w, c)
     for method in ("state-average", "sequential"):
-        r = dmrg(H, n_states=7, method=method, maxdim=(12, 24), seed=1)
+        r = dmrg(H, n_states=7, method=method, schedule=S(maxdim=(12, 24)), seed=1)
         assert np.allclose(r.energies, want, atol=1e-8, rtol=0), method
         assert np.allclose(overlaps(r.states), np.eye(7), atol=1e-5), method
 
@@ -77,7 +81,8 @@ def test_degenerate_levels_all_found():
 def test_one_site_final_sweeps_keep_accuracy():
     w, c = [1.0, 1.3, 1.7, 2.1], 0.1
     H = oscillator_mpo(w, c)
-    r = dmrg(H, n_states=4, maxdim=(8, 16, 24), nsites=(2, 2, 1), expansion=1e-3, seed=0)
+    r = dmrg(H, n_states=4, schedule=S(maxdim=(8, 16, 24), nsites=(2, 2, 1), expansion=1e-3),
+             seed=0)
     assert np.allclose(r.energies, coupled_oscillator_levels(w, c, 4), atol=1e-8, rtol=0)
 
 
@@ -85,16 +90,16 @@ def test_one_site_final_sweeps_keep_accuracy():
 def test_henon_heiles_small_matches_dense(f, grid, maxdim):
     ham = grid_hamiltonian(henon_heiles(f), grid)
     want = np.linalg.eigvalsh(ham.dense())[:6]
-    r = dmrg(ham.to_mpo(), n_states=6, maxdim=maxdim, seed=0)
+    r = dmrg(ham.to_mpo(), n_states=6, schedule=S(maxdim=maxdim), seed=0)
     assert np.allclose(r.energies, want, atol=1e-8, rtol=0)
 
 
 def test_initial_state_is_not_modified_and_used():
     H = oscillator_mpo([1.0, 1.3, 1.7], 0.1)
-    first = dmrg(H, n_states=1, maxdim=8)
+    first = dmrg(H, n_states=1, schedule=S(maxdim=8))
     psi0 = first.states[0]
     before = [a.copy() for a in psi0.arrays]
-    r = dmrg(H, n_states=1, maxdim=8, psi0=psi0)
+    r = dmrg(H, n_states=1, schedule=S(maxdim=8), psi0=psi0)
     assert all(np.array_equal(a, b) for a, b in zip(before, psi0.arrays, strict=True))
     assert r.energies[0] == pytest.approx(first.energies[0], abs=1e-10)
     assert len(r.history[0]) <= len(first.history[0])
@@ -103,7 +108,7 @@ def test_initial_state_is_not_modified_and_used():
 def test_unconverged_run_warns_and_says_which():
     H = oscillator_mpo([1.0, 1.3, 1.7, 2.1], 0.1)
     with pytest.warns(DMRGConvergenceWarning, match="did not converge"):
-        r = dmrg(H, n_states=2, maxdim=(2, 4, 8), nsweeps=1, residuals=False)
+        r = dmrg(H, n_states=2, schedule=S(maxdim=(2, 4, 8), nsweeps=1))
     assert not r.converged.any() and not r.all_converged
 
 
@@ -116,13 +121,37 @@ def test_bad_inputs_rejected():
     with pytest.raises(TypeError):
         dmrg(H, max_bond=10)  # unknown option
     with pytest.raises(ValueError, match="nsites must contain only 1 and 2"):
-        dmrg(H, nsites=(2, 3))
+        S(nsites=(2, 3))
     with pytest.raises(ValueError, match="maxdim schedule is empty"):
-        dmrg(H, maxdim=[])
+        S(maxdim=[])
+    with pytest.raises(ValueError, match="nsweeps must be >= 1"):
+        S(nsweeps=0)
+    with pytest.raises(TypeError, match="max_bond"):
+        S(max_bond=10)
     with pytest.raises(ValueError, match="unknown initial 'hartree'"):
-        dmrg(H, method="sequential", initial="hartree")
+        X(initial="hartree")
+    with pytest.raises(ValueError, match="penalty must be positive"):
+        X(penalty=0.0)
     with pytest.raises(ValueError, match="max_states=2 is below n_states"):
-        dmrg(H, n_states=3, method="sequential", max_states=2)
+        dmrg(H, n_states=3, method="sequential", excited=X(max_states=2))
+    with pytest.raises(ValueError, match="apply to method='sequential' only"):
+        dmrg(H, n_states=2, excited=X(initial="random"))
+
+
+def test_former_keywords_still_work_with_a_deprecation_warning():
+    H = oscillator_mpo([1.0, 1.3], 0.1, n_grid=6)
+    new = dmrg(H, n_states=3, method="sequential", schedule=S(maxdim=(4, 8), nsites=(2, 1)),
+               excited=X(initial="configurations"))
+    with pytest.warns(DeprecationWarning, match=r"schedule=DMRGSchedule\(maxdim, nsites\)"):
+        old = dmrg(H, n_states=3, method="sequential", maxdim=(4, 8), nsites=(2, 1),
+                   initial="configurations")
+    assert np.array_equal(old.energies, new.energies)
+    assert old.info["maxdim"] == [4, 8] and old.info["initial"] == "configurations"
+    # initial="state-average" (a warm-up, not method="state-average") is now "warm-up"
+    with pytest.warns(DeprecationWarning, match="renamed initial='warm-up'"):
+        assert X(initial="state-average").initial == "warm-up"
+    with pytest.warns(DeprecationWarning, match="residuals"):
+        dmrg(H, schedule=S(maxdim=4), residuals=False)
 
 
 def test_davidson_finds_degenerate_pairs():
@@ -146,10 +175,9 @@ def test_dvr_truncation_below_acceptance():
 def test_configuration_guesses_order_a_dense_spectrum():
     # 16 modes: the fundamentals of near-degenerate local modes (gaps ~1e-3) mix; the
     # VSCF + small-CI guesses already come out in the right order, close to the levels
-    dm = sys.modules["vibmpo.solvers.dmrg"]
     w = many_mode_frequencies(16)
     H = grid_hamiltonian(coupled_oscillators(w, 0.02, energy_unit="hbar*omega"), "ho:8").to_mpo()
-    guesses, e_ci = dm._configuration_guesses(mpo_arrays(H), 11, 60)
+    guesses, e_ci = configuration_guesses(mpo_arrays(H), 11, 60)
     want = coupled_oscillator_levels(w, 0.02, 11)
     assert np.abs(e_ci - want).max() < 0.01
     assert np.allclose(np.diff(e_ci), np.diff(want), atol=2e-3)
@@ -160,7 +188,7 @@ def test_configuration_guesses_order_a_dense_spectrum():
 def test_bilinear_eight_modes():
     w = many_mode_frequencies(8)
     r = dmrg(oscillator_mpo(w, 0.02, n_grid=8), n_states=11, method="sequential",
-             maxdim=(8, 12), nsites=(2, 2, 1), seed=0)
+             schedule=S(maxdim=(8, 12), nsites=(2, 2, 1)), seed=0)
     assert np.allclose(r.energies, coupled_oscillator_levels(w, 0.02, 11), atol=1e-6, rtol=0)
     assert np.all(np.diff(r.energies) >= 0)
 
@@ -168,7 +196,8 @@ def test_bilinear_eight_modes():
 def test_bilinear_modes_fast():
     w = many_mode_frequencies(5)
     H = oscillator_mpo(w, 0.02, n_grid=8)
-    r = dmrg(H, n_states=11, method="sequential", maxdim=(8, 16), nsites=(2, 2, 1), seed=0)
+    r = dmrg(H, n_states=11, method="sequential", schedule=S(maxdim=(8, 16), nsites=(2, 2, 1)),
+             seed=0)
     assert np.allclose(r.energies, coupled_oscillator_levels(w, 0.02, 11), atol=1e-6, rtol=0)
 
 
@@ -181,7 +210,7 @@ def test_bilinear_many_modes_slow(f):
     with warnings.catch_warnings():
         warnings.simplefilter("error", DMRGConvergenceWarning)
         r = dmrg(oscillator_mpo(w, 0.02, n_grid=8), n_states=11, method="sequential",
-                 maxdim=(8, 16), nsites=2, tol=1e-8, nsweeps=40)
+                 schedule=S(maxdim=(8, 16), nsites=2, tol=1e-8, nsweeps=40))
     assert r.all_converged
     assert np.all(np.diff(r.energies) >= 0)
     assert np.allclose(r.energies, coupled_oscillator_levels(w, 0.02, 11), atol=1e-6, rtol=0)
@@ -194,9 +223,9 @@ def test_henon_heiles_six_modes_matches_exact_slow():
     from vibmpo.solvers.exact import exact_levels
 
     ham = grid_hamiltonian(henon_heiles(6), "ho:10")
-    want = exact_levels(ham, 11, return_vectors=False, tol=1e-10).energies
-    r = dmrg(ham.to_mpo(), n_states=11, method="sequential", maxdim=(12, 24),
-             nsites=(2, 2, 1), seed=0)
+    want = exact_levels(ham, n_states=11, return_vectors=False, tol=1e-10).energies
+    r = dmrg(ham.to_mpo(), n_states=11, method="sequential",
+             schedule=S(maxdim=(12, 24), nsites=(2, 2, 1)), seed=0)
     assert np.allclose(r.energies, want, atol=1e-6, rtol=0)
 
 
@@ -209,11 +238,11 @@ def test_henon_heiles_beyond_exact_slow(f):
     # fundamentals (gaps ~1e-4 at f = 18), found in order by the state-averaged warm-up
     # and refined state by state.
     H = henon_heiles_mpo(f)
-    opts = dict(n_states=11, method="sequential", initial="state-average", nsites=2)
+    opts = dict(n_states=11, method="sequential", excited=X(initial="warm-up"))
     with warnings.catch_warnings():
         warnings.simplefilter("error", DMRGConvergenceWarning)
-        r1 = dmrg(H, maxdim=20, seed=0, **opts)
-        r2 = dmrg(H, maxdim=28, seed=1, **opts)
+        r1 = dmrg(H, schedule=S(maxdim=20, nsites=2), seed=0, **opts)
+        r2 = dmrg(H, schedule=S(maxdim=28, nsites=2), seed=1, **opts)
     assert r1.all_converged and r2.all_converged
     assert np.all(np.diff(r1.energies) >= 0) and np.all(np.diff(r2.energies) >= 0)
     assert np.allclose(r1.energies, r2.energies, atol=1e-6, rtol=0)
@@ -230,11 +259,11 @@ def test_state_average_warmup_resolves_a_dense_band():
     from vibmpo.solvers.exact import exact_levels
 
     ham = grid_hamiltonian(henon_heiles(8), "ho:4")
-    want = exact_levels(ham, 9, return_vectors=False, tol=1e-12).energies
+    want = exact_levels(ham, n_states=9, return_vectors=False, tol=1e-12).energies
     with warnings.catch_warnings():
         warnings.simplefilter("error", DMRGConvergenceWarning)
-        r = dmrg(ham.to_mpo(), n_states=9, method="sequential", initial="state-average",
-                 maxdim=(8, 16), seed=0)
+        r = dmrg(ham.to_mpo(), n_states=9, method="sequential",
+                 excited=X(initial="warm-up"), schedule=S(maxdim=(8, 16)), seed=0)
     assert np.allclose(r.energies, want, atol=1e-8, rtol=0)
     assert r.info["n_computed"] == 9
     assert any("warm-up" in m for m in r.info["notes"])
@@ -247,16 +276,16 @@ def test_state_landing_high_is_detected_and_redone(initial):
     # (an eigenstate, so a stationary point that one-site sweeps without expansion cannot
     # leave). Its energy lies above the CI upper bound for level 1; the solver must
     # notice, compute the state-averaged warm-up and redo the state from it.
-    dm = sys.modules["vibmpo.solvers.dmrg"]
     from vibmpo.solvers.mps import product_mps, to_quimb_mps
 
     w = [1.0, 1.3, 1.7]
     H = oscillator_mpo(w, 0.0, n_grid=8)
-    U, _ = dm._vscf_modals(mpo_arrays(H))
+    U, _ = vscf_modals(mpo_arrays(H))
     ground = to_quimb_mps(product_mps([U[0][:, 0], U[1][:, 0], U[2][:, 0]]))
     v3 = to_quimb_mps(product_mps([U[0][:, 0], U[1][:, 0], U[2][:, 1]]))
-    trapped = dmrg(H, n_states=2, method="sequential", psi0=[ground, v3], nsites=1,
-                   expansion=0.0, maxdim=4, initial=initial, max_states=2)
+    trapped = dmrg(H, n_states=2, method="sequential", psi0=[ground, v3],
+                   schedule=S(nsites=1, expansion=0.0, maxdim=4),
+                   excited=X(initial=initial, max_states=2))
     want = coupled_oscillator_levels(w, 0.0, 3)
     assert np.allclose(trapped.energies, want[:2], atol=1e-8, rtol=0)
     assert any("landed above the bound" in m for m in trapped.info["notes"])
@@ -268,7 +297,7 @@ def test_assignment_labels_fundamentals_overtones_combinations():
 
     ham = grid_hamiltonian(coupled_oscillators([1.0, 1.3, 1.7], 0.01, energy_unit="hbar*omega"),
                            "ho:10")
-    r = dmrg(ham.to_mpo(), n_states=7, maxdim=16, method="sequential")
+    r = dmrg(ham.to_mpo(), n_states=7, schedule=S(maxdim=16), method="sequential")
     a = assign_states(r, ho_number_operators(ham, omegas=[1.0, 1.0, 1.0]))
     assert [x.label for x in a] == ["0", "v1", "v2", "v3", "2v1", "v1+v2", "2v2"]
     assert np.allclose(a[5].mean_quanta, [1, 1, 0], atol=0.01)

@@ -9,7 +9,7 @@ import pytest
 from vibmpo.operators import ForceField, grid_hamiltonian
 from vibmpo.operators.observables import dipole_observables
 from vibmpo.potential.dipole import PolynomialSurface, monomial_powers
-from vibmpo.solvers import dmrg
+from vibmpo.solvers import DMRGSchedule, dmrg
 from vibmpo.solvers.intensities import (
     KM_PER_MOL,
     dipole_spectrum_tdvp,
@@ -62,7 +62,8 @@ def test_dmrg_transition_dipoles_equal_exact():
     coef = np.random.default_rng(0).normal(scale=1e-3, size=(len(powers), 3))
     dips = dipole_observables(PolynomialSurface(powers, coef), ham)
     ex = ir_spectrum_exact(ham, dips, 6, tol=1e-12)
-    d = dmrg(ham.to_mpo(), n_states=6, method="sequential", maxdim=(8, 16), tol=1e-12, seed=0)
+    d = dmrg(ham.to_mpo(), n_states=6, method="sequential",
+             schedule=DMRGSchedule(maxdim=(8, 16), tol=1e-12), seed=0)
     dm = ir_spectrum_dmrg(d, [o.to_mpo() for o in dips], "hartree")
     np.testing.assert_allclose(dm.energies, ex.energies, atol=1e-10)
     np.testing.assert_allclose(np.abs(dm.transition_dipoles), np.abs(ex.transition_dipoles),
@@ -84,7 +85,7 @@ def test_dipole_autocorrelation_peaks_match_the_sticks():
     dips = dipole_observables(PolynomialSurface(powers, coef, components=("z",)), ham)
     sticks = ir_spectrum_exact(ham, dips, 6, tol=1e-12)
     H = ham.to_mpo()
-    g = dmrg(H, n_states=1, maxdim=16, tol=1e-12)
+    g = dmrg(H, n_states=1, schedule=DMRGSchedule(maxdim=16, tol=1e-12))
     spec = dipole_spectrum_tdvp(H, g.states[0], [o.to_mpo() for o in dips], g.energies[0],
                                 t_final=8000.0, dt=20.0, maxdim=16, emax_cm1=5000.0,
                                 threshold=0.01)

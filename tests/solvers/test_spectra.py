@@ -82,3 +82,21 @@ def test_bad_input_rejected():
         spectrum(np.arange(5.0), np.ones(5), window="hamming")
     with pytest.raises(ValueError, match="NaN"):
         spectrum(np.arange(5.0), np.array([1, np.nan, 0, 0, 0]))
+
+
+def test_one_peak_threshold_and_renamed_unit():
+    # a weak line at 1 % of the strong one sits below the shared threshold in both the
+    # spectrum and a direct peak search; 5 % is kept by both
+    t = np.arange(0.0, 400.0, 0.1)
+    for weight, kept in ((0.01, [1.3]), (0.05, [1.3, 2.1])):
+        s = spectrum(t, np.exp(-1.3j * t) + weight * np.exp(-2.1j * t), emax=3.0,
+                     energy_unit="hartree")
+        assert s.peaks.round(3).tolist() == kept
+        assert find_peaks(s.energies, s.intensity)[0].round(3).tolist() == kept
+    assert s.energy_unit == "hartree" and s.to_dict()["energy_unit"] == "hartree"
+    with pytest.warns(DeprecationWarning, match="renamed energy_unit"):
+        old = spectrum(t, np.exp(-1.3j * t), emax=3.0, unit="cm-1")
+    with pytest.warns(DeprecationWarning, match="renamed energy_unit"):
+        assert old.unit == "cm-1"
+    with pytest.warns(DeprecationWarning, match="renamed info"):
+        assert old.meta == {}

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from vibmpo.cli.initial_spec import parse_initial_spec
 from vibmpo.operators.dvr import ho_grid, sine_grid
 from vibmpo.solvers.states import (
     apply_site_operator,
@@ -10,7 +11,6 @@ from vibmpo.solvers.states import (
     dvr_weights,
     gaussian_coefficients,
     gaussian_wavepacket,
-    parse_initial_spec,
     product_mps,
 )
 
@@ -59,18 +59,15 @@ def test_sine_grid_gaussian_needs_width_and_matches_continuum():
     c = gaussian_coefficients(g, omega=1.0)
     # sine DVR of the oscillator: the Gaussian is its ground state to high accuracy
     assert c @ _oscillator(g, 1.0) @ c == pytest.approx(0.5, abs=1e-8)
-    assert np.all(dvr_signs(g) == 1.0)
+    assert np.all(g.basis_signs() == 1.0)
 
 
-def test_weights_integrate_and_grid_mismatch_rejected():
+def test_deprecated_dvr_weights_and_signs_forward_to_the_grid():
     g = ho_grid(15, omega=0.7, center=-0.3)
-    f = np.exp(-0.7 * (g.points + 0.3) ** 2)
-    assert dvr_weights(g) @ f == pytest.approx(np.sqrt(np.pi / 0.7), rel=1e-10)
-    from dataclasses import replace
-
-    bad = replace(g, params={"omega": 0.9, "center": -0.3})
-    with pytest.raises(ValueError, match="Gauss-Hermite"):
-        dvr_weights(bad)
+    with pytest.warns(DeprecationWarning, match="quadrature_weights"):
+        assert np.array_equal(dvr_weights(g), g.quadrature_weights())
+    with pytest.warns(DeprecationWarning, match="basis_signs"):
+        assert np.array_equal(dvr_signs(g), g.basis_signs())
 
 
 def test_wavepacket_mps_is_the_product_of_mode_gaussians():
@@ -124,3 +121,15 @@ def test_initial_spec_parsing_and_errors():
         parse_initial_spec("gauss:shift=0:1")
     with pytest.raises(ValueError, match="integer N"):
         parse_initial_spec("eigen:x")
+
+
+def test_moved_names_keep_a_deprecated_alias():
+    import vibmpo.solvers as S
+    from vibmpo.cli import tables
+
+    with pytest.warns(DeprecationWarning, match="moved to vibmpo.cli.initial_spec"):
+        assert S.parse_initial_spec is parse_initial_spec
+    with pytest.warns(DeprecationWarning, match="moved to vibmpo.cli.tables"):
+        assert S.levels_result is tables.levels_result
+    with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
+        S.nonsense  # noqa: B018

@@ -139,9 +139,10 @@ def test_imaginary_time_reaches_ground_state(hh3, hh3_wavepacket):
 
 
 def test_imaginary_time_agrees_with_dmrg(hh3, hh3_wavepacket):
-    dmrg_mod = pytest.importorskip("vibmpo.solvers.dmrg")
+    from vibmpo.solvers import DMRGSchedule, dmrg
+
     _, H = hh3
-    d = dmrg_mod.dmrg(H, n_states=1, maxdim=64)
+    d = dmrg(H, n_states=1, schedule=DMRGSchedule(maxdim=64))
     e_dmrg = float(np.atleast_1d(d.energies)[0])
     res = tdvp(H, hh3_wavepacket, 20.0, dt=0.25, method="2site", maxdim=64, imaginary=True)
     assert abs(res.energies[-1] - e_dmrg) <= 1e-8

@@ -12,7 +12,7 @@ import quimb.tensor as qtn
 from vibmpo.cli import main
 from vibmpo.operators.forcefield import henon_heiles
 from vibmpo.operators.hamiltonian import grid_hamiltonian
-from vibmpo.solvers.dmrg import DMRGConvergenceWarning, dmrg
+from vibmpo.solvers import DMRGConvergenceWarning, DMRGSchedule, dmrg
 from vibmpo.solvers.mps import mpo_arrays, mpo_to_dense, mps_to_dense, random_mps
 from vibmpo.solvers.verify import energy_scale, verify_eigenpairs
 
@@ -58,7 +58,7 @@ def test_collapsed_state_average_dmrg_is_not_declared_converged():
     H = grid_hamiltonian(henon_heiles(6), "ho:6").to_mpo()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        r = dmrg(H, n_states=8, method="state-average", maxdim=1, nsweeps=30)
+        r = dmrg(H, n_states=8, method="state-average", schedule=DMRGSchedule(maxdim=1))
     assert not r.converged.any()
     assert any(issubclass(w.category, DMRGConvergenceWarning) and "norm" in str(w.message)
                for w in caught)
@@ -71,7 +71,7 @@ def test_converged_dmrg_passes_verification():
     ham = grid_hamiltonian(henon_heiles(3), "ho:6")
     with warnings.catch_warnings():
         warnings.simplefilter("error", DMRGConvergenceWarning)
-        r = dmrg(ham.to_mpo(), n_states=3, maxdim=32)
+        r = dmrg(ham.to_mpo(), n_states=3, schedule=DMRGSchedule(maxdim=32))
     ref = np.linalg.eigvalsh(ham.dense())[:3]
     np.testing.assert_allclose(r.energies, ref, atol=1e-8)
     assert r.all_converged and r.residuals.max() < r.info["verification"]["residual_threshold"]

@@ -1,7 +1,7 @@
 """DMRG for the command line: convergence warnings as one visible line, ``--strict``.
 
 Every command that runs DMRG goes through :func:`run_dmrg`, which turns a
-:class:`~vibmpo.solvers.dmrg.DMRGConvergenceWarning` into one line on stderr
+:class:`~vibmpo.solvers.DMRGConvergenceWarning` into one line on stderr
 (``vibmpo COMMAND: warning: ...``) and :func:`convergence_info` into the JSON fields
 ``converged`` and ``residuals``; with ``--strict`` the command then exits with status
 :data:`NOT_CONVERGED`.
@@ -34,8 +34,9 @@ def add_strict(parser) -> None:
 
 
 def run_dmrg(H, command: str, **options):
-    """:func:`vibmpo.solvers.dmrg.dmrg` with its convergence warning printed as one line
-    ``vibmpo COMMAND: warning: ...`` on stderr.
+    """:func:`vibmpo.solvers.dmrg` with its convergence warning printed as one line
+    ``vibmpo COMMAND: warning: ...`` on stderr; schedule fields among ``options``
+    (``maxdim=``, ``nsweeps=``, ...) go into its ``schedule``.
 
     Examples
     --------
@@ -46,11 +47,12 @@ def run_dmrg(H, command: str, **options):
     >>> r.all_converged, err.getvalue().startswith("vibmpo levels: warning: DMRG")
     (False, True)
     """
-    from vibmpo.solvers.dmrg import DMRGConvergenceWarning, dmrg
+    from vibmpo.cli.recipes import schedule_from_options
+    from vibmpo.solvers import DMRGConvergenceWarning, dmrg
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DMRGConvergenceWarning)
-        res = dmrg(H, **options)
+        res = dmrg(H, **schedule_from_options(options))
     for w in caught:
         if issubclass(w.category, DMRGConvergenceWarning):
             print(f"vibmpo {command}: warning: {w.message} -- results flagged "

@@ -64,19 +64,20 @@ def levels_with_intensities(ham, args, source) -> int:
             transition_dipoles_grid,
         )
 
-        ex = exact_levels(ham, args.n_states, tol=min(args.tol, 1e-10))
+        ex = exact_levels(ham, n_states=args.n_states, tol=min(args.tol, 1e-10))
         mu = transition_dipoles_grid(ex.vectors, [d.values_full() for d in dips])
-        res = ir_intensities(ex.energies, mu, ex.energy_unit, wall_time=ex.seconds,
+        res = ir_intensities(ex.energies, mu, ex.energy_unit, wall_time=ex.wall_time,
                              converged=bool(ex.residuals.max() < 1e-5),
                              info={"method": "exact", "residual_max":
                                    float(ex.residuals.max())},
                              labels=grid_state_labels(ham, ex.vectors))
     else:
-        from vibmpo.solvers.dmrg import dmrg
+        from vibmpo.cli.recipes import levels_dmrg
+        from vibmpo.solvers import dmrg
 
         H = ham.to_mpo(tol=args.mpo_tol)
-        d = dmrg(H, n_states=args.n_states, method="sequential", maxdim=(8, 16, 32),
-                 nsites=(2, 1, 1), tol=1e-2 * args.tol, seed=0)
+        d = dmrg(H, n_states=args.n_states, energy_unit=ham.energy_unit,
+                 **levels_dmrg(1e-2 * args.tol))
         labels, _ = _assignments(ham, d)
         res = ir_spectrum_dmrg(d, [m.to_mpo() for m in dips], ham.energy_unit, labels=labels,
                                names=[m.name for m in dips])

@@ -130,7 +130,7 @@ def add_options(p) -> None:
 
 def _unit_scale(ham):
     """Factor from the Hamiltonian's unit to the table's unit (cm-1 for Hartree)."""
-    from vibmpo.solvers.results import display_energies
+    from vibmpo.cli.tables import display_energies
 
     e, _ = display_energies(np.array([1.0]), ham.energy_unit)
     return float(e[0])
@@ -140,8 +140,8 @@ def solve_block(ham, args):
     """``--method block``: block DMRG (:func:`vibmpo.solvers.block_dmrg.block_dmrg`)."""
     import time
 
+    from vibmpo.cli.tables import levels_result
     from vibmpo.solvers.block_dmrg import block_dmrg
-    from vibmpo.solvers.results import levels_result
 
     t0 = time.perf_counter()
     H = ham.to_mpo(tol=args.mpo_tol)
@@ -247,7 +247,7 @@ def multiplet_table(table: str, result, threshold: float) -> tuple[str, dict]:
 
     Examples
     --------
-    >>> from vibmpo.solvers.results import format_level_table, levels_result
+    >>> from vibmpo.cli.tables import format_level_table, levels_result
     >>> r = levels_result([1.0, 2.0, 2.001], "hbar*omega", method="exact")
     >>> text, data = multiplet_table(format_level_table(r.energies, r.unit), r, 0.01)
     >>> print(text.splitlines()[3])

@@ -89,8 +89,8 @@ def energy_zero(source) -> tuple[float, str]:
     >>> energy_zero(load_source("henon-heiles:2"))
     (0.0, 'potential minimum (harmonic analysis)')
     """
+    from vibmpo.cli.tables import ZERO_MINIMUM
     from vibmpo.operators.hamiltonian import harmonic_analysis
-    from vibmpo.solvers.results import ZERO_MINIMUM
 
     try:
         _, _, vmin = harmonic_analysis(source)

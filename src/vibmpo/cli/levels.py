@@ -62,10 +62,10 @@ def build_hamiltonian(args, source=None):
 
 def solve_exact(ham, args):
     """``--method exact``: matrix-free exact diagonalisation on the full grid."""
+    from vibmpo.cli.tables import levels_result
     from vibmpo.solvers.exact import exact_levels
-    from vibmpo.solvers.results import levels_result
 
-    res = exact_levels(ham, args.n_states, return_vectors=False, tol=args.tol)
+    res = exact_levels(ham, n_states=args.n_states, return_vectors=False, tol=args.tol)
     extra = {
         "n_states": int(args.n_states),
         "solver": f"exact/{res.method}",
@@ -76,7 +76,7 @@ def solve_exact(ham, args):
         "grid_points": int(ham.size),
     }
     return levels_result(res.energies, res.energy_unit, method="exact", grid=ham.grid_spec,
-                         seconds=res.seconds, extra=extra)
+                         seconds=res.wall_time, extra=extra)
 
 
 def solve_dmrg(ham, args):
@@ -92,7 +92,7 @@ def solve_dmrg(ham, args):
     import numpy as np
 
     from vibmpo.cli._dmrg import convergence_info, run_dmrg
-    from vibmpo.solvers.results import levels_result
+    from vibmpo.cli.tables import levels_result
     from vibmpo.solvers.verify import energy_scale
 
     t0 = time.perf_counter()
@@ -166,7 +166,7 @@ def _tolerance(low_inclusive: bool, meaning: str):
 def _mpo_error_line(ham, tol):
     """The MPO compression's error bound and its note for the bond-dimension line; a
     warning on stderr when it exceeds 1e-3 of the energy scale."""
-    from vibmpo.solvers.results import display_energies
+    from vibmpo.cli.tables import display_energies
 
     err = ham.mpo_error(tol)
     value, unit = display_energies([err], ham.energy_unit)
@@ -268,7 +268,7 @@ def run(args) -> int:
     import dataclasses
 
     from vibmpo.cli._sources import compact_grid, describe_source, energy_zero, load_source
-    from vibmpo.solvers.results import display_energies, format_level_table, write_levels_json
+    from vibmpo.cli.tables import display_energies, format_level_table, write_levels_json
 
     if args.n_states < 1:
         raise ValueError(f"--n-states must be positive, got {args.n_states}")

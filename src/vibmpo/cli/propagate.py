@@ -52,7 +52,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     >>> a.grid, a.initial, a.time_unit
     ('ho:9', 'gauss:displace=0:1', 'fs')
     """
-    from vibmpo.solvers.states import INITIAL_SPEC_HELP
+    from vibmpo.cli.initial_spec import INITIAL_SPEC_HELP
 
     p = subparsers.add_parser(
         "propagate",
@@ -162,9 +162,9 @@ def _ground_energy(H, dmrg_maxdim, init_info) -> float:
     one-state DMRG."""
     if "dmrg_energies" in init_info:
         return float(init_info["dmrg_energies"][0])
-    from vibmpo.solvers.dmrg import dmrg
+    from vibmpo.solvers import DMRGSchedule, dmrg
 
-    return float(dmrg(H, n_states=1, maxdim=dmrg_maxdim).energies[0])
+    return float(dmrg(H, n_states=1, schedule=DMRGSchedule(maxdim=dmrg_maxdim)).energies[0])
 
 
 def _initial_state(spec, ham, H, dmrg_maxdim):
@@ -254,8 +254,8 @@ def _zero(args, H, init_info, source):
 def _run(args, out, source=None, ham=None) -> dict:
     from vibmpo._checks import write_json
     from vibmpo.cli._sources import load_source
+    from vibmpo.cli.initial_spec import parse_initial_spec
     from vibmpo.operators.hamiltonian import grid_hamiltonian
-    from vibmpo.solvers.states import parse_initial_spec
 
     spec = parse_initial_spec(args.initial)
     _check_times(args.t_final, args.dt)
@@ -355,7 +355,7 @@ def _spectrum(args, res, H, psi0, curve, units, zero):
         lo = args.emin / e_scale + zero
     if args.emax is not None:
         hi = args.emax / e_scale + zero
-    spec_res = spectrum(tt * t_scale, cc, window=args.window, emin=lo, emax=hi, unit=e_unit)
+    spec_res = spectrum(tt * t_scale, cc, window=args.window, emin=lo, emax=hi, energy_unit=e_unit)
     return spec_res, (e_mean, sigma_e, lo, hi)
 
 

@@ -22,12 +22,12 @@ which a check with a larger grid settles.
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 
 import numpy as np
 
 from vibmpo.operators.forcefield import ForceField
+from vibmpo.operators.separable import lowest_configurations
 
 __all__ = ["GridChoice", "converged_grid"]
 
@@ -172,15 +172,4 @@ def converged_grid(ff: ForceField, tol: float, *, e_max: float | None = None,
 
 def _nth_separable_level(exc, n):
     """Excitation energy of the ``n``-th level (1-based) of a separable spectrum."""
-    start = (0,) * len(exc)
-    heap, seen, out = [(0.0, start)], {start}, []
-    while heap and len(out) < n:
-        e, q = heapq.heappop(heap)
-        out.append(e)
-        for i, x in enumerate(exc):
-            if q[i] + 1 < len(x):
-                nq = q[:i] + (q[i] + 1,) + q[i + 1:]
-                if nq not in seen:
-                    seen.add(nq)
-                    heapq.heappush(heap, (e + x[q[i] + 1], nq))
-    return float(out[-1])
+    return float(lowest_configurations(exc, n)[1][-1])

@@ -1,4 +1,4 @@
-"""Vibrational level tables shared by every solver (exact diagonalisation, DMRG).
+"""Vibrational level tables of the commands (exact diagonalisation, DMRG, block DMRG).
 
 Energies from a Hamiltonian in a physical unit (Hartree, eV, ...) are shown in cm^-1;
 force fields in their own unit (e.g. ``hbar*omega``) keep it, labelled. Every table and
