@@ -47,6 +47,7 @@ from vibmpo.operators import _kernels as K
 from vibmpo.operators.dvr import Grid, GridSpec, ho_grid, parse_grid_spec
 from vibmpo.operators.forcefield import ForceField
 from vibmpo.potential.arrays import NNMPOArrays
+from vibmpo.potential.composite import CompositePotential
 from vibmpo.units import HARTREE_TO_CM1, energy_factor
 
 __all__ = [
@@ -277,6 +278,10 @@ def _newton_minimum(ftt: _FunctionTT, *, start=None, max_iter: int = 50):
 
 
 def _function_tt(source) -> _FunctionTT:
+    if isinstance(source, CompositePotential):  # Δ-learned: baseline + correction
+        from vibmpo.operators.composite import composite_function_tt
+
+        return composite_function_tt(source)
     if isinstance(source, NNMPOArrays):
         return _nnmpo_function_tt(source)[0]
     if isinstance(source, ForceField):
@@ -620,12 +625,14 @@ def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12,
     """
     ftt = _function_tt(source)
     f = ftt.n_modes
-    if isinstance(source, NNMPOArrays):
+    if isinstance(source, NNMPOArrays | CompositePotential):
         kappa = np.full(f, 0.5)
         to_native = 1.0 / HARTREE_TO_CM1  # spec frequencies are cm^-1
         unit = "hartree"
         desc = (f"NN-MPO potential, {source.n_modes} latent modes, ranks "
                 f"{list(source.ranks)}, energies in Hartree")
+        if isinstance(source, CompositePotential):
+            desc = source.describe().replace(f"in {source.energy_unit}", "in Hartree")
     else:
         kappa = source.kinetic
         to_native = 1.0
