@@ -424,11 +424,12 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig |
         (:func:`vibmpo.potential.checks.check_fit_data`).
     baseline : force field, PolynomialPotential, NNMPOArrays or CompositePotential, optional
         Δ-learning (:mod:`vibmpo.potential.baseline`): the baseline's energies and forces
-        at the data points are subtracted and the NN-MPO fits the residual
-        :math:`y - V_b(x)`, :math:`f + \nabla V_b(x)`; the result's :meth:`FitResult.arrays`
-        is baseline + correction (:class:`~vibmpo.potential.composite.CompositePotential`)
-        and its errors are those of the sum. A force field must be written in the data's
-        (mass-weighted) coordinates. An NN-MPO baseline fixes the correction's
+        at the data points are subtracted and the NN-MPO fits the residual (energies
+        :math:`y - V_b(x)`, forces minus the baseline's forces); the result's
+        ``arrays()`` is baseline + correction
+        (:class:`~vibmpo.potential.composite.CompositePotential`) and its errors are
+        those of the sum. A force field must be written in the data's (mass-weighted)
+        coordinates. An NN-MPO baseline fixes the correction's
         coordinator to its own ``U`` (so the sum is one tensor-train potential on the
         same latent grid); ``coordinator="trained"`` is refused then.
 
