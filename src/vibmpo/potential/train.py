@@ -422,7 +422,7 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig |
     outliers : {"reject", "keep"}
         Refuse training data with gross outliers (rows named) or fit them anyway
         (:func:`vibmpo.potential.checks.check_fit_data`).
-    baseline : force field, PolynomialPotential, NNMPOArrays or CompositePotential, optional
+    baseline : force field, PolynomialPotential or NNMPOArrays, optional
         Δ-learning (:mod:`vibmpo.potential.baseline`): the baseline's energies and forces
         at the data points are subtracted and the NN-MPO fits the residual (energies
         :math:`y - V_b(x)`, forces minus the baseline's forces); the result's
