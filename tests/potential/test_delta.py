@@ -147,7 +147,9 @@ def test_baseline_checks(rng):
     with pytest.raises(ValueError, match="takes 2 coordinates"):
         fit(x, x[:, 0] ** 2, baseline=PolynomialPotential([[2, 0]], [1.0]), profile="test")
     with pytest.raises(TypeError, match="baseline must be"):
-        fit(x, x[:, 0] ** 2, baseline="model.h5", profile="test")
+        fit(x, x[:, 0] ** 2, baseline=3.0, profile="test")
+    with pytest.raises(FileNotFoundError, match="baseline file"):
+        fit(x, x[:, 0] ** 2, baseline="missing.json", profile="test")
     # a force field in cm-1 in mass-weighted coordinates is converted to the data's unit
     ok = ForceField(terms=((HARTREE_TO_CM1, {0: 2}),), kinetic=[0.5 * HARTREE_TO_CM1] * 3,
                     energy_unit="cm-1")

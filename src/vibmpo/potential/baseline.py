@@ -404,8 +404,10 @@ def h2co_quartic_baseline(max_energy: float = 1.0) -> PolynomialPotential:
 
 def as_baseline(baseline, energy_unit: str):
     """A baseline converted to ``energy_unit``: a :class:`PolynomialPotential`, a force
-    field (as a :class:`PolynomialPotential`), an NN-MPO
-    (:class:`~vibmpo.potential.arrays.NNMPOArrays`) or a Δ-learned
+    field (as a :class:`PolynomialPotential`; a path to a force-field JSON in the
+    polynomial convention is read by :func:`load_polynomial_potential`), an NN-MPO
+    :class:`~vibmpo.potential.arrays.NNMPOArrays` (or the path of its model file) or a
+    Δ-learned
     :class:`~vibmpo.potential.composite.CompositePotential`.
 
     Examples
@@ -418,6 +420,16 @@ def as_baseline(baseline, energy_unit: str):
     from vibmpo.potential.composite import CompositePotential, nnmpo_in_unit
 
     unit = normalize_energy_unit(energy_unit)
+    if isinstance(baseline, str | Path):
+        path = Path(baseline)
+        if not path.exists():
+            raise FileNotFoundError(f"baseline file {path} does not exist")
+        if path.suffix.lower() == ".json":
+            baseline = load_polynomial_potential(path)
+        else:
+            from vibmpo.potential.io import load_model
+
+            baseline = load_model(path)
     if isinstance(baseline, PolynomialPotential | CompositePotential):
         return baseline.in_unit(unit)
     if isinstance(baseline, NNMPOArrays):

@@ -422,14 +422,15 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig |
     outliers : {"reject", "keep"}
         Refuse training data with gross outliers (rows named) or fit them anyway
         (:func:`vibmpo.potential.checks.check_fit_data`).
-    baseline : force field, PolynomialPotential or NNMPOArrays, optional
+    baseline : force field, PolynomialPotential, NNMPOArrays or path, optional
         Δ-learning (:mod:`vibmpo.potential.baseline`): the baseline's energies and forces
         at the data points are subtracted and the NN-MPO fits the residual (energies
         :math:`y - V_b(x)`, forces minus the baseline's forces); the result's
         ``arrays()`` is baseline + correction
         (:class:`~vibmpo.potential.composite.CompositePotential`) and its errors are
         those of the sum. A force field must be written in the data's (mass-weighted)
-        coordinates. An NN-MPO baseline fixes the correction's
+        coordinates. A path is a force-field JSON (polynomial convention) or a model
+        file. An NN-MPO baseline fixes the correction's
         coordinator to its own ``U`` (so the sum is one tensor-train potential on the
         same latent grid); ``coordinator="trained"`` is refused then.
 
