@@ -112,6 +112,15 @@ def test_nnmpo_baseline_shares_its_coordinator(random_arrays, tmp_path):
     w = load_model(p)
     assert isinstance(w, CompositePotential) and isinstance(w.baseline, NNMPOArrays)
     np.testing.assert_allclose(w.energy(x), v.energy(x), rtol=0, atol=1e-12)
+    # an ensemble on the same baseline: members and mean are baseline + correction
+    ens = fit(x, y, baseline=base, members=2, workers=1,
+              **dict(FAST, n_sweeps=1, basis_size=7, max_rank=2, grad_steps=1))
+    parts = [m.arrays() for m in ens.members]
+    assert all(isinstance(m, CompositePotential) for m in parts)
+    for m in (*parts, ens.arrays()):
+        np.testing.assert_allclose(m.correction.U, base.U, atol=1e-12)
+    np.testing.assert_allclose(ens.arrays().energy(x), np.mean([m.energy(x) for m in parts], 0),
+                               rtol=0, atol=1e-12)
     with pytest.raises(ValueError, match="shares its coordinator"):
         fit(x, y, baseline=base, coordinator="trained", **dict(FAST, n_sweeps=1))
 

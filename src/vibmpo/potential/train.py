@@ -473,6 +473,9 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig |
         res = _rotate_back(res, rotation)
     region = data_region(x_in, np.asarray(res.model.U),
                          source=f"training data of the fit ({len(x_in)} points)")
+    if base is not None and res.members:  # each member is baseline + its correction too
+        res = dataclasses.replace(res, members=tuple(
+            dataclasses.replace(m, baseline=base) for m in res.members))
     return dataclasses.replace(res, data_region=region, baseline=base)
 
 
@@ -527,7 +530,8 @@ def _rotate_back(res: FitResult, rotation) -> FitResult:
     def back(model):
         return eqx.tree_at(lambda m: m.U, model, rotation @ np.asarray(model.U))
 
-    return dataclasses.replace(res, model=back(res.model), last_model=back(res.last_model))
+    return dataclasses.replace(res, model=back(res.model), last_model=back(res.last_model),
+                               members=tuple(_rotate_back(m, rotation) for m in res.members))
 
 
 def _resolve_config(config, profile, options) -> tuple[FitConfig, str | None]:
