@@ -46,12 +46,13 @@ def levels_with_intensities(ham, args, source) -> int:
     from vibmpo.operators.observables import dipole_observables
     from vibmpo.plotting_ir import plot_ir_sticks
     from vibmpo.potential.arrays import NNMPOArrays
+    from vibmpo.potential.composite import CompositePotential
     from vibmpo.potential.dipole import load_polynomial
     from vibmpo.solvers.intensities import ir_spectrum_dmrg
 
     t0 = time.perf_counter()
     surface = load_polynomial(args.dipole)
-    coordinator = source.U if isinstance(source, NNMPOArrays) else None
+    coordinator = source.U if isinstance(source, NNMPOArrays | CompositePotential) else None
     if coordinator is not None and coordinator.shape[0] != coordinator.shape[1]:
         raise ValueError("the model has fewer latent modes than coordinates; the dipole "
                          "surface cannot be put on its grid")

@@ -109,6 +109,8 @@ def describe_source(source) -> str:
     """
     from vibmpo.potential.arrays import NNMPOArrays
 
+    if hasattr(source, "describe"):  # a Δ-learned model: baseline + correction
+        return source.describe()
     if isinstance(source, NNMPOArrays):
         return (f"NN-MPO potential, {source.n_modes} modes, ranks {list(source.ranks)}, "
                 f"fitted to energies in {source.energy_unit}")

@@ -3,6 +3,11 @@
 DATA is a folder with ``x_train.npy``, ``y_train.npy``, optional ``f_train.npy`` and
 optional ``x/y/f_validation.npy``, or an ``.npz`` with those names. Validation data
 only monitor the fit and select the saved model.
+
+``--baseline FILE`` (a force-field JSON in the data's mass-weighted coordinates, or a
+model ``.h5``) fits the NN-MPO to the difference between the data and the baseline
+(Δ-learning) and saves baseline + correction; ``--select METHOD:N`` fits ``N`` training
+points chosen from DATA's by k-means, farthest-point sampling or at random.
 """
 
 from __future__ import annotations
@@ -75,6 +80,15 @@ def register(subparsers) -> None:
     p.add_argument("--keep-outliers", action="store_true",
                    help="fit rows whose energy or coordinates lie more than 50 robust "
                         "deviations from the median (default: refuse them, naming the rows)")
+    p.add_argument("--baseline", default=None, metavar="FILE",
+                   help="Δ-learning: fit the difference to this baseline, a force-field "
+                        "JSON in the data's mass-weighted coordinates (kinetic 1/2 hartree "
+                        "per mode, e.g. the bundled H2CO quartic force field "
+                        "src/vibmpo/datasets/data/h2co_quartic_baseline.json) or a model "
+                        ".h5; the saved model is baseline + correction")
+    p.add_argument("--select", default=None, metavar="METHOD:N",
+                   help="fit N of DATA's training points chosen by METHOD: kmeans, fps "
+                        "(farthest-point) or random (with --seed), e.g. kmeans:200")
     p.add_argument("--target", choices=("energy", "dipole"), default="energy",
                    help="energy: NN-MPO potential (default); dipole: polynomial dipole "
                         "surface from mu_train.npy, saved as JSON")
@@ -93,11 +107,22 @@ def run(args) -> int:
     from vibmpo.potential.io import save_model
     from vibmpo.potential.train import fit
 
-    check_outputs({"--out": args.out, "the learning curve": _curve_path(args.out)},
-                  {"DATA": args.data})
+    inputs = {"DATA": args.data}
+    if getattr(args, "baseline", None):
+        inputs["--baseline"] = args.baseline
+    check_outputs({"--out": args.out, "the learning curve": _curve_path(args.out)}, inputs)
+    select = None
+    if getattr(args, "select", None):
+        from vibmpo.potential.selection import parse_select
+
+        select = parse_select(args.select)
+    baseline = _load_baseline(args.baseline) if getattr(args, "baseline", None) else None
     tr = load_dataset(args.data, "train", energy_unit=args.energy_unit)
     va = load_dataset(args.data, "validation", energy_unit=args.energy_unit, required=False)
-    res = fit(tr.x, tr.y, tr.f,
+    if select is not None:
+        tr = _selected(tr, *select, seed=args.seed)
+        print(f"selected {len(tr.x)} training points by {select[0]} (seed {args.seed})")
+    res = fit(tr.x, tr.y, tr.f, baseline=baseline,
               x_val=None if va is None else va.x, y_val=None if va is None else va.y,
               f_val=None if va is None else va.f,
               max_rank=None if args.max_rank is None else _ranks(args.max_rank),
@@ -114,6 +139,10 @@ def run(args) -> int:
     arrays = _with_region(res, tr.x, args.data)
     meta = res.metadata()
     meta["data"] = str(args.data)
+    if baseline is not None:
+        meta["baseline"] = str(args.baseline)
+    if select is not None:
+        meta["select"] = {"method": select[0], "n": select[1], "seed": args.seed}
     save_model(args.out, arrays, metadata=meta)
     h, i = res.history, res.best_iteration
     scale, unit = _display_scale(arrays.energy_unit)
@@ -139,7 +168,37 @@ def _with_region(res, x, data):
     from dataclasses import replace
 
     region = replace(res.data_region, source=f"training data of {data} ({x.shape[0]} points)")
-    return replace(res.arrays(), data_region=region)
+    arrays = res.arrays()
+    if hasattr(arrays, "with_region"):  # Δ-learned: baseline + correction
+        return arrays.with_region(region)
+    return replace(arrays, data_region=region)
+
+
+def _load_baseline(path):
+    """A baseline file: force-field JSON (operators' format) or a model .h5."""
+    from pathlib import Path
+
+    if Path(path).suffix.lower() == ".json":
+        from vibmpo.operators.forcefield import load_forcefield
+
+        return load_forcefield(path)
+    from vibmpo.potential.io import load_model
+
+    return load_model(path)
+
+
+def _selected(data, method, n, *, seed):
+    """The training points chosen by ``method`` (a Dataset of the same kind)."""
+    from dataclasses import replace
+
+    from vibmpo.potential.selection import select_training_set
+
+    if n > len(data.x):
+        raise ValueError(f"--select {method}:{n} asks for more points than the {len(data.x)} "
+                         "training points of DATA")
+    idx = select_training_set(data.x, n, method=method, seed=seed)
+    return replace(data, x=data.x[idx], y=data.y[idx],
+                   f=None if data.f is None else data.f[idx])
 
 
 def _curve_path(model_path):

@@ -192,6 +192,12 @@ def function_tt(source) -> FunctionTT:
     >>> ftt.n_modes, ftt.derivatives(np.array([1.0, 1.0]))[0]
     (2, 1.5)
     """
+    from vibmpo.potential.composite import CompositePotential
+
+    if isinstance(source, CompositePotential):  # Δ-learned: baseline + correction
+        from vibmpo.operators.composite import composite_function_tt
+
+        return composite_function_tt(source)
     if isinstance(source, NNMPOArrays):
         return _nnmpo_function_tt(source)
     if isinstance(source, ForceField):

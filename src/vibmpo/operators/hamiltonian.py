@@ -53,6 +53,7 @@ from vibmpo.operators.dvr import Grid, GridSpec, ho_grid, parse_grid_spec
 from vibmpo.operators.forcefield import ForceField
 from vibmpo.operators.function_tt import function_tt, harmonic_analysis
 from vibmpo.potential.arrays import NNMPOArrays
+from vibmpo.potential.composite import CompositePotential
 from vibmpo.units import HARTREE_TO_CM1
 
 __all__ = [
@@ -504,6 +505,9 @@ def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12,
 def _source_conventions(source, f):
     """Kinetic coefficients kappa_i, factor from spec frequencies to the Hamiltonian's
     unit, the Hamiltonian's unit and its description."""
+    if isinstance(source, CompositePotential):  # Δ-learned: baseline + correction
+        return (np.full(f, 0.5), 1.0 / HARTREE_TO_CM1, "hartree",
+                f"{source.describe()} (converted to atomic units)")
     if isinstance(source, NNMPOArrays):
         return (np.full(f, 0.5), 1.0 / HARTREE_TO_CM1, "hartree",
                 f"NN-MPO potential ({source.energy_unit} model, converted to atomic "

@@ -10,6 +10,12 @@ Two formats are read by :func:`load_model`:
   ``x_max``, ``q_min``, ``q_max``; attributes ``n_points``, ``source``): the ranges of
   the training data (:class:`~vibmpo.potential.region.DataRegion`), absent in files
   written before it existed;
+* a Δ-learned model (:class:`~vibmpo.potential.composite.CompositePotential`) is a
+  vibmpo file of version 2: the correction as above plus a group ``baseline`` with
+  attribute ``kind``: ``"polynomial"`` (datasets ``powers`` (T, n), ``coefficients``
+  (T,), attributes ``energy_unit`` and ``info`` (JSON)) or ``"nnmpo"`` (the baseline
+  NN-MPO in the layout above, within the group); older vibmpo versions refuse these
+  files rather than load the correction alone;
 * the Pompon format (groups ``args/`` and ``params/`` with ``U``, ``x0``, ``w{i}``,
   ``b{i}``, ``W{i}``, ``norm``), where the basis centres are ``(x0 @ U).T`` and the
   activation string ``"moderate+silu"`` splits the N-1 functions into equal blocks.
@@ -36,8 +42,11 @@ __all__ = ["FORMAT", "VERSION", "save_model", "load_model", "load_metadata", "de
 
 #: Value of the ``format`` attribute of vibmpo model files.
 FORMAT = "vibmpo.nnmpo"
-#: Current version of the vibmpo model format.
+#: Current version of the vibmpo model format (version 1: no baseline; files with a
+#: Δ-learning baseline are written as version 2).
 VERSION = 1
+#: Version of files holding a Δ-learned model (baseline + correction).
+VERSION_COMPOSITE = 2
 
 
 def _h5py():
@@ -47,13 +56,14 @@ def _h5py():
 
 
 def save_model(path, arrays: NNMPOArrays, *, metadata: dict | None = None) -> Path:
-    """Write ``arrays`` (and JSON-serialisable ``metadata``) to ``path`` atomically.
+    """Write ``arrays`` (and JSON-serialisable ``metadata``) to ``path`` atomically
+    (an NN-MPO, or a Δ-learned ``CompositePotential``: baseline and correction).
 
     Parameters
     ----------
     path : path-like
         Destination ``.h5`` file (parent folders are created).
-    arrays : NNMPOArrays
+    arrays : NNMPOArrays or CompositePotential
         The potential.
     metadata : dict, optional
         Training details (data size, RMSEs, options, ...), stored as JSON.
@@ -73,6 +83,11 @@ def save_model(path, arrays: NNMPOArrays, *, metadata: dict | None = None) -> Pa
     >>> load_model(p).energy([[0.0]]).tolist(), load_metadata(p)["seed"]
     ([2.0], 0)
     """
+    from vibmpo.potential.composite import CompositePotential
+
+    baseline = None
+    if isinstance(arrays, CompositePotential):
+        baseline, arrays = arrays.baseline, arrays.correction
     if not isinstance(arrays, NNMPOArrays):
         raise TypeError(f"save_model needs an NNMPOArrays, got {type(arrays).__name__}; "
                         "convert a trained model with model.to_arrays()")
@@ -85,19 +100,11 @@ def save_model(path, arrays: NNMPOArrays, *, metadata: dict | None = None) -> Pa
     with atomic_path(path) as tmp:
         with h5py.File(tmp, "w") as h:
             h.attrs["format"] = FORMAT
-            h.attrs["version"] = VERSION
-            h.attrs["energy_unit"] = arrays.energy_unit
-            h.attrs["scale"] = arrays.scale
-            h.attrs["offset"] = arrays.offset
-            h.attrs["activations"] = json.dumps(list(arrays.activations))
+            h.attrs["version"] = VERSION if baseline is None else VERSION_COMPOSITE
             h.attrs["metadata"] = meta_json
-            for name in ("U", "centres", "w", "b"):
-                h.create_dataset(name, data=getattr(arrays, name))
-            g = h.create_group("cores")
-            g.attrs["n_cores"] = len(arrays.cores)
-            for i, core in enumerate(arrays.cores):
-                # gzip: ensemble cores are block-diagonal and mostly zeros
-                g.create_dataset(f"core_{i}", data=core, compression="gzip")
+            _write_nnmpo(h, arrays)
+            if baseline is not None:
+                _write_baseline(h.create_group("baseline"), baseline)
             region = arrays.data_region
             if region is not None:
                 r = h.create_group("data_region")
@@ -106,6 +113,51 @@ def save_model(path, arrays: NNMPOArrays, *, metadata: dict | None = None) -> Pa
                 r.attrs["n_points"] = int(region.n_points)
                 r.attrs["source"] = str(region.source)
     return path
+
+
+def _write_nnmpo(h, arrays: NNMPOArrays) -> None:
+    """The NN-MPO's attributes and datasets into the file or group ``h``."""
+    h.attrs["energy_unit"] = arrays.energy_unit
+    h.attrs["scale"] = arrays.scale
+    h.attrs["offset"] = arrays.offset
+    h.attrs["activations"] = json.dumps(list(arrays.activations))
+    for name in ("U", "centres", "w", "b"):
+        h.create_dataset(name, data=getattr(arrays, name))
+    g = h.create_group("cores")
+    g.attrs["n_cores"] = len(arrays.cores)
+    for i, core in enumerate(arrays.cores):
+        # gzip: ensemble cores are block-diagonal and mostly zeros
+        g.create_dataset(f"core_{i}", data=core, compression="gzip")
+
+
+def _write_baseline(g, baseline) -> None:
+    from vibmpo.potential.baseline import PolynomialPotential
+
+    if isinstance(baseline, PolynomialPotential):
+        g.attrs["kind"] = "polynomial"
+        g.attrs["energy_unit"] = baseline.energy_unit
+        g.attrs["info"] = json.dumps(baseline.info, default=_json_default)
+        g.create_dataset("powers", data=baseline.powers)
+        g.create_dataset("coefficients", data=baseline.coefficients)
+    else:
+        g.attrs["kind"] = "nnmpo"
+        _write_nnmpo(g, baseline)
+
+
+def _load_baseline(g, path):
+    kind = _attr(g, "kind", path)
+    if kind == "polynomial":
+        from vibmpo.potential.baseline import PolynomialPotential
+
+        try:
+            return PolynomialPotential(_read(g, "powers", path), _read(g, "coefficients", path),
+                                       str(_attr(g, "energy_unit", path)),
+                                       json.loads(_attr(g, "info", path)))
+        except ValueError as exc:
+            raise ValueError(f"model file {path} holds an invalid baseline: {exc}") from None
+    if kind == "nnmpo":
+        return _arrays_of(g, path)
+    raise ValueError(f"model file {path}: unknown baseline kind {kind!r} (a newer vibmpo?)")
 
 
 def _json_default(obj):
@@ -175,7 +227,9 @@ def _attr(h, key, path):
 
 
 def load_model(path) -> NNMPOArrays:
-    """Load a vibmpo or Pompon NN-MPO file as :class:`NNMPOArrays` (NumPy only).
+    """Load a vibmpo or Pompon NN-MPO file as :class:`NNMPOArrays` (NumPy only), or a
+    Δ-learned model (baseline + correction) as
+    :class:`~vibmpo.potential.composite.CompositePotential`.
 
     Raises
     ------
@@ -205,6 +259,8 @@ def load_model(path) -> NNMPOArrays:
     if region.q_min.size != arrays.n_modes or region.x_min.size != arrays.n_inputs:
         raise ValueError(f"model file {path}: its data_region does not fit the model "
                          f"({region.x_min.size} inputs / {region.q_min.size} modes)")
+    if hasattr(arrays, "with_region"):  # a Δ-learned model: the correction's region
+        return arrays.with_region(region)
     return replace(arrays, data_region=region)
 
 
@@ -256,11 +312,23 @@ def load_metadata(path) -> dict:
         return json.loads(_attr(h, "metadata", path))
 
 
-def _load_vibmpo(h, path) -> NNMPOArrays:
+def _load_vibmpo(h, path):
     version = int(_attr(h, "version", path))
-    if version != VERSION:
+    if version not in (VERSION, VERSION_COMPOSITE):
         raise ValueError(f"model file {path} has format version {version}; this vibmpo reads "
-                         f"version {VERSION}")
+                         f"versions {VERSION} and {VERSION_COMPOSITE}")
+    arrays = _arrays_of(h, path)
+    if version == VERSION_COMPOSITE:
+        if "baseline" not in h:
+            raise ValueError(f"model file {path} (version {version}) lacks its baseline "
+                             "group (truncated?)")
+        from vibmpo.potential.composite import CompositePotential
+
+        return CompositePotential(_load_baseline(h["baseline"], path), arrays)
+    return arrays
+
+
+def _arrays_of(h, path) -> NNMPOArrays:
     if "cores" not in h:
         raise ValueError(f"model file {path} is missing the group 'cores' (truncated?)")
     g = h["cores"]

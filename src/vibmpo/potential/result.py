@@ -63,6 +63,10 @@ class FitResult:
         Per-coordinate ranges of the training data (:mod:`vibmpo.potential.region`);
         :meth:`arrays` attaches it to the exported model so that grid Hamiltonians are
         checked against it.
+    baseline : PolynomialPotential or NNMPOArrays or None
+        The Δ-learning baseline (``fit(..., baseline=...)``): :attr:`model` is then the
+        correction and :meth:`arrays` returns baseline + correction as a
+        :class:`~vibmpo.potential.composite.CompositePotential`.
 
     Examples
     --------
@@ -79,10 +83,12 @@ class FitResult:
     options: dict = field(default_factory=dict)
     members: tuple = ()
     data_region: object = None
+    baseline: object = None
 
     def arrays(self):
         """The best model as :class:`~vibmpo.potential.arrays.NNMPOArrays`, carrying
-        :attr:`data_region` (what ``vibmpo fit`` saves).
+        :attr:`data_region` (what ``vibmpo fit`` saves); with a :attr:`baseline`, the
+        :class:`~vibmpo.potential.composite.CompositePotential` baseline + correction.
 
         Examples
         --------
@@ -93,7 +99,12 @@ class FitResult:
             return None
         from dataclasses import replace
 
-        return replace(self.model.to_arrays(), data_region=self.data_region)
+        arrays = replace(self.model.to_arrays(), data_region=self.data_region)
+        if self.baseline is None:
+            return arrays
+        from vibmpo.potential.composite import CompositePotential
+
+        return CompositePotential(self.baseline, arrays)
 
     def metadata(self) -> dict:
         """JSON-ready summary (options, final metrics) for model files.

@@ -371,7 +371,7 @@ def _check_data(x, y, f, which: str):
 
 def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig | None = None,
         profile: str | None = None, energy_unit: str = "eV", progress: bool | None = None,
-        callback=None, outliers: str = "reject", **options) -> FitResult:
+        callback=None, outliers: str = "reject", baseline=None, **options) -> FitResult:
     """Fit an NN-MPO potential ``V(x)`` to energies ``y`` (and forces ``f = -dV/dx``).
 
     Parameters
@@ -422,6 +422,17 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig |
     outliers : {"reject", "keep"}
         Refuse training data with gross outliers (rows named) or fit them anyway
         (:func:`vibmpo.potential.checks.check_fit_data`).
+    baseline : force field, PolynomialPotential, NNMPOArrays or path, optional
+        Δ-learning (:mod:`vibmpo.potential.baseline`): the baseline's energies and forces
+        at the data points are subtracted and the NN-MPO fits the residual (energies
+        :math:`y - V_b(x)`, forces minus the baseline's forces); the result's
+        ``arrays()`` is baseline + correction
+        (:class:`~vibmpo.potential.composite.CompositePotential`) and its errors are
+        those of the sum. A force field must be written in the data's (mass-weighted)
+        coordinates. A path is a force-field JSON (polynomial convention) or a model
+        file. An NN-MPO baseline fixes the correction's
+        coordinator to its own ``U`` (so the sum is one tensor-train potential on the
+        same latent grid); ``coordinator="trained"`` is refused then.
 
     Returns
     -------
@@ -445,6 +456,9 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig |
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     data = FitData(x, y, f, x_val, y_val, f_val, energy_unit)
+    x_in, base, rotation = data.x, None, None
+    if baseline is not None:
+        base, data, config, rotation = _residual_data(baseline, data, config)
     ranks = config.max_rank.values if isinstance(config.max_rank, Piecewise) \
         else config.max_rank
     check_fit_data(data.x, data.y, data.f, outliers=outliers,
@@ -455,9 +469,69 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig |
                            callback=callback, t_start=t_start)
     else:
         res = fit_member(data, config, extra, callback, progress=progress, t_start=t_start)
-    region = data_region(data.x, np.asarray(res.model.U),
-                         source=f"training data of the fit ({len(data.x)} points)")
-    return dataclasses.replace(res, data_region=region)
+    if rotation is not None:
+        res = _rotate_back(res, rotation)
+    region = data_region(x_in, np.asarray(res.model.U),
+                         source=f"training data of the fit ({len(x_in)} points)")
+    if base is not None and res.members:  # each member is baseline + its correction too
+        res = dataclasses.replace(res, members=tuple(
+            dataclasses.replace(m, baseline=base) for m in res.members))
+    return dataclasses.replace(res, data_region=region, baseline=base)
+
+
+def _residual_data(baseline, data: FitData, config: FitConfig):
+    """Δ-learning: the data minus the baseline (energies and forces), the converted
+    baseline, the config (coordinator fixed for an NN-MPO baseline) and the input
+    rotation ``U_b`` of an NN-MPO baseline (the correction is fitted in ``x U_b``)."""
+    from vibmpo.potential.arrays import NNMPOArrays
+    from vibmpo.potential.baseline import as_baseline, baseline_values
+    from vibmpo.potential.composite import CompositePotential
+
+    base = as_baseline(baseline, data.energy_unit)
+    if isinstance(base, CompositePotential):
+        raise ValueError("a Δ-learned model cannot be a baseline again (baseline + "
+                         "correction + correction is not one tensor-train potential); use "
+                         "an ordinary NN-MPO or a force field as the baseline")
+    n = data.x.shape[1]
+    nin = base.n_inputs
+    if nin != n:
+        raise ValueError(f"the baseline takes {nin} coordinates, the data have {n}")
+
+    def residual(x, y, f):
+        if x is None:
+            return None, None
+        e, g = baseline_values(base, x, forces=f is not None)
+        return y - e, None if f is None else f - g
+
+    y, f = residual(data.x, data.y, data.f)
+    y_val, f_val = residual(data.x_val, data.y_val, data.f_val)
+    x, x_val, rotation = data.x, data.x_val, None
+    if isinstance(base, NNMPOArrays):
+        U = np.asarray(base.U)
+        if U.shape != (n, n):
+            raise ValueError(f"an NN-MPO baseline needs a square coordinator to share with "
+                             f"the correction, got U of shape {U.shape}")
+        if config.coordinator == "trained":
+            raise ValueError("with an NN-MPO baseline the correction shares its coordinator "
+                             "U (fixed), so that baseline + correction is one NN-MPO "
+                             "potential on one latent grid; leave coordinator unset or "
+                             "'fixed'")
+        config = config.replace(coordinator="fixed")
+        rotation = U
+        x, x_val = x @ U, None if x_val is None else x_val @ U
+        f, f_val = None if f is None else f @ U, None if f_val is None else f_val @ U
+    return base, FitData(x, y, f, x_val, y_val, f_val, data.energy_unit), config, rotation
+
+
+def _rotate_back(res: FitResult, rotation) -> FitResult:
+    """Models fitted in ``x' = x U_b`` expressed in ``x``: coordinator ``U_b U``."""
+    import equinox as eqx
+
+    def back(model):
+        return eqx.tree_at(lambda m: m.U, model, rotation @ np.asarray(model.U))
+
+    return dataclasses.replace(res, model=back(res.model), last_model=back(res.last_model),
+                               members=tuple(_rotate_back(m, rotation) for m in res.members))
 
 
 def _resolve_config(config, profile, options) -> tuple[FitConfig, str | None]:
