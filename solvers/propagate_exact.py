@@ -235,7 +235,7 @@ def propagate_exact(H, psi0, t_final: float, *, dt: float, method: str = "auto",
 
 
 def _propagate_krylov(op, v0, times, dt, imaginary, keep_states, energy, progress):
-    from vibmpo.solvers.krylov import expm_krylov
+    from vibmpo.solvers.krylov import expm_krylov_info
 
     n_steps = times.size - 1
     auto = np.empty(n_steps + 1, dtype=complex)
@@ -261,7 +261,7 @@ def _propagate_krylov(op, v0, times, dt, imaginary, keep_states, energy, progres
             w = v
             ok = True
             for _ in range(sub):
-                w, info = expm_krylov(mv, w, tau, krylov_dim=60, tol=1e-12, return_info=True)
+                w, info = expm_krylov_info(mv, w, tau, krylov_dim=60, tol=1e-12)
                 if not info.converged:
                     ok = False
                     break

@@ -125,11 +125,35 @@ class EffectiveOperator:
         t = np.ascontiguousarray(t.transpose(2, 0, 1, 3)).reshape(a * d, -1)
         return (t @ self._rm).reshape(x.shape)
 
+    def _apply_bond(self, x):
+        """Zero-site operator on one vector: two products and one copy."""
+        a, c = self.shape
+        wl = self._lm.shape[0] // a
+        t = (self._lm @ x.reshape(a, c)).reshape(wl, a, c)
+        t = np.ascontiguousarray(t.transpose(1, 0, 2)).reshape(a, wl * c)
+        return (t @ self._rm).reshape(x.shape)
+
     def _apply(self, x):
         """x: (a, s_1..s_n, c, m) -> same shape (``m`` vectors side by side)."""
         m = x.shape[-1]
-        if m == 1 and len(self.ws) == 1 and not self.penalties:
-            return self._apply_one_site(x)
+        if m == 1 and not self.penalties:
+            if len(self.ws) == 1:
+                return self._apply_one_site(x)
+            if not self.ws:
+                return self._apply_bond(x)
+        t = self._apply_general(x)
+        if self.penalties:
+            xf = x.reshape(-1, m)
+            tf = t.reshape(-1, m)
+            for mu, p in self.penalties:
+                pf = p.reshape(-1)
+                tf += mu * np.outer(pf, pf.conj() @ xf)
+            t = tf.reshape(x.shape)
+        return t
+
+    def _apply_general(self, x):
+        """Any number of sites and vectors: one product per tensor, no penalties."""
+        m = x.shape[-1]
         n = len(self.ws)
         a = self.shape[0]
         # t[w, a', s_1, .., s_n, c, m]
@@ -147,15 +171,7 @@ class EffectiveOperator:
         order = (n + 1, *range(n, 0, -1), n + 3, 0, n + 2)
         t = t.transpose(order).reshape(-1, m, wr * x.shape[-2])
         t = t @ self._rm  # (a' s', m, c')
-        t = np.swapaxes(t, 1, 2).reshape(x.shape)
-        if self.penalties:
-            xf = x.reshape(-1, m)
-            tf = t.reshape(-1, m)
-            for mu, p in self.penalties:
-                pf = p.reshape(-1)
-                tf += mu * np.outer(pf, pf.conj() @ xf)
-            t = tf.reshape(x.shape)
-        return t
+        return np.swapaxes(t, 1, 2).reshape(x.shape)
 
     def matvec(self, x):
         """Apply to one tensor of shape :attr:`shape` (or a flat vector of that size)."""
