@@ -42,6 +42,7 @@ import numpy as np
 from .mps import (
     left_canonicalize,
     left_env_step,
+    matmul_real_left,
     overlap_left_step,
     overlap_right_step,
     right_canonicalize,
@@ -121,7 +122,7 @@ class EffectiveOperator:
         wl = wm.shape[1] // d
         t = (self._lm @ x.reshape(a, d * c)).reshape(wl, a, d, c)
         t = np.ascontiguousarray(t.transpose(0, 2, 1, 3)).reshape(wl * d, a * c)
-        t = _matmul_real_left(wm, t).reshape(d, -1, a, c)  # (s', w', a', c)
+        t = matmul_real_left(wm, t).reshape(d, -1, a, c)  # (s', w', a', c)
         t = np.ascontiguousarray(t.transpose(2, 0, 1, 3)).reshape(a * d, -1)
         return (t @ self._rm).reshape(x.shape)
 
@@ -163,7 +164,7 @@ class EffectiveOperator:
         for j, wm in enumerate(self._wm):
             t = np.moveaxis(t, j + 2, 1)  # (w, s_j, s_{j-1}', .., s_1', a', ..)
             rest = t.shape[2:]
-            t = _matmul_real_left(wm, t.reshape(wm.shape[1], -1))
+            t = matmul_real_left(wm, t.reshape(wm.shape[1], -1))
             t = t.reshape(self.shape[j + 1], -1, *rest)  # (s_j', w', ...)
             t = np.moveaxis(t, 0, 1)
         # t[w, s_n', .., s_1', a', c, m] -> (a', s_1'.., s_n', m, w, c) @ R
@@ -199,15 +200,6 @@ class EffectiveOperator:
     def dense(self):
         """Dense matrix (``size`` x ``size``); for small problems and tests."""
         return self.matmat(np.eye(self.size, dtype=self.dtype))
-
-
-def _matmul_real_left(a, b):
-    """``a @ b`` for a real ``a`` and a complex ``b`` as one real product (half the work)."""
-    if np.iscomplexobj(b) and not np.iscomplexobj(a):
-        b = np.ascontiguousarray(b)
-        out = a @ b.view(np.float64).reshape(b.shape[0], -1)
-        return out.view(np.complex128).reshape(a.shape[0], *b.shape[1:])
-    return a @ b
 
 
 # --------------------------------------------------------------------------------------

@@ -259,3 +259,18 @@ def test_expansion_keeps_the_state_and_grows_bonds(small):
     before = np.linalg.norm(P0 @ (P0.T @ hv) - hv)
     after = np.linalg.norm(P @ (P.T @ hv) - hv)
     assert after < 0.5 * before
+
+
+@pytest.mark.parametrize("complex_mpo", [False, True])
+def test_environment_steps_match_einsum_with_different_bra_and_ket(rng, complex_mpo):
+    def c(*shape):
+        return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+
+    W = rng.standard_normal((2, 3, 5, 5)) + (1j * rng.standard_normal((2, 3, 5, 5))
+                                             if complex_mpo else 0.0)
+    L, A, B = c(3, 2, 4), c(4, 5, 6), c(3, 5, 7)
+    ref = np.einsum("asb,awx,wvst,xtc->bvc", B.conj(), L, W, A)
+    np.testing.assert_allclose(M.left_env_step(L, A, W, B), ref, atol=1e-12)
+    R, A, B = c(7, 3, 6), c(4, 5, 6), c(2, 5, 7)
+    ref = np.einsum("asb,wvst,xtc,bvc->awx", B.conj(), W, A, R)
+    np.testing.assert_allclose(M.right_env_step(R, A, W, B), ref, atol=1e-12)
