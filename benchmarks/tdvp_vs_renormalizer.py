@@ -120,9 +120,9 @@ def tdvp_case(args) -> dict:
         r = tdvp(H, psi0, n_steps * dt, dt=dt, maxdim=maxdim)
         runs["vibmpo"].append(r.wall_time)
         errors["vibmpo"] = float(np.max(np.abs(r.autocorrelation - ex.autocorrelation)))
-        vib_meta = {**r.meta, "n_matvec": r.n_matvec, "max_bond": int(r.max_bond.max()),
+        vib_meta = {**r.info, "n_matvec": r.n_matvec, "max_bond": int(r.max_bond.max()),
                     "energy_drift": float(np.ptp(r.energies))}
-        print(f"[{rep}] vibmpo {r.meta['method']}: {r.wall_time:.2f} s, "
+        print(f"[{rep}] vibmpo {r.info['method']}: {r.wall_time:.2f} s, "
               f"error {errors['vibmpo']:.2e}", flush=True)
         for method in ("tdvp_ps", "tdvp_ps2"):
             if rep >= args.repeats_ps2 and method == "tdvp_ps2":

@@ -50,7 +50,7 @@ def test_two_and_one_site_operators_are_projections_of_h(small, center):
     for sites in ([center], [center, center + 1] if center < 4 else [center - 1, center]):
         if len(sites) == 2 and center == sites[1]:
             continue  # the merged pair must start at the centre for this check
-        op = S._operator(st, tuple(sites))
+        op = st.operator(tuple(sites))
         P = _basis_map(st, sites)
         assert np.allclose(P.T @ P, np.eye(P.shape[1]))  # mixed canonical form
         assert np.allclose(op.dense(), P.T @ Hd @ P)
@@ -63,7 +63,7 @@ def test_penalty_terms_are_projections(small):
     vphi = M.mps_to_dense(phi)
     st = S.make_state(M.random_mps([3] * 5, 6, seed=1), W, center=1,
                       projections=[S.Projection(phi, 0.7)])
-    op = S._operator(st, (1, 2))
+    op = st.operator((1, 2))
     P = _basis_map(st, (1, 2))
     want = P.T @ (Hd + 0.7 * np.outer(vphi, vphi)) @ P
     assert np.allclose(op.dense(), want)
@@ -153,7 +153,7 @@ def test_complex_states_supported(small):
     H, W, Hd = small
     t = M.random_mps([3] * 5, 6, seed=4, dtype=complex)
     st = S.make_state(t, W, center=0)
-    op = S._operator(st, (0, 1))
+    op = st.operator((0, 1))
     x = st.tensors[0][0]
     theta = np.tensordot(x, st.tensors[1], axes=(2, 0))
     v = M.mps_to_dense(t)

@@ -265,7 +265,7 @@ def test_gse_grows_product_state_and_matches_exact(hh3, hh3_wavepacket):
     dt, n = 0.025, 200
     res = tdvp(H, hh3_wavepacket, n * dt, dt=dt, maxdim=64, cutoff=0.0)
     ref = propagate_exact(ham, hh3_wavepacket, n * dt, dt=dt, method="eigh")
-    assert res.meta["method"] == "gse"
+    assert res.info["method"] == "gse"
     assert res.max_bond[0] == 1 and res.max_bond[-1] == 8
     assert res.methods[0] == "gse" and res.methods[-1] == "1site"
     assert "2site" not in res.methods
@@ -290,3 +290,20 @@ def test_gse_forward_then_backward_returns_initial_state(hh3, hh3_wavepacket):
     fwd = tdvp(H, hh3_wavepacket, 2.0, dt=0.05, maxdim=64, cutoff=0.0)
     back = tdvp(H, fwd.final_state, -2.0, dt=-0.05, method="1site")
     assert abs(back.final_state.H @ hh3_wavepacket) ** 2 >= 1 - 1e-8
+
+
+def test_result_uses_the_shared_field_names(hh3, hh3_wavepacket):
+    ham, H = hh3
+    res = tdvp(H, hh3_wavepacket, 0.5, dt=0.05, maxdim=8, energy_unit=ham.energy_unit)
+    assert res.energy_unit == ham.energy_unit
+    assert res.converged and res.info["unconverged_exponentials"] == 0
+    assert res.wall_time > 0 and res.energies.shape == res.times.shape
+    with pytest.warns(DeprecationWarning, match="use TDVPResult.info"):
+        assert res.meta is res.info
+
+
+def test_starved_krylov_space_is_flagged(hh3, hh3_wavepacket):
+    """Two Lanczos vectors cannot reach 1e-10 on a long step: the result says so."""
+    _, H = hh3
+    res = tdvp(H, hh3_wavepacket, 1.0, dt=0.5, maxdim=8, krylov_dim=2)
+    assert not res.converged and res.info["unconverged_exponentials"] > 0
