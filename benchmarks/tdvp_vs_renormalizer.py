@@ -2,14 +2,24 @@
 
 TDVP: Henon-Heiles, 4 modes, lambda = 0.111803, 16 basis functions per mode (vibmpo:
 16-point HO-DVR; Renormalizer: 16 SHO functions), coherent state displaced by 1.0 along
-mode 0, dt = 0.1 a.u., 200 steps, bond dimension 20. Error = max |C(t) - C_exact(t)|
+mode 0, dt = 0.1 a.u., 200 steps, the same bond dimension for both codes (``--maxdim``,
+default 32). Error = max |C(t) - C_exact(t)|
 against exact propagation in each code's own basis (vibmpo: ``propagate_exact``;
 Renormalizer: ``scipy.sparse.linalg.expm_multiply`` on the sparse Hamiltonian built from
 Renormalizer's own one-mode operator matrices). vibmpo runs its default ``tdvp``
 method; Renormalizer runs ``tdvp_ps`` (one-site projector splitting after
 ``expand_bond_dimension``, timed without the expansion) and ``tdvp_ps2`` (two-site).
 Target: vibmpo at least 2x faster than Renormalizer's fastest method whose error is
-not above vibmpo's, with vibmpo's error <= 2e-8.
+not above vibmpo's (if none is that accurate: than its fastest method), with vibmpo's
+error <= 2e-8.
+
+Why bond dimension 32 and not 20: at 20 the error of C(t) is set by the bond dimension
+(the middle bond of this 4-mode case holds 256 states exactly), for both codes and
+independent of the integrator's other settings. vibmpo at D = 20 (one after the other,
+loaded machine): 1.42e-7 (dt 0.1), 1.35e-7 (dt 0.05), 1.75e-7 (Krylov tolerance 1e-14);
+at D = 24, 28, 32: 3.9e-8, 1.2e-8, 4.5e-9. Renormalizer ``tdvp_ps`` at D = 20: 1.7e-7.
+An error <= 2e-8 therefore needs D >= 28 in either code; 32 leaves a margin, and both
+codes run at it.
 
 DMRG: Henon-Heiles, 6 modes, 10 functions per mode, 6 lowest states, bond dimension 20;
 vibmpo ``dmrg(method="sequential")`` vs Renormalizer's state-averaged two-site DMRG
@@ -106,7 +116,7 @@ def tdvp_case(args) -> dict:
     from vibmpo.solvers.states import gaussian_wavepacket
     from vibmpo.solvers.tdvp import tdvp
 
-    n_modes, nbas, dt, n_steps, maxdim = 4, 16, 0.1, args.steps, 20
+    n_modes, nbas, dt, n_steps, maxdim = 4, 16, 0.1, args.steps, args.maxdim
     ham = grid_hamiltonian(henon_heiles(n_modes, LAM), f"ho:{nbas}")
     H = ham.to_mpo()
     psi0 = gaussian_wavepacket(ham.grids, displace={0: 1.0})
@@ -149,6 +159,7 @@ def tdvp_case(args) -> dict:
     med = {k: float(np.median(v)) for k, v in runs.items() if v}
     ran = [m for m in ("tdvp_ps", "tdvp_ps2") if m in med]
     ok = [m for m in ran if errors[m] <= errors["vibmpo"]]
+    # the fastest method at least as accurate as vibmpo; if none is, the fastest one
     ref = min(ok or ran, key=lambda m: med[m])
     ratio = med[ref] / med["vibmpo"]
     return {"system": f"Henon-Heiles {n_modes}-D, lambda={LAM}, {nbas} functions per mode",
@@ -157,9 +168,7 @@ def tdvp_case(args) -> dict:
             "reference_method": ref,
             "reference_error_not_above_vibmpo": bool(ok),
             "speedup_vs_reference": ratio,
-            # no Renormalizer method as accurate as vibmpo: the speed condition is vacuous
-            # (the ratio against the fastest one is still reported)
-            "meets_target": (not ok or ratio >= 2.0) and errors["vibmpo"] <= 2e-8}
+            "meets_target": ratio >= 2.0 and errors["vibmpo"] <= 2e-8}
 
 
 def dmrg_case(args) -> dict:
@@ -208,6 +217,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--repeats-ps2", type=int, default=3,
                     help="repeats of Renormalizer's (slow) two-site TDVP (0: skip it)")
     ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--maxdim", type=int, default=32,
+                    help="bond dimension of both codes' TDVP (see the module docstring)")
     ap.add_argument("--skip-dmrg", action="store_true")
     args = ap.parse_args(argv)
     for k, v in THREADS.items():
@@ -219,12 +230,14 @@ def main(argv=None) -> dict:
            "command": "python benchmarks/tdvp_vs_renormalizer.py " + " ".join(argv or sys.argv[1:]),
            "machine": {"python": platform.python_version(),
                        "processor": platform.processor(), "threads": _threads_note(),
-                       "note": "2 CPU cores shared with other jobs (loaded)"},
+                       "note": "2 CPU cores shared with other jobs (loaded)",
+                       "load_average_at_start": list(os.getloadavg())},
            "vibmpo_version": md.version("vibmpo"), "renormalizer_version": "0.0.11",
            "tdvp": tdvp_case(args)}
     if not args.skip_dmrg:
         out["dmrg"] = dmrg_case(args)
     out["wall_time_s"] = time.perf_counter() - t0
+    out["machine"]["load_average_at_end"] = list(os.getloadavg())
     t = out["tdvp"]
     print(f"TDVP: vibmpo {t['median_s']['vibmpo']:.2f} s (error {t['errors']['vibmpo']:.1e}) "
           f"vs Renormalizer {t['reference_method']} {t['median_s'][t['reference_method']]:.2f} s"
@@ -234,7 +247,8 @@ def main(argv=None) -> dict:
         print(f"DMRG: {out['dmrg']['speedup']:.2f}x")
     from vibmpo._checks import write_json
 
-    name = "tdvp_vs_renormalizer.json" if args.steps == 200 else "tdvp_vs_renormalizer_quick.json"
+    name = ("tdvp_vs_renormalizer.json" if args.steps == 200 and args.maxdim == 32
+            else f"tdvp_vs_renormalizer_{args.steps}steps_D{args.maxdim}.json")
     write_json(RESULTS / name, out)
     print(f"wrote {RESULTS / name}")
     return out

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from vibmpo.linalg import tt
+
 __all__ = [
     "residual_norm",
     "mpo_arrays",
@@ -196,16 +198,9 @@ def left_canonicalize(tensors, *, upto=None):
     >>> bool(np.allclose(norm * mps_to_dense(c), mps_to_dense(t)))
     True
     """
-    t = [np.asarray(a) for a in tensors]
-    n = len(t)
-    upto = n - 1 if upto is None else upto
-    for i in range(upto):
-        dl, d, dr = t[i].shape
-        q, r = np.linalg.qr(t[i].reshape(dl * d, dr))
-        t[i] = q.reshape(dl, d, -1)
-        t[i + 1] = np.tensordot(r, t[i + 1], axes=(1, 0))
+    t = list(tt.left_canonicalise(tensors, upto=upto))
     norm = 1.0
-    if upto == n - 1:
+    if upto is None or upto == len(t) - 1:
         norm = float(np.linalg.norm(t[-1]))
         t[-1] = t[-1] / norm
     return t, norm
@@ -225,13 +220,7 @@ def right_canonicalize(tensors, *, downto=0):
     >>> round(norm, 12), bool(np.allclose(b @ b.T, np.eye(b.shape[0])))
     (2.0, True)
     """
-    t = [np.asarray(a) for a in tensors]
-    n = len(t)
-    for i in range(n - 1, downto, -1):
-        dl, d, dr = t[i].shape
-        q, r = np.linalg.qr(t[i].reshape(dl, d * dr).T)
-        t[i] = q.T.reshape(-1, d, dr)
-        t[i - 1] = np.tensordot(t[i - 1], r.T, axes=(2, 0))
+    t = list(tt.right_canonicalise(tensors, downto=downto))
     norm = 1.0
     if downto == 0:
         norm = float(np.linalg.norm(t[0]))
