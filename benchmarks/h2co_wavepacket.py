@@ -71,7 +71,7 @@ def main(argv=None) -> dict:
 
     # TDVP ------------------------------------------------------------------------------
     res = tdvp(H, psi0, args.t_final_fs * FS_TO_AU, dt=dt, method=args.method,
-               maxdim=args.maxdim, cutoff=1e-12, krylov_tol=1e-10,
+               maxdim=args.maxdim, cutoff=1e-12,
                growth_substeps=args.growth_substeps)
     n_steps = res.times.size - 1
     timings["tdvp_s"] = res.wall_time

@@ -274,3 +274,18 @@ def test_environment_steps_match_einsum_with_different_bra_and_ket(rng, complex_
     R, A, B = c(7, 3, 6), c(4, 5, 6), c(2, 5, 7)
     ref = np.einsum("asb,wvst,xtc,bvc->awx", B.conj(), W, A, R)
     np.testing.assert_allclose(M.right_env_step(R, A, W, B), ref, atol=1e-12)
+
+
+def test_mpo_round_drops_only_redundant_channels():
+    """The Henon-Heiles MPO carries a fourth bond channel at round-off level; rounding
+    removes it and leaves the dense operator as it was."""
+    from vibmpo.operators.forcefield import henon_heiles
+    from vibmpo.operators.hamiltonian import grid_hamiltonian
+
+    ham = grid_hamiltonian(henon_heiles(3), "ho:5")
+    W = M.mpo_arrays(ham.to_mpo())
+    R = M.mpo_round(W)
+    assert [w.shape[1] for w in R] <= [w.shape[1] for w in W]
+    assert max(w.shape[1] for w in R) == 3
+    dense = M.mpo_to_dense(W)
+    np.testing.assert_allclose(M.mpo_to_dense(R), dense, atol=1e-12 * np.abs(dense).max())

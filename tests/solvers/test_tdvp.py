@@ -303,7 +303,7 @@ def test_result_uses_the_shared_field_names(hh3, hh3_wavepacket):
 
 
 def test_starved_krylov_space_is_flagged(hh3, hh3_wavepacket):
-    """Two Lanczos vectors cannot reach 1e-10 on a long step: the result says so."""
+    """Two Lanczos vectors cannot reach 1e-8 on a long step: the result says so."""
     _, H = hh3
     res = tdvp(H, hh3_wavepacket, 1.0, dt=0.5, maxdim=8, krylov_dim=2)
     assert not res.converged and res.info["unconverged_exponentials"] > 0
