@@ -126,6 +126,11 @@ def rows():
                      f"{t['errors']['vibmpo']:.1e}; Renormalizer {ref} "
                      f"{t['median_s'][ref]:.1f} s, error {t['errors'][ref]:.1e} "
                      f"({t['speedup_vs_reference']:.2f}× faster)"
+                     + (f"; process CPU {t['median_cpu_s']['vibmpo']:.1f} s vs "
+                        f"{t['median_cpu_s'][ref]:.1f} s ({t['cpu_speedup_vs_reference']:.2f}×)"
+                        if "median_cpu_s" in t else "")
+                     + (f", load average {vr['machine']['load_average_at_start'][0]:.0f} on "
+                        "2 cores" if "load_average_at_start" in vr["machine"] else "")
                      + ("" if t.get("meets_target") else " (target not met)"),
                      "≥ 2× faster than Renormalizer's fastest method at equal or better "
                      "error, error ≤ 2e-8"))
