@@ -21,9 +21,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from vibmpo.linalg import tt
+
 __all__ = [
     "residual_norm",
     "mpo_arrays",
+    "mpo_round",
     "mps_arrays",
     "to_quimb_mps",
     "random_mps",
@@ -42,6 +45,7 @@ __all__ = [
     "mpo_apply",
     "compress",
     "truncated_svd",
+    "matmul_real_left",
 ]
 
 
@@ -86,6 +90,38 @@ def mpo_arrays(H) -> list[np.ndarray]:
         np.array(_site_tensor(H, i, n, (H.upper_ind(i), H.lower_ind(i))), copy=True)
         for i in range(n)
     ]
+
+
+def mpo_round(mpo, *, rel_cutoff: float = 1e-13) -> list[np.ndarray]:
+    """The MPO with its redundant bond channels removed (SVD rounding, nothing else).
+
+    An MPO built term by term may carry bond channels that are linear combinations of
+    the others (singular values of the operator split at that bond at round-off level);
+    every effective-operator product pays for them. :func:`vibmpo.linalg.tt.truncate`
+    drops the singular values at or below ``rel_cutoff`` (default 1e-13) times the
+    largest of each bond, so the operator changes by at most that relative amount in
+    Frobenius norm. The Henon-Heiles MPO of ``grid_hamiltonian`` has bonds (3, 4, 4)
+    whose fourth channel has singular value 2e-14 of the largest: rounded to (3, 3, 3),
+    the one-site products of TDVP on the middle sites take 0.8x the time.
+
+    Examples
+    --------
+    Two copies of the same channel are one:
+
+    >>> import quimb.tensor as qtn
+    >>> W = mpo_arrays(qtn.MPO_ham_ising(4))
+    >>> W2 = [np.concatenate([w, w], axis=1) for w in W[:-1]] + [W[-1]]
+    >>> W2 = [W2[0]] + [np.concatenate([w, w], axis=0) / 2 for w in W2[1:]]
+    >>> bool(np.allclose(mpo_to_dense(W2), mpo_to_dense(W)))
+    True
+    >>> [w.shape[1] for w in W2], [w.shape[1] for w in mpo_round(W2)]
+    ([6, 6, 6, 1], [2, 3, 2, 1])
+    >>> bool(np.allclose(mpo_to_dense(mpo_round(W2)), mpo_to_dense(W)))
+    True
+    """
+    cores = [np.asarray(w).transpose(0, 2, 3, 1) for w in mpo]
+    out = tt.truncate(cores, rel_cutoff=float(rel_cutoff))
+    return [np.ascontiguousarray(c.transpose(0, 3, 1, 2)) for c in out]
 
 
 def mps_arrays(psi) -> list[np.ndarray]:
@@ -195,16 +231,9 @@ def left_canonicalize(tensors, *, upto=None):
     >>> bool(np.allclose(norm * mps_to_dense(c), mps_to_dense(t)))
     True
     """
-    t = [np.asarray(a) for a in tensors]
-    n = len(t)
-    upto = n - 1 if upto is None else upto
-    for i in range(upto):
-        dl, d, dr = t[i].shape
-        q, r = np.linalg.qr(t[i].reshape(dl * d, dr))
-        t[i] = q.reshape(dl, d, -1)
-        t[i + 1] = np.tensordot(r, t[i + 1], axes=(1, 0))
+    t = list(tt.left_canonicalise(tensors, upto=upto))
     norm = 1.0
-    if upto == n - 1:
+    if upto is None or upto == len(t) - 1:
         norm = float(np.linalg.norm(t[-1]))
         t[-1] = t[-1] / norm
     return t, norm
@@ -224,13 +253,7 @@ def right_canonicalize(tensors, *, downto=0):
     >>> round(norm, 12), bool(np.allclose(b @ b.T, np.eye(b.shape[0])))
     (2.0, True)
     """
-    t = [np.asarray(a) for a in tensors]
-    n = len(t)
-    for i in range(n - 1, downto, -1):
-        dl, d, dr = t[i].shape
-        q, r = np.linalg.qr(t[i].reshape(dl, d * dr).T)
-        t[i] = q.T.reshape(-1, d, dr)
-        t[i - 1] = np.tensordot(t[i - 1], r.T, axes=(2, 0))
+    t = list(tt.right_canonicalise(tensors, downto=downto))
     norm = 1.0
     if downto == 0:
         norm = float(np.linalg.norm(t[0]))
@@ -259,10 +282,16 @@ def left_env_step(L, A, W, B=None):
     True
     """
     B = A if B is None else B
-    t = np.tensordot(L, A, axes=(2, 0))            # (a, w, s', b')
-    t = np.tensordot(t, W, axes=((1, 2), (0, 3)))  # (a, b', w', s)
-    t = np.tensordot(B.conj(), t, axes=((0, 1), (0, 3)))  # (b, b', w')
-    return t.transpose(0, 2, 1)
+    a, w, a_in = L.shape
+    _, d, b_in = A.shape
+    wr = W.shape[1]
+    t = (L.reshape(a * w, a_in) @ A.reshape(a_in, d * b_in)).reshape(a, w, d, b_in)
+    t = np.ascontiguousarray(t.transpose(1, 2, 0, 3)).reshape(w * d, a * b_in)
+    wm = np.ascontiguousarray(W.transpose(1, 2, 0, 3)).reshape(wr * d, w * d)
+    t = matmul_real_left(wm, t).reshape(wr, d, a, b_in)  # (w', s, a, b')
+    t = np.ascontiguousarray(t.transpose(2, 1, 0, 3)).reshape(a * d, wr * b_in)
+    b = B.shape[2]
+    return (B.reshape(a * d, b).conj().T @ t).reshape(b, wr, b_in)
 
 
 def right_env_step(R, A, W, B=None):
@@ -280,10 +309,37 @@ def right_env_step(R, A, W, B=None):
     True
     """
     B = A if B is None else B
-    t = np.tensordot(A, R, axes=(2, 2))            # (a', s', b, w)
-    t = np.tensordot(t, W, axes=((3, 1), (1, 3)))  # (a', b, w, s)
-    t = np.tensordot(B.conj(), t, axes=((1, 2), (3, 1)))  # (a, a', w)
-    return t.transpose(0, 2, 1)
+    a_in, d, _ = A.shape
+    b, wr, b_in = R.shape
+    wl = W.shape[0]
+    rm = np.ascontiguousarray(R.transpose(2, 0, 1)).reshape(b_in, b * wr)
+    t = (A.reshape(a_in * d, b_in) @ rm).reshape(a_in, d, b, wr)
+    t = np.ascontiguousarray(t.transpose(3, 1, 0, 2)).reshape(wr * d, a_in * b)
+    wm = np.ascontiguousarray(W.transpose(0, 2, 1, 3)).reshape(wl * d, wr * d)
+    t = matmul_real_left(wm, t).reshape(wl, d, a_in, b)  # (w, s, a', b)
+    t = np.ascontiguousarray(t.transpose(1, 3, 0, 2)).reshape(d * b, wl * a_in)
+    a = B.shape[0]
+    return (B.reshape(a, d * b).conj() @ t).reshape(a, wl, a_in)
+
+
+def matmul_real_left(a, b):
+    """``a @ b`` (2-D) for a real ``a`` and a complex ``b`` as one real product.
+
+    A complex ``b`` of shape ``(k, n)`` viewed as real ``(k, 2n)``: half the work of the
+    complex product that NumPy would do after converting ``a``. Other dtypes: ``a @ b``.
+
+    Examples
+    --------
+    >>> a = np.arange(6.0).reshape(2, 3)
+    >>> b = np.ones((3, 2)) + 1j * np.arange(6.0).reshape(3, 2)
+    >>> bool(np.allclose(matmul_real_left(a, b), a @ b))
+    True
+    """
+    if np.iscomplexobj(b) and not np.iscomplexobj(a):
+        b = np.ascontiguousarray(b)
+        out = a @ b.view(np.float64).reshape(b.shape[0], -1)
+        return out.view(np.complex128).reshape(a.shape[0], *b.shape[1:])
+    return a @ b
 
 
 def overlap_left_step(L, A, B):

@@ -271,13 +271,12 @@ def _propagate_expm(op, v0, times, dt, imaginary, keep_states, energy):
 def _krylov_step(mv, v, tau, sub):
     """``e^{tau mv} v`` in ``sub`` Krylov steps, doubled until every step converges;
     returns the vector and the number of sub-steps used."""
-    from vibmpo.solvers.krylov import expm_krylov
+    from vibmpo.solvers.krylov import expm_krylov_info
 
     while True:
         w, ok = v, True
         for _ in range(sub):
-            w, info = expm_krylov(mv, w, tau / sub, krylov_dim=60, tol=1e-12,
-                                  return_info=True)
+            w, info = expm_krylov_info(mv, w, tau / sub, krylov_dim=60, tol=1e-12)
             if not info.converged:
                 ok = False
                 break

@@ -50,7 +50,7 @@ def test_two_and_one_site_operators_are_projections_of_h(small, center):
     for sites in ([center], [center, center + 1] if center < 4 else [center - 1, center]):
         if len(sites) == 2 and center == sites[1]:
             continue  # the merged pair must start at the centre for this check
-        op = S._operator(st, tuple(sites))
+        op = st.operator(tuple(sites))
         P = _basis_map(st, sites)
         assert np.allclose(P.T @ P, np.eye(P.shape[1]))  # mixed canonical form
         assert np.allclose(op.dense(), P.T @ Hd @ P)
@@ -63,7 +63,7 @@ def test_penalty_terms_are_projections(small):
     vphi = M.mps_to_dense(phi)
     st = S.make_state(M.random_mps([3] * 5, 6, seed=1), W, center=1,
                       projections=[S.Projection(phi, 0.7)])
-    op = S._operator(st, (1, 2))
+    op = st.operator((1, 2))
     P = _basis_map(st, (1, 2))
     want = P.T @ (Hd + 0.7 * np.outer(vphi, vphi)) @ P
     assert np.allclose(op.dense(), want)
@@ -153,7 +153,7 @@ def test_complex_states_supported(small):
     H, W, Hd = small
     t = M.random_mps([3] * 5, 6, seed=4, dtype=complex)
     st = S.make_state(t, W, center=0)
-    op = S._operator(st, (0, 1))
+    op = st.operator((0, 1))
     x = st.tensors[0][0]
     theta = np.tensordot(x, st.tensors[1], axes=(2, 0))
     v = M.mps_to_dense(t)
@@ -259,3 +259,33 @@ def test_expansion_keeps_the_state_and_grows_bonds(small):
     before = np.linalg.norm(P0 @ (P0.T @ hv) - hv)
     after = np.linalg.norm(P @ (P.T @ hv) - hv)
     assert after < 0.5 * before
+
+
+@pytest.mark.parametrize("complex_mpo", [False, True])
+def test_environment_steps_match_einsum_with_different_bra_and_ket(rng, complex_mpo):
+    def c(*shape):
+        return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+
+    W = rng.standard_normal((2, 3, 5, 5)) + (1j * rng.standard_normal((2, 3, 5, 5))
+                                             if complex_mpo else 0.0)
+    L, A, B = c(3, 2, 4), c(4, 5, 6), c(3, 5, 7)
+    ref = np.einsum("asb,awx,wvst,xtc->bvc", B.conj(), L, W, A)
+    np.testing.assert_allclose(M.left_env_step(L, A, W, B), ref, atol=1e-12)
+    R, A, B = c(7, 3, 6), c(4, 5, 6), c(2, 5, 7)
+    ref = np.einsum("asb,wvst,xtc,bvc->awx", B.conj(), W, A, R)
+    np.testing.assert_allclose(M.right_env_step(R, A, W, B), ref, atol=1e-12)
+
+
+def test_mpo_round_drops_only_redundant_channels():
+    """The Henon-Heiles MPO carries a fourth bond channel at round-off level; rounding
+    removes it and leaves the dense operator as it was."""
+    from vibmpo.operators.forcefield import henon_heiles
+    from vibmpo.operators.hamiltonian import grid_hamiltonian
+
+    ham = grid_hamiltonian(henon_heiles(3), "ho:5")
+    W = M.mpo_arrays(ham.to_mpo())
+    R = M.mpo_round(W)
+    assert [w.shape[1] for w in R] <= [w.shape[1] for w in W]
+    assert max(w.shape[1] for w in R) == 3
+    dense = M.mpo_to_dense(W)
+    np.testing.assert_allclose(M.mpo_to_dense(R), dense, atol=1e-12 * np.abs(dense).max())

@@ -6,7 +6,7 @@ import scipy.linalg
 
 from vibmpo.operators.forcefield import henon_heiles
 from vibmpo.operators.hamiltonian import grid_hamiltonian
-from vibmpo.solvers.krylov import expm_krylov
+from vibmpo.solvers.krylov import expm_krylov, expm_krylov_info
 from vibmpo.solvers.propagate_exact import propagate_exact
 from vibmpo.solvers.states import gaussian_wavepacket
 from vibmpo.solvers.tdvp import tdvp, time_grid
@@ -20,7 +20,7 @@ def test_expm_krylov_matches_scipy_expm(rng, tau):
     a = rng.standard_normal((60, 60)) + 1j * rng.standard_normal((60, 60))
     h = 0.5 * (a + a.conj().T)
     v = rng.standard_normal(60) + 1j * rng.standard_normal(60)
-    w, info = expm_krylov(lambda x: h @ x, v, tau, krylov_dim=60, return_info=True)
+    w, info = expm_krylov_info(lambda x: h @ x, v, tau, krylov_dim=60)
     ref = scipy.linalg.expm(tau * h) @ v
     assert np.linalg.norm(w - ref) <= 1e-10 * np.linalg.norm(ref)
     assert info.converged and info.n_matvec < 60
@@ -38,9 +38,34 @@ def test_expm_krylov_keeps_shape_and_reality(rng):
 def test_expm_krylov_exact_in_invariant_subspace():
     h = np.diag([1.0, 2.0, 3.0, 4.0])
     v = np.array([1.0, 1.0, 0.0, 0.0])
-    w, info = expm_krylov(lambda x: h @ x, v, -1j, return_info=True)
+    w, info = expm_krylov_info(lambda x: h @ x, v, -1j)
     np.testing.assert_allclose(w, np.exp(-1j * np.diag(h)) * v, atol=1e-14)
     assert info.n_matvec == 2
+
+
+def test_expm_krylov_returns_an_array_and_deprecates_return_info(rng):
+    h = np.diag([0.0, 1.0, 2.0])
+    v = np.ones(3)
+    w = expm_krylov(lambda x: h @ x, v, -0.5j)
+    assert isinstance(w, np.ndarray)
+    with pytest.warns(DeprecationWarning, match="expm_krylov_info"):
+        w2, info = expm_krylov(lambda x: h @ x, v, -0.5j, return_info=True)
+    np.testing.assert_array_equal(w, w2)
+    assert info.converged and info.n_matvec == 3
+
+
+@pytest.mark.parametrize("tau", [-0.05j, -2.0j, -0.5])
+def test_expm_krylov_long_lanczos_runs_stay_accurate(rng, tau):
+    """Up to ~50 Lanczos vectors on a wide spectrum: the one-pass re-orthogonalisation and
+    the a-priori gate of the real-time error check keep the result at the tolerance."""
+    n = 300
+    q, _ = np.linalg.qr(rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n)))
+    h = (q * np.linspace(-20.0, 20.0, n)) @ q.conj().T
+    v = rng.standard_normal(n) + 1j * rng.standard_normal(n)
+    w, info = expm_krylov_info(lambda x: h @ x, v, tau, krylov_dim=80, tol=1e-12)
+    ref = scipy.linalg.expm(tau * h) @ v
+    assert info.converged
+    assert np.linalg.norm(w - ref) <= 1e-10 * np.linalg.norm(ref)
 
 
 def test_expm_krylov_rejects_bad_input():
@@ -241,7 +266,7 @@ def test_gse_grows_product_state_and_matches_exact(hh3, hh3_wavepacket):
     dt, n = 0.025, 200
     res = tdvp(H, hh3_wavepacket, n * dt, dt=dt, maxdim=64, cutoff=0.0)
     ref = propagate_exact(ham, hh3_wavepacket, n * dt, dt=dt, method="eigh")
-    assert res.meta["method"] == "gse"
+    assert res.info["method"] == "gse"
     assert res.max_bond[0] == 1 and res.max_bond[-1] == 8
     assert res.methods[0] == "gse" and res.methods[-1] == "1site"
     assert "2site" not in res.methods
@@ -266,3 +291,20 @@ def test_gse_forward_then_backward_returns_initial_state(hh3, hh3_wavepacket):
     fwd = tdvp(H, hh3_wavepacket, 2.0, dt=0.05, maxdim=64, cutoff=0.0)
     back = tdvp(H, fwd.final_state, -2.0, dt=-0.05, method="1site")
     assert abs(back.final_state.H @ hh3_wavepacket) ** 2 >= 1 - 1e-8
+
+
+def test_result_uses_the_shared_field_names(hh3, hh3_wavepacket):
+    ham, H = hh3
+    res = tdvp(H, hh3_wavepacket, 0.5, dt=0.05, maxdim=8, energy_unit=ham.energy_unit)
+    assert res.energy_unit == ham.energy_unit
+    assert res.converged and res.info["unconverged_exponentials"] == 0
+    assert res.wall_time > 0 and res.energies.shape == res.times.shape
+    with pytest.warns(DeprecationWarning, match="use TDVPResult.info"):
+        assert res.meta is res.info
+
+
+def test_starved_krylov_space_is_flagged(hh3, hh3_wavepacket):
+    """Two Lanczos vectors cannot reach 1e-8 on a long step: the result says so."""
+    _, H = hh3
+    res = tdvp(H, hh3_wavepacket, 1.0, dt=0.5, maxdim=8, krylov_dim=2)
+    assert not res.converged and res.info["unconverged_exponentials"] > 0

@@ -10,8 +10,8 @@ and ``right`` of the last equal to 1,
     T[s_1, \dots, s_f] = A_1[s_1] A_2[s_2] \cdots A_f[s_f] .
 
 Several physical legs (an MPO tensor ``(r, d, d, r')``) are treated as one leg of their
-combined size. Every function takes and returns plain arrays (float64, new arrays; the
-inputs are never modified), so any layer can call it.
+combined size. Every function takes and returns plain arrays (float64, or complex128 for
+complex input; new arrays, the inputs are never modified), so any layer can call it.
 
 Examples
 --------
@@ -32,7 +32,8 @@ __all__ = ["bond_spectra", "direct_sum", "left_canonicalise", "right_canonicalis
 
 
 def _as_cores(cores) -> list[np.ndarray]:
-    cores = [np.array(c, dtype=np.float64) for c in cores]
+    cores = [np.array(c, dtype=np.result_type(np.asarray(c).dtype, np.float64))
+             for c in cores]
     if not cores:
         raise ValueError("a tensor train needs at least one site tensor")
     for i, c in enumerate(cores):
