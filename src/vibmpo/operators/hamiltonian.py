@@ -121,16 +121,24 @@ def _nnmpo_function_tt(model: NNMPOArrays) -> tuple[_FunctionTT, float]:
     to_ha = energy_factor(model.energy_unit, "hartree")
     codes = np.array([K.ACTIVATION_CODES[a] for a in model.activations], dtype=np.int64)
 
+    # a confined (hole-free) model: clamped basis plus a wall column per mode
+    # (vibmpo.potential.confine)
+    conf = model.confinement
+
     def make(i):
         w, c, b = model.w[i].copy(), model.centres[i].copy(), model.b[i].copy()
 
-        def basis(q, deriv):
+        def raw(q, deriv):
             return K.basis_on_grid(np.ascontiguousarray(q, dtype=np.float64), w, c, b, codes,
                                    int(deriv))
+
+        def basis(q, deriv):
+            return raw(q, deriv) if conf is None else conf.grid_basis(i, q, deriv, raw)
         return basis
 
     bases = [make(i) for i in range(model.n_modes)]
-    return _FunctionTT(bases, model.cores, model.scale * to_ha, model.offset * to_ha), to_ha
+    cores = model.cores if conf is None else conf.extended_cores(model.cores, model.scale)
+    return _FunctionTT(bases, cores, model.scale * to_ha, model.offset * to_ha), to_ha
 
 
 def _terms_tt(terms, pmax):
