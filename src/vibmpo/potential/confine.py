@@ -247,10 +247,11 @@ class Confinement:
         return model.offset + model.scale * v[:, 0]
 
     def extended_cores(self, cores, scale: float) -> tuple[np.ndarray, ...]:
-        r"""Cores on the basis of :meth:`grid_basis` (one more function per mode) whose
-        tensor train, times ``scale``, is the unconfined one plus the wall.
+        r"""Cores on the basis of :meth:`grid_basis` (``2N + 1`` functions per mode)
+        whose tensor train, times ``scale``, is the confined potential minus its offset.
 
-        The wall :math:`\sum_i w_i(q_i)` is the rank-2 train with cores
+        The first-order part :math:`V + \sum_i \tilde\delta_i \partial_i V` has bonds
+        (no derivative taken yet, one taken), twice the model's ranks. The wall :math:`\sum_i w_i(q_i)` is the rank-2 train with cores
         :math:`[1,\ w_1]`, :math:`\begin{pmatrix}1 & w_i\\ 0 & 1\end{pmatrix}`,
         :math:`[w_f;\ 1]` (coefficients :math:`1/s`), joined to the model's cores by a
         direct sum (:func:`vibmpo.linalg.tt.direct_sum`).
@@ -260,7 +261,7 @@ class Confinement:
         >>> c = Confinement(lo=np.zeros(2), hi=np.ones(2), slope=np.zeros((2, 2)),
         ...                 curvature=np.ones((2, 2)), minimum=0, floor=0, tolerance=0)
         >>> [x.shape for x in c.extended_cores([np.ones((1, 2, 3)), np.ones((3, 2, 1))], 1.0)]
-        [(1, 3, 5), (5, 3, 1)]
+        [(1, 5, 8), (8, 5, 1)]
         """
         cores = [np.asarray(c, dtype=np.float64) for c in cores]
         f = len(cores)
@@ -404,12 +405,14 @@ def _value_and_gradient(model, q):
     return model.offset + model.scale * pre[f][0, 0], model.scale * grad
 
 
-def _local_minimum(model, start):
-    """The minimum of the unconfined potential near ``start`` (BFGS, analytic gradient)."""
+def _local_minimum(model, start, lo, hi):
+    """The minimum of the unconfined potential near ``start`` within the box (L-BFGS-B,
+    analytic gradient)."""
     from scipy.optimize import minimize
 
-    res = minimize(lambda q: _value_and_gradient(model, q), start, jac=True, method="BFGS",
-                   options={"gtol": 1e-10, "maxiter": 500})
+    res = minimize(lambda q: _value_and_gradient(model, q), start, jac=True,
+                   method="L-BFGS-B", bounds=list(zip(lo, hi, strict=True)),
+                   options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 1000})
     return np.asarray(res.x), float(res.fun)
 
 
@@ -531,7 +534,7 @@ def confine(model, *, region=None, points: int | None = None, tolerance: float |
     raw = replace(model, confinement=None)
     lo0, hi0 = region.q_min, region.q_max
     start = np.clip(np.zeros(f), lo0, hi0)
-    qmin, vmin = _local_minimum(raw, start)
+    qmin, vmin = _local_minimum(raw, start, lo0, hi0)
     centre = np.clip(qmin, lo0, hi0)
     width = np.maximum(hi0 - lo0, 1e-12)
     slope, curv = _wall_coefficients(raw, centre, 1e-4 * width)
