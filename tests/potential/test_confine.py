@@ -11,7 +11,7 @@ import pytest
 
 from vibmpo.operators.gridcheck import GridCheckError, grid_extremes
 from vibmpo.operators.hamiltonian import grid_hamiltonian, harmonic_analysis
-from vibmpo.potential.arrays import NNMPOArrays
+from vibmpo.potential.arrays import NNMPOArrays, average
 from vibmpo.potential.confine import Confinement, confine
 from vibmpo.potential.io import load_model, save_model
 from vibmpo.potential.region import data_region
@@ -126,3 +126,26 @@ def test_confine_needs_a_region_and_valid_options(fitted):
     with pytest.raises(ValueError, match="hi >= lo"):
         Confinement(lo=np.ones(1), hi=np.zeros(1), slope=np.zeros((2, 1)),
                     curvature=np.zeros((2, 1)), minimum=0, floor=0, tolerance=0)
+
+
+def test_a_delta_learned_sum_is_confined_as_one_model(fitted, rng):
+    """Stand-in for a Δ-learned fit (baseline + correction as one NN-MPO, the form
+    `average(..., weights=[1, 1])` gives for models sharing U): confined, it has no
+    point below its minimum on ho:20, and inside the box it is the plain sum."""
+    correction, x, _ = fitted
+    baseline, _ = _holey_model(rng)
+    baseline = NNMPOArrays(U=correction.U, centres=baseline.centres, w=baseline.w * 0.02,
+                           b=baseline.b, activations=baseline.activations,
+                           cores=baseline.cores, scale=1e-3, energy_unit="hartree")
+    total = replace(average([baseline, correction], weights=[1.0, 1.0]),
+                    data_region=correction.data_region)
+    conf = confine(total)
+    assert conf.confinement.certified
+    inside = np.all((x @ conf.U >= conf.confinement.lo) & (x @ conf.U <= conf.confinement.hi),
+                    axis=1)
+    np.testing.assert_allclose(conf.energy(x[inside]), baseline.energy(x[inside])
+                               + correction.energy(x[inside]), rtol=1e-10)
+    ham = grid_hamiltonian(conf, "ho:20")
+    vmin, _, vmax, _ = grid_extremes(ham)
+    _, _, e_min = harmonic_analysis(conf)
+    assert vmin >= e_min - 1e-6 * (vmax - e_min)

@@ -251,7 +251,8 @@ class Confinement:
         whose tensor train, times ``scale``, is the confined potential minus its offset.
 
         The first-order part :math:`V + \sum_i \tilde\delta_i \partial_i V` has bonds
-        (no derivative taken yet, one taken), twice the model's ranks. The wall :math:`\sum_i w_i(q_i)` is the rank-2 train with cores
+        (no derivative taken yet, one taken), twice the model's ranks. The wall
+        :math:`\sum_i w_i(q_i)` is the rank-2 train with cores
         :math:`[1,\ w_1]`, :math:`\begin{pmatrix}1 & w_i\\ 0 & 1\end{pmatrix}`,
         :math:`[w_f;\ 1]` (coefficients :math:`1/s`), joined to the model's cores by a
         direct sum (:func:`vibmpo.linalg.tt.direct_sum`).
