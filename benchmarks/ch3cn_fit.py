@@ -102,7 +102,7 @@ def compare(energies, n) -> dict:
 def levels(model_path: Path, args) -> tuple[dict, float]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "levels.json"
-        cmd = [sys.executable, "-m", "vibmpo", "--threads", "1", "levels", str(model_path),
+        cmd = [sys.executable, "-m", "vibmpo.cli", "--threads", "1", "levels", str(model_path),
                "--grid", args.grid, "--n-states", str(N_LEVELS), "--method", "block",
                "--maxdim", args.maxdim, "--nsweeps", args.nsweeps, "--refine-maxdim",
                args.refine_maxdim, "--tol", args.tol, "--json", str(out)]
