@@ -149,3 +149,21 @@ def test_a_delta_learned_sum_is_confined_as_one_model(fitted, rng):
     vmin, _, vmax, _ = grid_extremes(ham)
     _, _, e_min = harmonic_analysis(conf)
     assert vmin >= e_min - 1e-6 * (vmax - e_min)
+
+
+def test_cli_fit_confine_saves_a_hole_free_model(tmp_path, rng, capsys):
+    from vibmpo.cli import main
+    from vibmpo.potential.io import load_metadata
+
+    x = rng.normal(size=(60, 2))
+    y = x[:, 0] ** 2 + 0.5 * x[:, 1] ** 2 + 0.1 * x[:, 0] * x[:, 1]
+    np.savez(tmp_path / "d.npz", x_train=x, y_train=y)
+    out = tmp_path / "m.h5"
+    assert main(["fit", str(tmp_path / "d.npz"), "--out", str(out), "--profile", "test",
+                 "--basis-size", "5", "--max-rank", "2", "--no-progress", "--energy-unit",
+                 "hartree", "--confine"]) == 0
+    assert "confined (hole-free)" in capsys.readouterr().out
+    m = load_model(out)
+    assert m.confinement is not None and m.confinement.certified
+    assert load_metadata(out)["confined"]["certified"] is True
+    np.testing.assert_allclose(m.energy(x), replace(m, confinement=None).energy(x))
