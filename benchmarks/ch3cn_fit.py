@@ -99,13 +99,13 @@ def compare(energies, n) -> dict:
             "mean_abs_level_dev_cm1": float(np.abs(dev[1:]).mean())}
 
 
-def levels(model_path: Path, args) -> tuple[dict, float]:
+def levels(model_path: Path, args, extra=()) -> tuple[dict, float]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "levels.json"
         cmd = [sys.executable, "-m", "vibmpo.cli", "--threads", "1", "levels", str(model_path),
                "--grid", args.grid, "--n-states", str(N_LEVELS), "--method", "block",
                "--maxdim", args.maxdim, "--nsweeps", args.nsweeps, "--refine-maxdim",
-               args.refine_maxdim, "--tol", args.tol, "--json", str(out)]
+               args.refine_maxdim, "--tol", args.tol, *extra, "--json", str(out)]
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
         wall = time.perf_counter() - t0
@@ -193,6 +193,14 @@ def main(argv=None) -> dict:
     for n in [int(v) for v in args.n.split(",")]:
         path = POINTS / f"N{n}.json"
         if path.exists() and not args.redo:
+            r = json.loads(path.read_text())
+            if "raw" not in r:  # the unconfined fit's levels, for comparison
+                lv, lv_s = levels(POINTS / f"N{n}_fit.h5", args, ("--allow-extrapolation",))
+                r["raw"] = {**compare(lv["energies"], N_LEVELS), "levels_wall_s": lv_s,
+                            "note": "unconfined fit, --allow-extrapolation"}
+                write_json(path, r)
+                print(f"N = {n}: unconfined fit's levels max "
+                      f"{r['raw']['max_abs_level_dev_cm1']:.2f} cm-1", flush=True)
             print(f"N = {n}: stored ({path.name}), skipped", flush=True)
             continue
         r = run_point(n, ff, args)
