@@ -602,7 +602,7 @@ def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12,
         field's unit.
     tt_tol : float
         Frobenius tolerance for SVD-rounding a force field's term-by-term tensor train
-        (NN-MPO cores are kept as they are).
+        and a confined NN-MPO's grid cores (other NN-MPO cores are kept as they are).
     allow_extrapolation : bool
         Skip the grid checks (:func:`vibmpo.operators.gridcheck.check_grid`): by default
         a grid on which the potential falls below its harmonic minimum (a hole of a
@@ -687,7 +687,9 @@ def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12,
             spec_items.append(f"sine:{g.size}:{g.params['qmin']:.10g}:{g.params['qmax']:.10g}")
     kin = tuple(2.0 * kappa[i] * g.kinetic for i, g in enumerate(out_grids))
     cores = ftt.grid_cores([g.points for g in out_grids])
-    if isinstance(source, ForceField):
+    if isinstance(source, ForceField) or getattr(source, "confinement", None) is not None:
+        # a confined NN-MPO's cores carry the continuation and the wall (ranks 2r + 2),
+        # zero on grid points inside its box: rounding drops what the grid does not use
         cores = _round_tt(cores, tt_tol)
     ham = GridHamiltonian(
         grids=tuple(out_grids), kinetic=kin, v_cores=tuple(cores), v_offset=ftt.offset,
