@@ -185,12 +185,14 @@ def main(argv=None) -> dict:
     ap.add_argument("--tol", default="1e-7")
     ap.add_argument("--timeout", type=float, default=3600.0)
     ap.add_argument("--redo", action="store_true", help="recompute points already stored")
+    ap.add_argument("--collect", action="store_true",
+                    help="only gather the stored points into the JSON (compute nothing)")
     ap.add_argument("--note", default="", help="free-text note stored in the JSON")
     ap.add_argument("--out", default=str(RESULTS / "ch3cn_fit.json"))
     args = ap.parse_args(argv)
     ff = ch3cn_forcefield()
     POINTS.mkdir(parents=True, exist_ok=True)
-    for n in [int(v) for v in args.n.split(",")]:
+    for n in [] if args.collect else [int(v) for v in args.n.split(",")]:
         path = POINTS / f"N{n}.json"
         if path.exists() and not args.redo:
             r = json.loads(path.read_text())
@@ -226,7 +228,8 @@ def main(argv=None) -> dict:
            "oracle": "CH3CN quartic force field (Begue et al.), mass-weighted coordinates",
            "reference": "A-VCI levels (Odunlami et al.), 20 lowest",
            "target": TARGET, "meets_target": bool(ok),
-           "options": {k: v for k, v in vars(args).items() if k not in ("out", "redo")},
+           "options": {k: v for k, v in vars(args).items()
+                       if k not in ("out", "redo", "collect")},
            "points": points, "note": args.note,
            "threads": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS",
                                                       "OPENBLAS_NUM_THREADS",
