@@ -195,6 +195,54 @@ def rows():
         result = _load(name)
         if result:
             out.extend(make(result))
+    out.extend(_compact_rows())
+    return out
+
+
+def _compact_rows():
+    """Rows of issue #20 part B: compact and hole-free models, the CH3CN fit."""
+    out = []
+    cp = _load("h2co_compact")
+    if cp and cp.get("kept"):
+        k = cp["kept"]
+        out.append(("compact H2CO model: accurate ensemble rounded to rank "
+                    f"{k['max_rank']} (`h2co_compact.py`)",
+                    f"MPO bonds on ho:9 {max(cp['source_mpo_bond_dims_ho9'])} → "
+                    f"{max(k['mpo_bond_dims_ho9'])}; validation MAE "
+                    f"{k['val_mae_before_cm1']:.3f} → {k['val_mae_cm1']:.3f}, RMSE "
+                    f"{k['val_rmse_before_cm1']:.3f} → {k['val_rmse_cm1']:.3f} cm⁻¹ "
+                    f"({100 * k['relative_worsening']:+.1f} %), L2 bound "
+                    f"{k['rounding_bound_cm1']:.2f} cm⁻¹, {k['seconds']:.0f} s"
+                    + ("" if k["meets_target"] else " (target not met)"),
+                    "MPO bonds ≤ 20 on ho:9, validation error ≤ 1 % worse"))
+    hf = _load("hole_free")
+    if hf:
+        ok = [n for n, m in hf["models"].items() if m["passes"]]
+        bad = [n for n in hf["models"] if n not in ok]
+        worst = min(m["grids"][g]["grid_min_minus_minimum_cm1"] for m in hf["models"].values()
+                    for g in ("ho:12", "ho:15", "ho:20"))
+        out.append(("hole-free (confined) models on ho:12/15/20, every grid point "
+                    "(`hole_free.py`)",
+                    f"{', '.join(ok)}: no point below the minimum (lowest "
+                    f"{max(worst, 0.0):.1f} cm⁻¹ above it); levels ho:9 vs ho:12 within "
+                    + " / ".join(f"{m['levels_ho9_vs_ho12_max_abs_cm1']:.3f}"
+                                 for m in hf["models"].values()) + " cm⁻¹"
+                    + (f" ({', '.join(bad)} fail)" if bad else ""),
+                    "no point below the minimum; 10 lowest levels on ho:9 and ho:12 within "
+                    "0.5 cm⁻¹"))
+    cf = _load("ch3cn_fit")
+    if cf and cf.get("points"):
+        pts = "; ".join(f"N = {p['n_points']}: levels max {p['max_abs_level_dev_cm1']:.0f} / "
+                        f"mean {p['mean_abs_level_dev_cm1']:.0f} cm⁻¹, fresh MAE "
+                        f"{p['fresh_mae_cm1']:.0f} cm⁻¹ (unconfined fit "
+                        f"{p['raw']['fresh_mae_cm1'] if 'raw' in p else float('nan'):.0f}), "
+                        f"fit {p['fit_wall_s']:.0f} s"
+                        for p in cf["points"])
+        out.append(("NN-MPO fit of CH3CN (12 modes) from force-field samples, 20 levels by "
+                    "block DMRG (`ch3cn_fit.py`)",
+                    pts + ("" if cf["meets_target"] else " (target not met; loaded machine; "
+                           "see the note in ch3cn_fit.json)"),
+                    "all 20 levels within 1 cm⁻¹ with ≤ 2000 points in ≤ 30 min"))
     return out
 
 

@@ -29,7 +29,8 @@ from vibmpo._threads import limit_threads
 __all__ = ["main", "build_parser", "limit_threads"]
 
 #: Command modules, in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("demo", "sample", "fit", "predict", "levels", "propagate")
+COMMANDS: tuple[str, ...] = ("demo", "sample", "fit", "predict", "compress", "levels",
+                             "propagate")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -75,6 +75,9 @@ def register(subparsers) -> None:
     p.add_argument("--energy-unit", default="eV", help="unit of the energies (default eV)")
     p.add_argument("--time-budget", type=float, default=None,
                    help="wall-clock budget in seconds (default from the profile)")
+    p.add_argument("--confine", action="store_true",
+                   help="save the model hole-free: clamped basis and a harmonic wall outside "
+                        "a certified box around the training data (vibmpo.potential.confine)")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress (a bar on a terminal, a line every 30 s otherwise)")
     p.add_argument("--keep-outliers", action="store_true",
@@ -143,6 +146,14 @@ def run(args) -> int:
         meta["baseline"] = str(args.baseline)
     if select is not None:
         meta["select"] = {"method": select[0], "n": select[1], "seed": args.seed}
+    if args.confine:
+        from vibmpo.potential.confine import confine
+
+        arrays = confine(arrays)
+        c = arrays.confinement
+        meta["confined"] = {"certified": c.certified, "shrink": c.shrink}
+        print(f"confined (hole-free): box = training data shrunk {c.shrink:.2f}, certified "
+              f"{c.certified}")
     save_model(args.out, arrays, metadata=meta)
     h, i = res.history, res.best_iteration
     scale, unit = _display_scale(arrays.energy_unit)

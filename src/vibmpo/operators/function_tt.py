@@ -113,17 +113,24 @@ def _nnmpo_function_tt(model: NNMPOArrays) -> FunctionTT:
     """The NN-MPO's activation bases and cores, scale and offset in Hartree."""
     to_ha = energy_factor(model.energy_unit, "hartree")
     codes = np.array([K.ACTIVATION_CODES[a] for a in model.activations], dtype=np.int64)
+    # a confined (hole-free) model: clamped basis plus a wall column per mode
+    # (vibmpo.potential.confine)
+    conf = getattr(model, "confinement", None)
 
     def make(i):
         w, c, b = model.w[i].copy(), model.centres[i].copy(), model.b[i].copy()
 
-        def basis(q, deriv):
+        def raw(q, deriv):
             return K.basis_on_grid(np.ascontiguousarray(q, dtype=np.float64), w, c, b, codes,
                                    int(deriv))
+
+        def basis(q, deriv):
+            return raw(q, deriv) if conf is None else conf.grid_basis(i, q, deriv, raw)
         return basis
 
     bases = [make(i) for i in range(model.n_modes)]
-    return FunctionTT(bases, model.cores, model.scale * to_ha, model.offset * to_ha)
+    cores = model.cores if conf is None else conf.extended_cores(model.cores, model.scale)
+    return FunctionTT(bases, cores, model.scale * to_ha, model.offset * to_ha)
 
 
 def _terms_tt(terms, pmax) -> list[np.ndarray]:

@@ -20,7 +20,11 @@ the origin), it stops when
 or, when the potential has no minimum near the origin, when the lowest grid point lies
 on the grid's edge. For NN-MPO potentials that carry the region of their training data
 (:class:`~vibmpo.potential.region.DataRegion`) it also stops when a grid reaches beyond
-a mode's data range by more than :data:`~vibmpo.potential.region.MARGIN` of its width.
+a mode's data range by more than :data:`~vibmpo.potential.region.MARGIN` of its width,
+unless the model is confined with a certified box (:mod:`vibmpo.potential.confine`):
+beyond its box such a potential holds its basis at the box faces and rises along a
+harmonic wall, so it stays above its minimum on any grid and only the minimum is
+checked.
 The grid minimum is exact (every grid point, evaluated in chunks) up to
 :data:`EXACT_POINTS` points; larger grids are checked on every 1-D and 2-D cut through
 the grid point nearest the minimum.
@@ -193,8 +197,10 @@ def check_grid(ham, source=None, *, minimum=None) -> dict:
     where = ", ".join(f"q{i}={g.points[s]:.4g}" for i, (g, s) in
                       enumerate(zip(ham.grids, idx, strict=True)))
     how = "on the grid" if exact else "on the 1-D and 2-D cuts of the grid"
-    region = _data_region(source)
-    beyond = [] if region is None else _beyond(region, ham.grids)
+    conf = getattr(source, "confinement", None)
+    confined = conf is not None and conf.certified
+    region = getattr(source, "data_region", None) if confined else _data_region(source)
+    beyond = [] if region is None or confined else _beyond(region, ham.grids)
 
     def region_lines(modes):
         return "; ".join(
@@ -234,7 +240,8 @@ def check_grid(ham, source=None, *, minimum=None) -> dict:
             f"({region.source}) by more than {100 * _margin():.0f}% of its range at "
             + region_lines(beyond) + "; there the fit extrapolates; " + FIX_ADVICE)
     return {"grid_min": vmin, "minimum": None if minimum is None else float(minimum[1]),
-            "exact": exact, "data_region": None if region is None else region.source}
+            "exact": exact, "data_region": None if region is None else region.source,
+            "confined": bool(confined)}
 
 
 def _data_region(source):

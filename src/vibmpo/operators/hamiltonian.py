@@ -456,7 +456,7 @@ def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12,
         field's unit.
     tt_tol : float
         Frobenius tolerance for SVD-rounding a force field's term-by-term tensor train
-        (NN-MPO cores are kept as they are).
+        and a confined NN-MPO's grid cores (other NN-MPO cores are kept as they are).
     allow_extrapolation : bool
         Skip the grid checks (:func:`vibmpo.operators.gridcheck.check_grid`): by default
         a grid on which the potential falls below its harmonic minimum (a hole of a
@@ -489,7 +489,9 @@ def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12,
     spec = ",".join(_spec_item(g, kappa[i], to_native) for i, g in enumerate(out_grids))
     kin = tuple(2.0 * kappa[i] * g.kinetic for i, g in enumerate(out_grids))
     cores = ftt.grid_cores([g.points for g in out_grids])
-    if isinstance(source, ForceField):
+    if isinstance(source, ForceField) or getattr(source, "confinement", None) is not None:
+        # a confined NN-MPO's cores carry the continuation and the wall (ranks 2r + 2),
+        # zero on grid points inside its box: rounding drops what the grid does not use
         cores = _tt.truncate(cores, max_error=tt_tol)
     ham = GridHamiltonian(
         grids=out_grids, kinetic=kin, v_cores=tuple(cores), v_offset=ftt.offset,

@@ -54,6 +54,10 @@ class NNMPOArrays:
     data_region : DataRegion or None
         Coordinate ranges of the training data (:mod:`vibmpo.potential.region`), used to
         refuse grids that reach far beyond them; None when unknown.
+    confinement : Confinement or None
+        Box and wall that make the potential hole-free
+        (:mod:`vibmpo.potential.confine`): :meth:`energy` and the operator layer then
+        evaluate the confined potential; :meth:`basis` stays the unconfined basis.
 
     Examples
     --------
@@ -74,6 +78,7 @@ class NNMPOArrays:
     offset: float = 0.0
     energy_unit: str = "eV"
     data_region: object = field(default=None, compare=False, repr=False)
+    confinement: object = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         U = check_orthonormal_columns(self.U, "U", atol=1e-8)
@@ -107,6 +112,10 @@ class NNMPOArrays:
         object.__setattr__(self, "scale", float(self.scale))
         object.__setattr__(self, "offset", float(self.offset))
         object.__setattr__(self, "energy_unit", normalize_energy_unit(self.energy_unit))
+        conf = self.confinement
+        if conf is not None and getattr(conf, "n_modes", None) != f:
+            raise ValueError(f"confinement must be a vibmpo.potential.confine.Confinement "
+                             f"for {f} latent modes, got {conf!r}")
 
     @property
     def n_inputs(self) -> int:
@@ -162,6 +171,8 @@ class NNMPOArrays:
         if x.shape[1] != self.n_inputs:
             raise ValueError(f"x must have {self.n_inputs} columns, got shape {x.shape}")
         q = x @ self.U
+        if self.confinement is not None:
+            return self.confinement.energy(self, q)
         v = np.ones((x.shape[0], 1))
         for i, core in enumerate(self.cores):
             v = np.einsum("ma,arb,mr->mb", v, core, self.basis(i, q[:, i]), optimize=True)

@@ -9,7 +9,10 @@ Two formats are read by :func:`load_model`:
   string with training details); optional group ``data_region`` (datasets ``x_min``,
   ``x_max``, ``q_min``, ``q_max``; attributes ``n_points``, ``source``): the ranges of
   the training data (:class:`~vibmpo.potential.region.DataRegion`), absent in files
-  written before it existed;
+  written before it existed; optional group ``confinement`` (datasets ``lo``, ``hi``,
+  ``slope``, ``curvature``, ``band``; attributes ``minimum``, ``floor``, ``tolerance``,
+  ``shrink``, ``points``, ``source``): the certified box and wall of a hole-free model
+  (:class:`~vibmpo.potential.confine.Confinement`);
 * a Δ-learned model (:class:`~vibmpo.potential.composite.CompositePotential`) is a
   vibmpo file of version 2: the correction as above plus a group ``baseline`` with
   attribute ``kind``: ``"polynomial"`` (datasets ``powers`` (T, n), ``coefficients``
@@ -112,6 +115,15 @@ def save_model(path, arrays: NNMPOArrays, *, metadata: dict | None = None) -> Pa
                     r.create_dataset(name, data=getattr(region, name))
                 r.attrs["n_points"] = int(region.n_points)
                 r.attrs["source"] = str(region.source)
+            conf = arrays.confinement
+            if conf is not None:
+                c = h.create_group("confinement")
+                for name in ("lo", "hi", "slope", "curvature", "band"):
+                    c.create_dataset(name, data=getattr(conf, name))
+                for name in ("minimum", "floor", "tolerance", "shrink"):
+                    c.attrs[name] = float(getattr(conf, name))
+                c.attrs["points"] = int(conf.points)
+                c.attrs["source"] = str(conf.source)
     return path
 
 
@@ -250,8 +262,14 @@ def load_model(path) -> NNMPOArrays:
             fmt = _format_of(h, path)
             arrays = _load_vibmpo(h, path) if fmt == "vibmpo" else _load_pompon(h, path)
             region = _load_region(h, path)
+            conf = _load_confinement(h, path)
         except (KeyError, OSError, RuntimeError) as exc:
             raise ValueError(f"model file {path} is corrupt: {exc}") from None
+    if conf is not None:
+        if conf.n_modes != arrays.n_modes:
+            raise ValueError(f"model file {path}: its confinement has {conf.n_modes} modes, "
+                             f"the model {arrays.n_modes}")
+        arrays = replace(arrays, confinement=conf)
     if region is None:
         region = _bundled_region(path, arrays)
     if region is None:
@@ -262,6 +280,24 @@ def load_model(path) -> NNMPOArrays:
     if hasattr(arrays, "with_region"):  # a Δ-learned model: the correction's region
         return arrays.with_region(region)
     return replace(arrays, data_region=region)
+
+
+def _load_confinement(h, path):
+    if "confinement" not in h:
+        return None
+    from vibmpo.potential.confine import Confinement
+
+    g = h["confinement"]
+    src = g.attrs.get("source", "")
+    try:
+        return Confinement(**{k: _read(g, k, path) for k in ("lo", "hi", "slope", "curvature",
+                                                             "band")},
+                           **{k: float(g.attrs[k]) for k in ("minimum", "floor", "tolerance",
+                                                             "shrink")},
+                           points=int(g.attrs.get("points", 0)),
+                           source=src.decode() if isinstance(src, bytes) else str(src))
+    except (KeyError, ValueError) as exc:
+        raise ValueError(f"model file {path} holds an invalid confinement: {exc}") from None
 
 
 def _load_region(h, path):

@@ -1,0 +1,106 @@
+"""``vibmpo compress MODEL -o OUT``: a compact (and optionally hole-free) NN-MPO.
+
+Rounds the model's tensor train to ``--max-rank`` and/or a relative error ``--tol``,
+prunes basis functions without weight (``--prune-tol``), reports the error bound of
+each step and, with ``--data``, the errors on the training and validation energies
+before and after (:func:`vibmpo.potential.compress.compress_model`); ``--confine`` adds
+the hole-free confinement (:func:`vibmpo.potential.confine.confine`). The input file is
+never overwritten.
+"""
+
+from __future__ import annotations
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers) -> None:
+    """Add the ``compress`` command to ``subparsers``."""
+    p = subparsers.add_parser(
+        "compress", help="round and prune an NN-MPO model (smaller MPOs), optionally "
+                         "make it hole-free",
+        description="Round the tensor train of an NN-MPO model (SVD in the L2 norm of the "
+                    "training data's distribution), prune basis functions without weight, "
+                    "and write the compact model; the error bounds and the errors on the "
+                    "data are printed. The MPO of H = T + V on a grid then has bond "
+                    "dimensions at most --max-rank + 2.")
+    p.add_argument("model", help="model file (.h5, vibmpo or Pompon format)")
+    p.add_argument("-o", "--out", required=True, help="output model file (.h5)")
+    p.add_argument("--max-rank", type=int, default=None, help="largest tensor-train rank")
+    p.add_argument("--tol", type=float, default=0.0,
+                   help="relative L2 error allowed for rounding (default 0: exact)")
+    p.add_argument("--prune-tol", type=float, default=0.0,
+                   help="remove basis functions carrying at most this fraction of the "
+                        "potential's norm in every mode (default 0: only unused ones)")
+    p.add_argument("--data", default=None,
+                   help="training data (folder or .npz as for `vibmpo fit`): the measure of "
+                        "the L2 norm and the errors reported (default: the model's data "
+                        "region, uniform)")
+    p.add_argument("--energy-unit", default="eV", help="unit of the energies in --data")
+    p.add_argument("--confine", action="store_true",
+                   help="add the hole-free confinement (certified box, wall) to the output")
+    p.add_argument("--json", default=None, help="write the report (bounds, errors) as JSON")
+    p.set_defaults(func=run)
+
+
+def _cm1(value, unit):
+    from vibmpo.units import convert_energy
+
+    try:
+        return f"{convert_energy(value, unit, 'cm-1'):.4g} cm-1"
+    except ValueError:
+        return f"{value:.4g} {unit}"
+
+
+def run(args) -> int:
+    """Runner of ``vibmpo compress``."""
+    from vibmpo._checks import check_outputs, write_json
+    from vibmpo.potential.compress import compress_model
+    from vibmpo.potential.io import load_metadata, load_model, save_model
+
+    outputs = {"--out": args.out}
+    if args.json:
+        outputs["--json"] = args.json
+    check_outputs(outputs, {"MODEL": args.model, "--data": args.data})
+    model = load_model(args.model)
+    x, data = None, {}
+    if args.data is not None:
+        from vibmpo.datasets import load_dataset
+        from vibmpo.units import convert_energy
+
+        for split in ("train", "validation"):
+            d = load_dataset(args.data, split, energy_unit=args.energy_unit,
+                             required=split == "train")
+            if d is not None:
+                y = convert_energy(d.y, args.energy_unit, model.energy_unit)
+                data[split] = (d.x, y)
+        x = data["train"][0]
+    res = compress_model(model, tol=args.tol, max_rank=args.max_rank,
+                         prune_tol=args.prune_tol, x=x, data=data)
+    out = res.model
+    if args.confine:
+        from vibmpo.potential.confine import confine
+
+        out = confine(out)
+    unit = model.energy_unit
+    print(f"ranks {list(res.ranks_before)} -> {list(res.ranks_after)}, basis functions per "
+          f"mode {res.basis_size_before} -> {res.basis_size_after} (pruned "
+          f"{len(res.pruned)})")
+    print(f"L2 error bounds ({res.measure}): rounding {_cm1(res.rounding_bound, unit)}, "
+          f"pruning {_cm1(res.pruning_bound, unit)}; norm of V {_cm1(res.norm, unit)}")
+    for name, e in res.errors.items():
+        print(f"{name} ({e['n']} points): MAE {_cm1(e['mae_before'], unit)} -> "
+              f"{_cm1(e['mae_after'], unit)}, RMSE {_cm1(e['rmse_before'], unit)} -> "
+              f"{_cm1(e['rmse_after'], unit)}, largest change {_cm1(e['max_change'], unit)}")
+    if args.confine:
+        c = out.confinement
+        print(f"confined: box shrunk {c.shrink:.2f}, certified {c.certified} (lowest value on "
+              f"the certification grid {_cm1(c.floor - c.minimum, unit)} above the minimum)")
+    meta = dict(load_metadata(args.model))
+    meta["compression"] = {**res.to_dict(), "source_model": str(args.model),
+                           "confined": bool(args.confine)}
+    save_model(args.out, out, metadata=meta)
+    print(f"wrote the compact model to {args.out}")
+    if args.json:
+        write_json(args.json, meta["compression"])
+        print(f"wrote the report to {args.json}")
+    return 0
