@@ -128,6 +128,24 @@ def test_random_mpo_many_levels_with_refinement():
     assert r.info["refine_sweeps"] and len(r.energies) == 16
 
 
+def test_refinement_bond_dimension_is_a_schedule_over_blocks():
+    # block 0 refined at 32 (exact for 6 sites of dimension 2), later blocks at 2: their
+    # levels must come out visibly worse, so the schedule is applied per block
+    H = qtn.MPO_rand_herm(6, 3, phys_dim=2, seed=4)
+    ref = np.linalg.eigvalsh(H.to_dense())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DMRGConvergenceWarning)
+        r = block_dmrg(H, n_states=10, block_size=5, n_guard=3, maxdim=(16, 32),
+                       refine_maxdim=(32, 2), tol=1e-10, nsweeps=30)
+    assert [b["refine_maxdim"] for b in r.info["blocks"]] == [32] + [2] * (
+        len(r.info["blocks"]) - 1)
+    first = r.block == 0
+    assert first.sum() >= 3
+    assert np.abs(r.energies[first] - ref[:first.sum()]).max() < 1e-7
+    # variational: a bond dimension of 2 leaves the later levels too high
+    assert r.energies.max() > ref[len(r.energies) - 1] + 1e-4
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({}, "give n_states"),
     ({"n_states": 0}, "positive integer"),
