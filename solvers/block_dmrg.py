@@ -26,7 +26,11 @@ one state at a larger bond dimension (a schedule over the blocks, as higher leve
 more), starting from the root, with penalties on all states accepted before it. The
 blocks then need only a small bond dimension and a loose tolerance: they supply starting
 states next to the right eigenstates, the ordering in dense bands and the multiplet
-structure; the refinement supplies the accuracy.
+structure; the refinement supplies the accuracy. A refinement can slide from its root to
+a lower level that no accepted state claims yet, leaving its own level unclaimed; with
+``n_states``, a check block after the last one (penalties on every accepted state) must
+have all its roots above the ``n_states``-th level, and any root below it is such a
+missed level, refined and added (noted in ``info``).
 
 Why blocks: one state-averaged MPS for all levels needs a bond dimension growing with
 their number and local problems with that many roots; penalty (sequential) DMRG one
@@ -425,6 +429,8 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
             warnings.warn(f"block DMRG: the window up to {window[1]:g} above E0 was not "
                           f"closed within {max_blocks} blocks; raise max_blocks",
                           DMRGConvergenceWarning, stacklevel=2)
+    if n_states is not None and window is None:
+        _complete(mpo, tensors, guesses, int(n_states), opts, rng, run)
     found = _select(run.found, window, n_states, run.degeneracy)
     conv = np.array([f[2] for f in found], dtype=bool)
     if not conv.all():
@@ -624,6 +630,34 @@ def _refine(mpo, tensors, opts, rng, run, b):
         verbose=opts.verbose, label=f"block {b} refine")
     run.refine_sweeps.append(len(times) / 2)
     return root_tensors(st, 0), bool(conv[0]), float(lres[0])
+
+
+def _complete(mpo, tensors, guesses, n_states, opts, rng, run, max_checks=2):
+    """Check block(s): with penalties on every accepted state, the lowest roots of one
+    more block must lie above the ``n_states``-th accepted level. A root below it is a
+    level the blocks missed (a root whose refinement slid to a lower level leaves its own
+    level unclaimed): it is refined and accepted, and the check repeats."""
+    for _check in range(max_checks):
+        b = len(run.blocks)
+        st, conv, e, lres = _solve_block(mpo, tensors, guesses, opts.block_size, opts, rng,
+                                         run, b)
+        top = sorted(f[1] for f in run.found)[n_states - 1]
+        order = np.argsort(e)
+        missed = [int(j) for j in order if e[j] < top]
+        run.blocks[-1].update({"check": True, "accepted": len(missed),
+                               "refine_maxdim": (None if opts.refine_maxdim is None
+                                                 else int(_at(opts.refine_maxdim, b)))})
+        if not missed:
+            return
+        run.notes.append(f"check block {b}: {len(missed)} level(s) below the "
+                         f"{n_states}-th were missed by the blocks; added")
+        for j in missed:
+            t, ok, lr = root_tensors(st, j), bool(conv[j]), float(lres[j])
+            if opts.refine_maxdim is not None:
+                t, ok, lr = _refine(mpo, t, opts, rng, run, b)
+            run.found.append((t, float(mps_expectation(t, mpo)), ok, lr, b))
+        guesses = [root_tensors(st, int(j)) for j in order]
+        tensors = guesses[0]
 
 
 def _finished(run, e_next, n_states, n_target, window):
