@@ -124,8 +124,9 @@ def add_options(p) -> None:
     p.add_argument("--block-size", type=int, default=12,
                    help="--method block: levels accepted per block (default 12)")
     p.add_argument("--refine-maxdim", default=None, metavar="D[,D...]",
-                   help="--method block: bond dimensions of the per-state refinement "
-                        "(default 32)")
+                   help="--method block: bond dimension of the per-state refinement, per "
+                        "block, comma list, last repeats (higher levels need more; "
+                        "default 32)")
 
 
 def _unit_scale(ham):

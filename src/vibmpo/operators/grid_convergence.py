@@ -18,6 +18,14 @@ large grid reaches past its barrier.) The target energy
 is the top of the energy window, or the ``n``-th level of the separable (mean-field)
 spectrum, plus a margin. It is a heuristic: coupling can need a point or two more,
 which a check with a larger grid settles.
+
+Symmetry partners get one size. The one-mode cuts of the two components of a degenerate
+pair (the e modes of a symmetric top) differ, since a cubic term such as
+:math:`q_a^3 - 3 q_a q_b^2` is not symmetric in its cuts, so the sizes chosen mode by
+mode can differ; a grid that treats the partners differently splits their degenerate
+levels. Modes with the same harmonic frequency and kinetic coefficient (relative
+difference below ``1e-6``) are therefore one group, and each mode of a group gets the
+largest size of the group.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ import numpy as np
 from vibmpo.operators.forcefield import ForceField
 from vibmpo.operators.separable import lowest_configurations
 
-__all__ = ["GridChoice", "converged_grid"]
+__all__ = ["GridChoice", "converged_grid", "frequency_groups"]
 
 
 @dataclass(frozen=True)
@@ -45,17 +53,21 @@ class GridChoice:
     levels_needed : tuple of int
         One-mode levels (above the ground level) that had to converge, per mode.
     errors : tuple of float
-        Largest deviation of those levels from the large grid, per mode.
+        Largest deviation of those levels from the grid of four more points, per
+        mode, at the size chosen for the mode alone (its group may raise the size).
     e_max : float
         Target excitation energy (force field's unit).
     tol : float
+    groups : tuple of tuple of int
+        Modes sharing a harmonic frequency (degenerate partners), which share a size;
+        single modes are groups of one.
 
     Examples
     --------
     >>> from vibmpo.operators.forcefield import henon_heiles
     >>> g = converged_grid(henon_heiles(2), 1e-6, e_max=3.0)
     >>> g.sizes, g.spec.split(",")[0].split(":")[:2]
-    ((7, 11), ['ho', '7'])
+    ((11, 11), ['ho', '11'])
     """
 
     spec: str
@@ -64,6 +76,29 @@ class GridChoice:
     errors: tuple
     e_max: float
     tol: float
+    groups: tuple = ()
+
+
+def frequency_groups(omegas, kinetic, rtol: float = 1e-6) -> tuple:
+    """Modes whose harmonic frequencies and kinetic coefficients agree within ``rtol``.
+
+    Examples
+    --------
+    >>> frequency_groups([3149.0, 361.0, 3149.0, 361.0], [0.5, 0.5, 0.5, 0.5])
+    ((0, 2), (1, 3))
+    """
+    om = np.asarray(omegas, dtype=float)
+    kin = np.asarray(kinetic, dtype=float)
+    groups, seen = [], set()
+    for i in range(om.size):
+        if i in seen:
+            continue
+        same = [j for j in range(i, om.size) if j not in seen
+                and abs(om[j] - om[i]) <= rtol * max(abs(om[i]), abs(om[j]))
+                and abs(kin[j] - kin[i]) <= rtol * max(abs(kin[i]), abs(kin[j]))]
+        seen.update(same)
+        groups.append(tuple(same))
+    return tuple(groups)
 
 
 def _one_mode(ff: ForceField, i: int, moments) -> ForceField:
@@ -149,25 +184,33 @@ def converged_grid(ff: ForceField, tol: float, *, e_max: float | None = None,
     sizes, needed, errors = [], [], []
     for i, h in enumerate(mean_field):
         n_lev = int(np.count_nonzero(mid[i] - mid[i][0] <= e_top))  # levels 0..n_lev-1
-        n0 = max(n_lev + 2, 4)
-        levels_at = {}
-        for n in range(n0, n_large + 1):
-            levels_at[n] = _levels(h, n, om[i] * to_native[i], ce[i])[0]
-            if n - 4 in levels_at:
-                err = float(np.abs(levels_at[n - 4][:n_lev] - levels_at[n][:n_lev]).max())
-                if err <= tol:
-                    n -= 4
-                    break
-        else:
-            raise ValueError(f"mode {i}: one-mode levels not converged to {tol:g} even with "
-                             f"{n_large} points; loosen the tolerance")
+        n, err = _mode_size(h, n_lev, om[i] * to_native[i], ce[i], tol, n_large, i)
         sizes.append(n)
         needed.append(n_lev - 1)
         errors.append(err)
+    groups = frequency_groups([om[i] * to_native[i] for i in range(f)], ff.kinetic)
+    for g in groups:  # degenerate partners: one size, the largest
+        for i in g:
+            sizes[i] = max(sizes[j] for j in g)
     spec = ",".join(f"ho:{n}:{om[i] * to_native[i]:.10g}:{ce[i]:.10g}"
                     for i, n in enumerate(sizes))
     return GridChoice(spec=spec, sizes=tuple(sizes), levels_needed=tuple(needed),
-                      errors=tuple(errors), e_max=float(e_max), tol=float(tol))
+                      errors=tuple(errors), e_max=float(e_max), tol=float(tol),
+                      groups=groups)
+
+
+def _mode_size(h, n_lev, omega, center, tol, n_large, mode):
+    """Smallest grid size whose lowest ``n_lev`` levels of ``h`` agree within ``tol`` with
+    the grid of four more points; returns (size, deviation)."""
+    levels_at = {}
+    for n in range(max(n_lev + 2, 4), n_large + 1):
+        levels_at[n] = _levels(h, n, omega, center)[0]
+        if n - 4 in levels_at:
+            err = float(np.abs(levels_at[n - 4][:n_lev] - levels_at[n][:n_lev]).max())
+            if err <= tol:
+                return n - 4, err
+    raise ValueError(f"mode {mode}: one-mode levels not converged to {tol:g} even with "
+                     f"{n_large} points; loosen the tolerance")
 
 
 def _nth_separable_level(exc, n):
