@@ -31,6 +31,12 @@ It is the default by measurement: Henon-Heiles 4-D (16-point grids, bond dimensi
 (error of C(t) 1.5e-7) against 99 s (1.1e-7) for ``"adaptive"``, one after the other
 on the same (loaded) machine.
 All local exponentials are Lanczos exponentials (:func:`vibmpo.solvers.krylov.expm_krylov`).
+Their one-site products use the diagonal plus rank-one form of grid-Hamiltonian MPO
+sites (potential diagonal on the grid, kinetic energy one rank-one term;
+:mod:`vibmpo.solvers.site_split`) wherever it needs fewer operations than the dense
+site tensor: for the H2CO wavepacket of ``benchmarks/h2co_wavepacket.py`` (``ho:9``,
+MPO bonds up to 16, D = 16) 1.56x fewer CPU seconds per step than the dense product,
+with C(t) unchanged to 2e-12.
 
 Inputs are quimb objects (``MatrixProductOperator`` with upper indices ``k{i}`` and lower
 ``b{i}``, ``MatrixProductState``); they are never modified.
