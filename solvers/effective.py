@@ -91,34 +91,47 @@ class EffectiveOperator:
         wl, wr = self.ws[0].shape[:2]
         env = wl * a * a * d * c + wr * a * d * c * c
         dense = env + wl * wr * d * d * a * c
-        # the fold (L D) is made once per operator, used by several products (Lanczos)
-        split_cost = (d * wr * a * c * (a + c) + d * wr * wl * a * a / 4
+        # D is folded into the environment of the larger bond once per operator (used
+        # by several products in Lanczos); the products then run over the smaller bond
+        split_cost = (d * min(wl, wr) * a * c * (a + c) + d * wr * wl * max(a, c) ** 2 / 4
                       + split.n_terms * (a * a + d * d + a * c) * d * c)
         return split_cost < 0.8 * dense
 
     def _fold(self):
-        """Per-operator factors of the split product: (L D), L u_m, (R v_m)^T, M."""
+        """Per-operator factors of the split product: (L D) or (R D), L u_m, (R v_m)^T, M."""
         sp = self._split
         a, d, c = self.shape
         wl, wr = self.ws[0].shape[:2]
-        a_in = self.left.shape[2]
-        dm = np.ascontiguousarray(sp.diagonal.transpose(2, 1, 0)).reshape(d * wr, wl)
-        ld = matmul_real_left(dm, self._lm.reshape(wl, a * a_in))  # (s, w', a, a')
-        ld = np.ascontiguousarray(ld.reshape(d, wr, a, a_in).transpose(0, 2, 1, 3))
+        a_in, c_in = self.left.shape[2], self.right.shape[2]
+        if wl < wr:  # (R D)[s, (w, c'), c]: the products run over the left bond
+            dm = np.ascontiguousarray(sp.diagonal.transpose(2, 0, 1)).reshape(d * wl, wr)
+            rw = np.ascontiguousarray(self.right.transpose(1, 0, 2)).reshape(wr, c * c_in)
+            fold = matmul_real_left(dm, rw).reshape(d, wl, c, c_in).transpose(0, 1, 3, 2)
+            fold = ("right", np.ascontiguousarray(fold).reshape(d, wl * c_in, c))
+        else:  # (L D)[s, (a, w'), a']: the products run over the right bond
+            dm = np.ascontiguousarray(sp.diagonal.transpose(2, 1, 0)).reshape(d * wr, wl)
+            ld = matmul_real_left(dm, self._lm.reshape(wl, a * a_in))  # (s, w', a, a')
+            ld = np.ascontiguousarray(ld.reshape(d, wr, a, a_in).transpose(0, 2, 1, 3))
+            fold = ("left", ld.reshape(d, a * wr, a_in))
         lu = np.tensordot(sp.left, self.left, axes=([1], [1]))  # (m, a, a')
         rv = np.tensordot(sp.right, self.right, axes=([1], [1]))  # (m, c, c')
         mats = np.ascontiguousarray(sp.mats.transpose(1, 0, 2)).reshape(d, -1)  # (s, m s')
-        self._folded = (ld.reshape(d, a * wr, a_in), lu,
-                        np.ascontiguousarray(rv.transpose(0, 2, 1)), mats)
+        self._folded = (fold, lu, np.ascontiguousarray(rv.transpose(0, 2, 1)), mats)
         return self._folded
 
     def _apply_one_site_split(self, x):
         """One site, one vector, through the diagonal plus rank-one form of W."""
-        ld, lu, rvt, mats = self._folded or self._fold()
+        (side, fold), lu, rvt, mats = self._folded or self._fold()
         a, d, c = self.shape
         x3 = x.reshape(a, d, c)
-        t = np.matmul(ld, x3.transpose(1, 0, 2))  # (s, a w', c')
-        t = np.matmul(t.reshape(d, a, -1), self._rm)  # (s, a, c)
+        if side == "left":
+            t = np.matmul(fold, x3.transpose(1, 0, 2))  # (s, a w', c')
+            t = np.matmul(t.reshape(d, a, -1), self._rm)  # (s, a, c)
+        else:
+            wl = self._lm.shape[0] // a
+            t = (self._lm @ x3.reshape(a, d * c)).reshape(wl, a, d, c)  # (w, a, s, c')
+            t = np.ascontiguousarray(t.transpose(2, 1, 0, 3)).reshape(d, a, wl * c)
+            t = np.matmul(t, fold)  # (s, a, c)
         n = lu.shape[0]
         if n:
             y = np.matmul(lu, x3.reshape(a, d * c))  # (m, a, s' c')

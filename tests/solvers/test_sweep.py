@@ -346,3 +346,24 @@ def test_split_one_site_product_is_the_projected_hamiltonian(center):
     # and the dense path agrees with it
     dense = S.EffectiveOperator(st.left[center], [W[center]], st.right[center])
     assert np.allclose(dense.matvec(x), op.matvec(x), atol=1e-12 * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("bonds", [(2, 6), (6, 2), (4, 4)])
+def test_split_product_folds_either_environment(rng, bonds):
+    """Diagonal + rank-one site tensors with a smaller left or right bond: the split
+    product (folded into the environment of the larger bond) equals the einsum."""
+    from vibmpo.solvers.site_split import split_site
+
+    wl, wr = bonds
+    d, a, c = 5, 7, 6
+    t = rng.standard_normal((d, d))
+    w = np.einsum("abs,st->abst", rng.standard_normal((wl, wr, d)), np.eye(d))
+    w += np.einsum("a,b,st->abst", rng.standard_normal(wl), rng.standard_normal(wr), t + t.T)
+    L = rng.standard_normal((a, wl, a)) + 1j * rng.standard_normal((a, wl, a))
+    R = rng.standard_normal((c, wr, c)) + 1j * rng.standard_normal((c, wr, c))
+    op = S.EffectiveOperator(L, [w], R, split=split_site(w))
+    assert op._split is not None
+    x = rng.standard_normal(op.shape) + 1j * rng.standard_normal(op.shape)
+    ref = np.einsum("awb,wvst,btc,dvc->asd", L, w, x, R)
+    assert np.allclose(op.matvec(x), ref)
+    assert op._folded[0][0] == ("right" if wl < wr else "left")
