@@ -110,12 +110,19 @@ def _ch3cn(ch):
     return out
 
 
+def _cpu_and_load(wp):
+    """``; X per CPU-second, load L`` where the result records them."""
+    t, load = wp["tdvp"], wp.get("machine", {}).get("load_average_at_tdvp_start")
+    out = f"; {t['steps_per_cpu_second']:.1f} per CPU-second" if "steps_per_cpu_second" in t else ""
+    return out + (f", load {load[0]:.1f} on 2 cores" if load else "")
+
+
 def _wavepacket(wp):
     t = wp["tdvp"]
     met = t["steps_per_second"] >= 10 and t["energy_drift_cm1"] <= 0.01
     return [("TDVP, H2CO wavepacket, 2 ps (`h2co_wavepacket.py`)",
              f"{t['steps_per_second']:.2f} steps/s ({t['n_steps']} steps in "
-             f"{t['wall_time_s']:.0f} s); C(t) within "
+             f"{t['wall_time_s']:.0f} s{_cpu_and_load(wp)}); C(t) within "
              f"{wp['exact_comparison']['max_abs_diff']:.1e} of exact over 200 fs; "
              f"energy drift {t['energy_drift_cm1']:.1e} cm⁻¹"
              + ("" if met else " (target not met)"),

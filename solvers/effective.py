@@ -11,7 +11,19 @@ right-orthonormal, the Hamiltonian projected onto the window is
 with the environments ``L``/``R`` (:mod:`vibmpo.solvers.mps`) and optional rank-one
 penalty terms. :class:`EffectiveOperator` applies it with contraction layouts fixed at
 construction (one matrix product per tensor), with dedicated paths for the hot cases of
-TDVP: one site and one vector, and the zero-site (bond) operator.
+TDVP: one site and one vector, and the zero-site (bond) operator. Given the diagonal
+plus rank-one form of a one-site MPO tensor (:func:`vibmpo.solvers.site_split.split_site`:
+potential diagonal on the grid, kinetic energy a few rank-one terms), the one-site
+product folds the diagonal part into the left environment once per operator,
+
+.. math::
+
+    (H_\mathrm{eff}\,x)_{a s c} = \sum_{w' a' c'} (L D)_{s, a w', a'}\, x_{a' s c'}\,
+    R_{c w' c'} + \sum_m M^{(m)}_{s s'}\, (L u_m)_{a a'}\, x_{a' s' c'}\,
+    (R v_m)_{c c'} ,
+
+which costs :math:`O(d\,w\,D^3)` per product instead of the :math:`O(d^2 w^2 D^2)` of the
+dense MPO tensor.
 """
 
 from __future__ import annotations
@@ -36,6 +48,10 @@ class EffectiveOperator:
         Right environment.
     penalties : sequence of (weight, vector)
         Rank-one terms :math:`\mu\,|p\rangle\langle p|`, ``vector`` of shape :attr:`shape`.
+    split : SiteSplit, optional
+        Diagonal plus rank-one form of the MPO tensor of a one-site operator
+        (:func:`vibmpo.solvers.site_split.split_site`); used for single vectors when it
+        needs fewer operations than the dense tensor.
 
     Examples
     --------
@@ -47,7 +63,7 @@ class EffectiveOperator:
     True
     """
 
-    def __init__(self, left, ws, right, penalties=()):
+    def __init__(self, left, ws, right, penalties=(), split=None):
         self.left = left
         self.ws = tuple(ws)
         self.right = right
@@ -64,6 +80,65 @@ class EffectiveOperator:
             w.shape[2] * w.shape[1], w.shape[0] * w.shape[3]) for w in self.ws]
         c_out, wr, c_in = right.shape
         self._rm = np.ascontiguousarray(right.transpose(1, 2, 0)).reshape(wr * c_in, c_out)
+        self._split = split if len(self.ws) == 1 and self._split_pays(split) else None
+        self._folded = None
+
+    def _split_pays(self, split):
+        """Whether the diagonal plus rank-one product is cheaper than the dense one."""
+        if split is None:
+            return False
+        a, d, c = self.shape
+        wl, wr = self.ws[0].shape[:2]
+        env = wl * a * a * d * c + wr * a * d * c * c
+        dense = env + wl * wr * d * d * a * c
+        # D is folded into the environment of the larger bond once per operator (used
+        # by several products in Lanczos); the products then run over the smaller bond
+        split_cost = (d * min(wl, wr) * a * c * (a + c) + d * wr * wl * max(a, c) ** 2 / 4
+                      + split.n_terms * (a * a + d * d + a * c) * d * c)
+        return split_cost < 0.8 * dense
+
+    def _fold(self):
+        """Per-operator factors of the split product: (L D) or (R D), L u_m, (R v_m)^T, M."""
+        sp = self._split
+        a, d, c = self.shape
+        wl, wr = self.ws[0].shape[:2]
+        a_in, c_in = self.left.shape[2], self.right.shape[2]
+        if wl < wr:  # (R D)[s, (w, c'), c]: the products run over the left bond
+            dm = np.ascontiguousarray(sp.diagonal.transpose(2, 0, 1)).reshape(d * wl, wr)
+            rw = np.ascontiguousarray(self.right.transpose(1, 0, 2)).reshape(wr, c * c_in)
+            fold = matmul_real_left(dm, rw).reshape(d, wl, c, c_in).transpose(0, 1, 3, 2)
+            fold = ("right", np.ascontiguousarray(fold).reshape(d, wl * c_in, c))
+        else:  # (L D)[s, (a, w'), a']: the products run over the right bond
+            dm = np.ascontiguousarray(sp.diagonal.transpose(2, 1, 0)).reshape(d * wr, wl)
+            ld = matmul_real_left(dm, self._lm.reshape(wl, a * a_in))  # (s, w', a, a')
+            ld = np.ascontiguousarray(ld.reshape(d, wr, a, a_in).transpose(0, 2, 1, 3))
+            fold = ("left", ld.reshape(d, a * wr, a_in))
+        lu = np.tensordot(sp.left, self.left, axes=([1], [1]))  # (m, a, a')
+        rv = np.tensordot(sp.right, self.right, axes=([1], [1]))  # (m, c, c')
+        mats = np.ascontiguousarray(sp.mats.transpose(1, 0, 2)).reshape(d, -1)  # (s, m s')
+        self._folded = (fold, lu, np.ascontiguousarray(rv.transpose(0, 2, 1)), mats)
+        return self._folded
+
+    def _apply_one_site_split(self, x):
+        """One site, one vector, through the diagonal plus rank-one form of W."""
+        (side, fold), lu, rvt, mats = self._folded or self._fold()
+        a, d, c = self.shape
+        x3 = x.reshape(a, d, c)
+        if side == "left":
+            t = np.matmul(fold, x3.transpose(1, 0, 2))  # (s, a w', c')
+            t = np.matmul(t.reshape(d, a, -1), self._rm)  # (s, a, c)
+        else:
+            wl = self._lm.shape[0] // a
+            t = (self._lm @ x3.reshape(a, d * c)).reshape(wl, a, d, c)  # (w, a, s, c')
+            t = np.ascontiguousarray(t.transpose(2, 1, 0, 3)).reshape(d, a, wl * c)
+            t = np.matmul(t, fold)  # (s, a, c)
+        n = lu.shape[0]
+        if n:
+            y = np.matmul(lu, x3.reshape(a, d * c))  # (m, a, s' c')
+            y = np.matmul(y.reshape(n, a * d, c), rvt)  # (m, a s', c)
+            y = np.ascontiguousarray(y.reshape(n, a, d, c).transpose(0, 2, 1, 3))
+            t += matmul_real_left(mats, y.reshape(n * d, a * c)).reshape(d, a, c)
+        return np.ascontiguousarray(t.transpose(1, 0, 2)).reshape(x.shape)
 
     def _apply_one_site(self, x):
         """The hot path of TDVP: one site, one vector, three products and two copies."""
@@ -88,6 +163,8 @@ class EffectiveOperator:
         """x: (a, s_1..s_n, c, m) -> same shape (``m`` vectors side by side)."""
         m = x.shape[-1]
         if m == 1 and not self.penalties:
+            if self._split is not None:
+                return self._apply_one_site_split(x)
             if len(self.ws) == 1:
                 return self._apply_one_site(x)
             if not self.ws:

@@ -24,6 +24,7 @@ from .mps import (
     right_canonicalize,
     right_env_step,
 )
+from .site_split import split_site
 
 __all__ = ["Projection", "StepInfo", "StepRecord", "SweepState", "make_state",
            "root_tensors"]
@@ -143,6 +144,7 @@ class SweepState:
     left: list
     right: list
     projections: list = field(default_factory=list)
+    splits: dict = field(default_factory=dict, repr=False)
 
     @property
     def n_sites(self):
@@ -177,8 +179,29 @@ class SweepState:
         if self.left[sites[0]] is None or self.right[sites[-1]] is None:
             raise ValueError(f"the environments of sites {sites} are not current; the "
                              f"window must contain or touch the centre {self.center}")
+        split = self.site_split(sites[0]) if len(sites) == 1 else None
         return EffectiveOperator(self.left[sites[0]], [self.mpo[i] for i in sites],
-                                 self.right[sites[-1]], self.penalty_terms(sites))
+                                 self.right[sites[-1]], self.penalty_terms(sites),
+                                 split=split)
+
+    def site_split(self, i: int):
+        """Diagonal plus rank-one form of MPO site ``i``
+        (:func:`vibmpo.solvers.site_split.split_site`; made once, then cached), or
+        ``None`` where that form is not exact to rounding.
+
+        Examples
+        --------
+        >>> import quimb.tensor as qtn
+        >>> from vibmpo.solvers.mps import mpo_arrays, random_mps
+        >>> W = mpo_arrays(qtn.MPO_ham_heis(4))
+        >>> st = make_state(random_mps([2] * 4, 4, seed=0), W)
+        >>> st.site_split(1).n_terms  # S+ and S- flip spins, each into and out of the site
+        4
+        """
+        if i not in self.splits:
+            sp = split_site(self.mpo[i])
+            self.splits[i] = sp if sp.error <= 1e-12 else None
+        return self.splits[i]
 
     def bond_operator(self, bond: int) -> EffectiveOperator:
         """The zero-site effective operator on the bond between ``bond`` and ``bond + 1``

@@ -289,3 +289,81 @@ def test_mpo_round_drops_only_redundant_channels():
     assert max(w.shape[1] for w in R) == 3
     dense = M.mpo_to_dense(W)
     np.testing.assert_allclose(M.mpo_to_dense(R), dense, atol=1e-12 * np.abs(dense).max())
+
+
+# --------------------------------------------------------------------------------------
+# the diagonal plus rank-one form of grid Hamiltonian MPO sites and its one-site product
+# --------------------------------------------------------------------------------------
+def _grid_hamiltonian_mpo(f=4, n=5):
+    """MPO arrays of H = sum_i T_i + V on an ``n``-point HO-DVR grid per mode (V a
+    Henon-Heiles force field: diagonal on the grid, coupling neighbouring modes)."""
+    from vibmpo.operators.forcefield import henon_heiles
+    from vibmpo.operators.hamiltonian import grid_hamiltonian
+
+    ham = grid_hamiltonian(henon_heiles(f), f"ho:{n}")
+    return M.mpo_round(M.mpo_arrays(ham.to_mpo()))
+
+
+def test_split_of_grid_hamiltonian_sites_is_exact():
+    """Potential diagonal on the grid, kinetic energy one rank-one term per site."""
+    from vibmpo.solvers.site_split import split_site
+
+    for w in _grid_hamiltonian_mpo():
+        sp = split_site(w)
+        assert sp.n_terms == 1
+        assert sp.error < 1e-14
+        assert np.allclose(sp.dense(), w, atol=1e-14 * np.linalg.norm(w))
+        d = w.shape[2]
+        assert np.allclose(sp.mats[:, np.arange(d), np.arange(d)], 0.0)
+    # a generic dense site tensor has no such form: 6 bond matrices of rank 2 stay, and
+    # the effective operator keeps the dense product
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((2, 3, 4, 4))
+    sp = split_site(w)
+    assert sp.n_terms == 12 and np.allclose(sp.dense(), w)
+    op = S.EffectiveOperator(rng.standard_normal((8, 2, 8)), [w],
+                             rng.standard_normal((8, 3, 8)), split=sp)
+    assert op._split is None
+    with pytest.raises(ValueError, match="shape"):
+        split_site(np.ones((2, 3, 4, 5)))
+
+
+@pytest.mark.parametrize("center", [0, 1, 2, 3])
+def test_split_one_site_product_is_the_projected_hamiltonian(center):
+    """The folded diagonal + rank-one product equals P^H H P (dense H, complex state)."""
+    W = _grid_hamiltonian_mpo()
+    rng = np.random.default_rng(center)
+    t = M.random_mps([5] * 4, 6, seed=center, dtype=complex)
+    st = S.make_state(t, W, center=center)
+    op = st.operator()
+    if center in (1, 2):  # the bonds of the middle sites make the split worth it
+        assert op._split is not None
+    P = _basis_map(st, [center])
+    Hd = M.mpo_to_dense(W)
+    x = rng.standard_normal(op.shape) + 1j * rng.standard_normal(op.shape)
+    ref = P.conj().T @ (Hd @ (P @ x.ravel()))
+    assert np.allclose(op.matvec(x).ravel(), ref, atol=1e-12 * np.abs(ref).max())
+    # and the dense path agrees with it
+    dense = S.EffectiveOperator(st.left[center], [W[center]], st.right[center])
+    assert np.allclose(dense.matvec(x), op.matvec(x), atol=1e-12 * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("bonds", [(2, 6), (6, 2), (4, 4)])
+def test_split_product_folds_either_environment(rng, bonds):
+    """Diagonal + rank-one site tensors with a smaller left or right bond: the split
+    product (folded into the environment of the larger bond) equals the einsum."""
+    from vibmpo.solvers.site_split import split_site
+
+    wl, wr = bonds
+    d, a, c = 5, 7, 6
+    t = rng.standard_normal((d, d))
+    w = np.einsum("abs,st->abst", rng.standard_normal((wl, wr, d)), np.eye(d))
+    w += np.einsum("a,b,st->abst", rng.standard_normal(wl), rng.standard_normal(wr), t + t.T)
+    L = rng.standard_normal((a, wl, a)) + 1j * rng.standard_normal((a, wl, a))
+    R = rng.standard_normal((c, wr, c)) + 1j * rng.standard_normal((c, wr, c))
+    op = S.EffectiveOperator(L, [w], R, split=split_site(w))
+    assert op._split is not None
+    x = rng.standard_normal(op.shape) + 1j * rng.standard_normal(op.shape)
+    ref = np.einsum("awb,wvst,btc,dvc->asd", L, w, x, R)
+    assert np.allclose(op.matvec(x), ref)
+    assert op._folded[0][0] == ("right" if wl < wr else "left")

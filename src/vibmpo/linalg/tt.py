@@ -64,7 +64,7 @@ def _left_sweep(cores, upto):
         a, n, b = cores[i].shape
         qm, r = np.linalg.qr(cores[i].reshape(a * n, b))
         cores[i] = qm.reshape(a, n, qm.shape[1])
-        cores[i + 1] = np.einsum("ab,bnc->anc", r, cores[i + 1])
+        cores[i + 1] = np.tensordot(r, cores[i + 1], axes=(1, 0))
 
 
 def _restore(flat, shapes):
@@ -136,7 +136,7 @@ def right_canonicalise(cores, downto: int = 0) -> tuple[np.ndarray, ...]:
         a, n, b = flat[i].shape
         qm, r = np.linalg.qr(flat[i].reshape(a, n * b).T)
         flat[i] = qm.T.reshape(qm.shape[1], n, b)
-        flat[i - 1] = np.einsum("anb,cb->anc", flat[i - 1], r)
+        flat[i - 1] = np.tensordot(flat[i - 1], r, axes=(2, 1))
     return _restore(flat, [c.shape for c in cores])
 
 
@@ -167,7 +167,7 @@ def _svd_sweep(flat, max_rank, rel_cutoff, bond_error, discarded=None):
         if discarded is not None:
             discarded.append(float(np.linalg.norm(sv[keep:])))
         flat[i] = vt[:keep].reshape(keep, n, b)
-        flat[i - 1] = np.einsum("anb,bk->ank", flat[i - 1], u[:, :keep] * sv[:keep])
+        flat[i - 1] = np.tensordot(flat[i - 1], u[:, :keep] * sv[:keep], axes=(2, 0))
     return spectra[::-1]
 
 
