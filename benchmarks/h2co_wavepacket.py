@@ -32,11 +32,10 @@ from vibmpo._checks import write_json
 from vibmpo.datasets import h2co_pompon_model_path
 from vibmpo.operators.hamiltonian import grid_hamiltonian
 from vibmpo.potential.io import load_model
-from vibmpo.solvers import DMRGSchedule, dmrg
+from vibmpo.solvers import DMRGSchedule, dmrg, tdvp
 from vibmpo.solvers.propagate_exact import propagate_exact
 from vibmpo.solvers.spectra import spectrum
 from vibmpo.solvers.states import gaussian_wavepacket
-from vibmpo.solvers.tdvp import tdvp
 from vibmpo.units import FS_TO_AU, HARTREE_TO_CM1
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -112,9 +112,9 @@ def _threads_note():
 def tdvp_case(args) -> dict:
     from vibmpo.operators.forcefield import henon_heiles
     from vibmpo.operators.hamiltonian import grid_hamiltonian
+    from vibmpo.solvers import tdvp
     from vibmpo.solvers.propagate_exact import propagate_exact
     from vibmpo.solvers.states import gaussian_wavepacket
-    from vibmpo.solvers.tdvp import tdvp
 
     n_modes, nbas, dt, n_steps, maxdim = 4, 16, 0.1, args.steps, args.maxdim
     ham = grid_hamiltonian(henon_heiles(n_modes, LAM), f"ho:{nbas}")

@@ -14,6 +14,7 @@ starting guesses and checks live in :mod:`vibmpo.solvers.excited` and
 """
 
 from ._dmrg import DMRGConvergenceWarning, DMRGResult, dmrg
+from ._tdvp import TDVPResult, tdvp
 from .assign import Assignment, assign_states, ho_number_operators, one_site_densities
 from .dmrg_options import LEVELS_SCHEDULE, DMRGSchedule, ExcitedOptions
 from .exact import ExactResult, exact_levels
@@ -24,7 +25,6 @@ from .propagate_exact import ExactPropagation, propagate_exact
 from .spectra import Spectrum, autocorrelation_t2, find_peaks, spectrum
 from .states import apply_site_operator, gaussian_coefficients, gaussian_wavepacket
 from .sweep import EffectiveOperator, SweepState, make_state, sweep_one_site, sweep_two_site
-from .tdvp import TDVPResult, tdvp
 
 __all__ = [
     # exact diagonalisation
@@ -70,6 +70,7 @@ __all__ = [
 # dmrg and its result are defined in the private module _dmrg (a module named dmrg would
 # be shadowed by the function): they belong to, are documented and pickle as, the package
 DMRGResult.__module__ = dmrg.__module__ = __name__
+TDVPResult.__module__ = tdvp.__module__ = __name__
 
 # presentation moved to the command line (vibmpo.cli.tables, vibmpo.cli.initial_spec):
 # the former names here are deprecated aliases for one release

@@ -338,8 +338,8 @@ def dipole_spectrum_tdvp(H, psi0, dipole_mpos, e0: float, *, t_final: float, dt:
     >>> np.round(s.peaks_cm1 / (w * 219474.63), 2).tolist()
     [1.0, 2.0]
     """
+    from vibmpo.solvers import tdvp
     from vibmpo.solvers.spectra import spectrum
-    from vibmpo.solvers.tdvp import tdvp
 
     t0 = time.perf_counter()
     to_cm = energy_factor(normalize_energy_unit(energy_unit), "cm-1")

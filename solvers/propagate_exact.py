@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vibmpo.linalg.memory import check_memory
-from vibmpo.solvers.tdvp import time_grid
+from vibmpo.solvers._tdvp import time_grid
 
 __all__ = ["ExactPropagation", "propagate_exact", "hamiltonian_operator"]
 
@@ -145,7 +145,7 @@ def propagate_exact(H, psi0, t_final: float, *, dt: float, method: str = "auto",
         Initial state (flat, ``H.size``; or shaped like the grid; or a quimb MPS, which
         is converted to a dense vector -- small systems only).
     t_final, dt : float
-        As in :func:`vibmpo.solvers.tdvp.tdvp` (``t_final / dt`` a positive integer).
+        As in :func:`vibmpo.solvers.tdvp` (``t_final / dt`` a positive integer).
     method : {"auto", "eigh", "expm", "krylov", "chebyshev"}, optional
         See the module docstring (``chebyshev``: real time, autocorrelation only;
         ``final_state`` is then ``None``).

@@ -70,7 +70,7 @@ def test_outputs_are_checked_before_any_work(data, tmp_path, capsys, monkeypatch
 
     import importlib
 
-    tdvp_mod = importlib.import_module("vibmpo.solvers.tdvp")
+    tdvp_mod = importlib.import_module("vibmpo.solvers._tdvp")
     monkeypatch.setattr(tdvp_mod, "tdvp", no_training)
     _refused(capsys, ["propagate", "henon-heiles:2", "--grid", "ho:4", "--t-final", "1",
                       "--dt", "0.5", "--out", str(blocker)], "existing file")

@@ -6,10 +6,11 @@ import scipy.linalg
 
 from vibmpo.operators.forcefield import henon_heiles
 from vibmpo.operators.hamiltonian import grid_hamiltonian
+from vibmpo.solvers import tdvp
+from vibmpo.solvers._tdvp import time_grid
 from vibmpo.solvers.krylov import expm_krylov, expm_krylov_info
 from vibmpo.solvers.propagate_exact import propagate_exact
 from vibmpo.solvers.states import gaussian_wavepacket
-from vibmpo.solvers.tdvp import tdvp, time_grid
 
 
 # --------------------------------------------------------------------------------------
@@ -308,3 +309,19 @@ def test_starved_krylov_space_is_flagged(hh3, hh3_wavepacket):
     _, H = hh3
     res = tdvp(H, hh3_wavepacket, 1.0, dt=0.5, maxdim=8, krylov_dim=2)
     assert not res.converged and res.info["unconverged_exponentials"] > 0
+
+
+def test_package_names_are_the_functions_not_modules():
+    """``vibmpo.solvers.dmrg``/``tdvp`` are the solvers (their modules are private), so
+    ``import vibmpo.solvers.tdvp as x``-style access cannot hand out a module by accident,
+    and the results pickle under the package name."""
+    import pickle
+    import types
+
+    import vibmpo.solvers as S
+
+    for name in ("dmrg", "tdvp"):
+        assert callable(getattr(S, name))
+        assert not isinstance(getattr(S, name), types.ModuleType)
+    assert S.TDVPResult.__module__ == S.DMRGResult.__module__ == "vibmpo.solvers"
+    assert pickle.loads(pickle.dumps(S.TDVPResult)) is S.TDVPResult

@@ -287,7 +287,7 @@ def _tdvp(args, ham, H, psi0, units):
     """The TDVP run with ``q_i`` observables and progress (bar or log lines)."""
     from vibmpo._progress import ProgressLines, interactive
     from vibmpo.cli._sources import compact_grid
-    from vibmpo.solvers.tdvp import tdvp
+    from vibmpo.solvers import tdvp
 
     t_scale, t_label = units[:2]
     n_steps = int(round(args.t_final / args.dt))
