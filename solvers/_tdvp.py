@@ -128,7 +128,7 @@ class TDVPResult:
 
     Examples
     --------
-    >>> import quimb.tensor as qtn
+    >>> import numpy as np, quimb.tensor as qtn
     >>> res = tdvp(qtn.MPO_ham_heis(4), qtn.MPS_computational_state("0101"), 0.4, dt=0.1,
     ...            maxdim=8)
     >>> res.times.round(2).tolist(), float(abs(res.autocorrelation[0])), res.final_state.L
