@@ -53,15 +53,11 @@ class KrylovInfo:
 
     Examples
     --------
-    On a 3-dimensional space the Krylov space becomes invariant after 3 steps, and the
-    result is exact:
+    On a 3-dimensional space the Krylov space becomes invariant after 3 steps:
 
-    >>> H = np.diag([0.0, 1.0, 2.0])
-    >>> w, info = expm_krylov_info(lambda x: H @ x, np.ones(3), -0.5j)
-    >>> info
-    KrylovInfo(n_matvec=3, error=0.0, converged=True)
-    >>> bool(np.allclose(w, np.exp(-0.5j * np.diag(H))))
-    True
+    >>> _, info = expm_krylov_info(lambda x: x * [0.0, 1.0, 2.0], np.ones(3), -0.5j)
+    >>> info.n_matvec, info.error, info.converged
+    (3, 0.0, True)
     """
 
     n_matvec: int
