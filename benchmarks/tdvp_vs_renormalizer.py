@@ -51,9 +51,14 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
+# one BLAS/OpenMP thread for both codes, set before NumPy loads its BLAS (afterwards the
+# thread pool is fixed): Renormalizer's worker gets the same variables
+for _k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ.setdefault(_k, "1")
+
+import numpy as np  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
+import scipy.sparse.linalg as spla  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -245,7 +250,9 @@ def main(argv=None) -> dict:
            "command": "python benchmarks/tdvp_vs_renormalizer.py " + " ".join(argv or sys.argv[1:]),
            "machine": {"python": platform.python_version(),
                        "processor": platform.processor(), "threads": _threads_note(),
-                       "note": "2 CPU cores shared with other jobs (loaded)",
+                       "note": ("2 CPU cores, quiet (nothing else running)"
+                                if os.getloadavg()[0] < 1.5 else
+                                "2 CPU cores shared with other jobs (loaded)"),
                        "load_average_at_start": list(os.getloadavg())},
            "vibmpo_version": md.version("vibmpo"), "renormalizer_version": "0.0.11",
            "tdvp": tdvp_case(args)}
