@@ -95,3 +95,16 @@ def test_direct_sum_is_the_sum_of_the_tensors(rng, kind):
     np.testing.assert_allclose(dense(tt.direct_sum(one, one)), 2 * dense(one))
     with pytest.raises(ValueError, match="same length and physical shapes"):
         tt.direct_sum(a, b[:-1])
+
+
+@pytest.mark.parametrize("rel_error", [1e-12, 1e-3])
+def test_from_full_meets_its_error_and_is_exact_for_low_rank(rel_error):
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(4, 5, 3, 2))
+    full = np.einsum("aib,bjc,ckd,dle->ijkl", *tt.from_full(a, rel_error=rel_error))
+    assert np.linalg.norm(full - a) <= rel_error * np.linalg.norm(a) * (1 + 1e-9)
+    low = np.einsum("i,j,k->ijk", *(rng.normal(size=n) for n in (3, 4, 5)))
+    low = low + np.einsum("i,j,k->ijk", *(rng.normal(size=n) for n in (3, 4, 5)))
+    cores = tt.from_full(low)
+    assert [c.shape[2] for c in cores[:-1]] == [2, 2]
+    np.testing.assert_allclose(np.einsum("aib,bjc,ckd->ijk", *cores), low, atol=1e-12)

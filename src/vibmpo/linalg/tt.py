@@ -27,8 +27,8 @@ import math
 
 import numpy as np
 
-__all__ = ["bond_spectra", "direct_sum", "left_canonicalise", "right_canonicalise",
-           "truncate", "truncate_with_error"]
+__all__ = ["bond_spectra", "direct_sum", "from_full", "left_canonicalise",
+           "right_canonicalise", "truncate", "truncate_with_error"]
 
 
 def _as_cores(cores) -> list[np.ndarray]:
@@ -350,3 +350,45 @@ def direct_sum(a, b) -> tuple[np.ndarray, ...]:
             z[x.shape[0]:, ..., x.shape[-1]:] = y
             out.append(z)
     return tuple(out)
+
+
+def from_full(values, *, rel_error: float = 1e-12) -> tuple[np.ndarray, ...]:
+    r"""Tensor train of a full tensor by successive SVDs (TT-SVD).
+
+    Each of the :math:`f-1` splits drops the smallest singular values whose tail norm is
+    below :math:`\varepsilon = \mathrm{rel\_error}\,\lVert T\rVert_F/\sqrt{f-1}`, so
+    the whole train is within ``rel_error`` of ``T`` in relative Frobenius norm.
+
+    Parameters
+    ----------
+    values : array_like, shape (d_1, ..., d_f)
+        The full tensor (real).
+    rel_error : float
+        Relative Frobenius error allowed in total.
+
+    Returns
+    -------
+    tuple of ndarray
+        Cores of shape ``(r_{i-1}, d_i, r_i)``.
+
+    Examples
+    --------
+    A sum of two one-variable functions has rank 2:
+
+    >>> v = np.add.outer(np.arange(3.0), np.arange(4.0))
+    >>> [c.shape for c in from_full(v)]
+    [(1, 3, 2), (2, 4, 1)]
+    """
+    v = np.asarray(values, dtype=np.float64)
+    dims = v.shape
+    eps = float(rel_error) * np.linalg.norm(v) / math.sqrt(max(len(dims) - 1, 1))
+    cores, r, rest = [], 1, v.reshape(1, -1)
+    for d in dims[:-1]:
+        u, s, vt = np.linalg.svd(rest.reshape(r * d, -1), full_matrices=False)
+        tail = np.sqrt(np.cumsum((s**2)[::-1]))[::-1]
+        keep = max(1, int(np.sum(tail > eps)))
+        cores.append(u[:, :keep].reshape(r, d, keep))
+        rest = s[:keep, None] * vt[:keep]
+        r = keep
+    cores.append(rest.reshape(r, dims[-1], 1))
+    return tuple(cores)

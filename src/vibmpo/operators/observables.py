@@ -186,7 +186,8 @@ def dipole_observables(surface, grids, *, coordinator=None) -> list[GridObservab
 
 
 def tt_from_full(values, tol: float = 1e-12) -> list[np.ndarray]:
-    """Tensor train of a full tensor by successive SVDs (relative Frobenius ``tol``).
+    """Tensor train of a full tensor (relative Frobenius ``tol``): the linear-algebra
+    toolbox's TT-SVD, :func:`vibmpo.linalg.tt.from_full`.
 
     Examples
     --------
@@ -194,20 +195,9 @@ def tt_from_full(values, tol: float = 1e-12) -> list[np.ndarray]:
     >>> [c.shape for c in tt_from_full(v)]
     [(1, 3, 2), (2, 4, 1)]
     """
-    v = np.asarray(values, dtype=np.float64)
-    dims = v.shape
-    eps = tol * np.linalg.norm(v) / np.sqrt(max(len(dims) - 1, 1))
-    cores, r, rest = [], 1, v.reshape(1, -1)
-    for d in dims[:-1]:
-        m = rest.reshape(r * d, -1)
-        u, s, vt = np.linalg.svd(m, full_matrices=False)
-        tail = np.sqrt(np.cumsum((s**2)[::-1]))[::-1]
-        keep = max(1, int(np.sum(tail > eps)))
-        cores.append(u[:, :keep].reshape(r, d, keep))
-        rest = s[:keep, None] * vt[:keep]
-        r = keep
-    cores.append(rest.reshape(r, dims[-1], 1))
-    return cores
+    from vibmpo.linalg.tt import from_full
+
+    return list(from_full(values, rel_error=tol))
 
 
 def tabulated_hamiltonian(grids, values, *, energy_unit: str = "hartree",
