@@ -107,7 +107,10 @@ def _plot(curve, path, budget, note):
         ax.set_ylabel(f"{label} / cm$^{{-1}}$ (median of seeds)")
         ax.grid(True, which="both", alpha=0.3)
     axes[0].legend()
-    fig.suptitle(f"H2CO NN-MPO, quick profile, {budget:g} s per fit; {note}", fontsize=9)
+    import textwrap
+
+    title = f"H2CO NN-MPO, quick profile, {budget:g} s per fit"
+    fig.suptitle(title + "\n" + textwrap.fill(note, 120), fontsize=9)
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
