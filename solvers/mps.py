@@ -97,7 +97,7 @@ def mpo_round(mpo, *, rel_cutoff: float = 1e-13) -> list[np.ndarray]:
 
     An MPO built term by term may carry bond channels that are linear combinations of
     the others (singular values of the operator split at that bond at round-off level);
-    every effective-operator product pays for them. :func:`vibmpo.linalg.tt.truncate`
+    every effective-operator product pays for them. :func:`vibmpo.linalg.tt.truncate_mpo`
     drops the singular values at or below ``rel_cutoff`` (default 1e-13) times the
     largest of each bond, so the operator changes by at most that relative amount in
     Frobenius norm. The Henon-Heiles MPO of ``grid_hamiltonian`` has bonds (3, 4, 4)
@@ -119,9 +119,7 @@ def mpo_round(mpo, *, rel_cutoff: float = 1e-13) -> list[np.ndarray]:
     >>> bool(np.allclose(mpo_to_dense(mpo_round(W2)), mpo_to_dense(W)))
     True
     """
-    cores = [np.asarray(w).transpose(0, 2, 3, 1) for w in mpo]
-    out = tt.truncate(cores, rel_cutoff=float(rel_cutoff))
-    return [np.ascontiguousarray(c.transpose(0, 3, 1, 2)) for c in out]
+    return list(tt.truncate_mpo(mpo, rel_cutoff=float(rel_cutoff))[0])
 
 
 def mps_arrays(psi) -> list[np.ndarray]:

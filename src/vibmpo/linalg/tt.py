@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 __all__ = ["bond_spectra", "direct_sum", "from_full", "left_canonicalise",
-           "right_canonicalise", "truncate", "truncate_with_error"]
+           "right_canonicalise", "truncate", "truncate_mpo", "truncate_with_error"]
 
 
 def _as_cores(cores) -> list[np.ndarray]:
@@ -268,6 +268,35 @@ def truncate_with_error(cores, *, max_rank: int | None = None, rel_cutoff: float
     discarded: list[float] = []
     _svd_sweep(flat, max_rank, float(rel_cutoff), bond_error, discarded)
     return _restore(flat, shapes), math.sqrt(sum(e * e for e in discarded))
+
+
+def truncate_mpo(mpo, *, max_rank: int | None = None, rel_cutoff: float = 0.0,
+                 max_error: float | None = None) -> tuple[tuple[np.ndarray, ...], float]:
+    """:func:`truncate_with_error` of MPO site tensors stored as ``(left, right, ket,
+    bra)`` (the layout of :mod:`vibmpo.operators` and :mod:`vibmpo.solvers`): the ket
+    and bra legs form the physical leg of the train.
+
+    Returns
+    -------
+    cores : tuple of ndarray
+        Truncated tensors, same layout, C-contiguous.
+    error : float
+        The bound of :func:`truncate_with_error`.
+
+    Examples
+    --------
+    Two copies of one bond channel are one:
+
+    >>> w = np.ones((1, 1, 2, 2))
+    >>> doubled = [np.concatenate([w, w], axis=1), np.concatenate([w, w], axis=0) / 2]
+    >>> cores, err = truncate_mpo(doubled, rel_cutoff=1e-12)
+    >>> [c.shape for c in cores], err < 1e-12
+    ([(1, 1, 2, 2), (1, 1, 2, 2)], True)
+    """
+    cores, err = truncate_with_error([np.asarray(w).transpose(0, 2, 3, 1) for w in mpo],
+                                     max_rank=max_rank, rel_cutoff=rel_cutoff,
+                                     max_error=max_error)
+    return tuple(np.ascontiguousarray(c.transpose(0, 3, 1, 2)) for c in cores), err
 
 
 def bond_spectra(cores, *, rel_cutoff: float = 1e-14) -> list[np.ndarray]:

@@ -328,7 +328,7 @@ class GridHamiltonian:
         if key not in self._cache:
             arrays, err = _mpo_cores(self), 0.0
             if tol is not None:
-                arrays, err = _compress_mpo(arrays, tol)
+                arrays, err = _tt.truncate_mpo(arrays, max_error=tol)
             for w in arrays:
                 w.flags.writeable = False
             self._cache[key] = (tuple(arrays), err)
@@ -426,16 +426,6 @@ def _mpo_cores(ham: GridHamiltonian) -> list[np.ndarray]:
             w[2:, 2:] = pot
         out.append(w)
     return out
-
-
-def _compress_mpo(arrays, tol: float) -> tuple[list[np.ndarray], float]:
-    """SVD-round MPO cores (as a TT over the joint ket-bra index) to a Frobenius change
-    <= ``tol``; returns the cores and the bound on the change."""
-    dims = [w.shape[2] for w in arrays]
-    tt = [w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1, w.shape[1]) for w in arrays]
-    tt, err = _tt.truncate_with_error(tt, max_error=tol)
-    return [c.reshape(c.shape[0], d, d, c.shape[2]).transpose(0, 3, 1, 2)
-            for c, d in zip(tt, dims, strict=True)], float(err)
 
 
 def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12,
