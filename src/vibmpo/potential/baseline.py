@@ -35,14 +35,11 @@ from pathlib import Path
 import numpy as np
 
 from vibmpo._checks import as_finite_array, write_json
+from vibmpo.potential.dipole import _design
 from vibmpo.units import energy_factor, normalize_energy_unit
 
 __all__ = ["PolynomialPotential", "quartic_powers", "quartic_from_cuts", "as_baseline",
            "baseline_values", "load_polynomial_potential", "h2co_quartic_baseline"]
-
-
-def _design(x, powers):
-    return np.prod(x[:, None, :] ** powers[None, :, :], axis=2)
 
 
 @dataclass(frozen=True)
@@ -198,12 +195,18 @@ class PolynomialPotential:
         >>> PolynomialPotential.from_forcefield(FF()).energy([[1.0]]).tolist()
         [0.5]
         """
+        return cls._from_terms(ff.terms, ff.kinetic, ff.energy_unit)
+
+    @classmethod
+    def _from_terms(cls, terms, kinetic, energy_unit) -> PolynomialPotential:
+        """From force-field terms ``(c, {mode index: power})``, kinetic coefficients and
+        unit, checked as :meth:`from_forcefield` says."""
         try:
-            unit = normalize_energy_unit(ff.energy_unit)
+            unit = normalize_energy_unit(energy_unit)
         except ValueError:
             raise ValueError(f"a baseline force field needs a physical energy unit (eV, "
-                             f"hartree, cm-1, ...), got {ff.energy_unit!r}") from None
-        kin = np.atleast_1d(np.asarray(ff.kinetic, dtype=np.float64))
+                             f"hartree, cm-1, ...), got {energy_unit!r}") from None
+        kin = np.atleast_1d(np.asarray(kinetic, dtype=np.float64))
         want = 0.5 * energy_factor("hartree", unit)
         if not np.allclose(kin, want, rtol=1e-6, atol=0):
             raise ValueError(
@@ -214,7 +217,7 @@ class PolynomialPotential:
                 "coordinates first")
         n = kin.size
         powers, coefs = [], []
-        for c, pw in ff.terms:
+        for c, pw in terms:
             row = np.zeros(n, dtype=np.int64)
             for m, p in pw.items():
                 row[int(m)] = int(p)
@@ -244,25 +247,12 @@ def load_polynomial_potential(path) -> PolynomialPotential:
                          "vibmpo.operators.forcefield.load_forcefield")
     names = list(d["modes"])
     index = {m: i for i, m in enumerate(names)}
-    powers, coefs = [], []
+    terms = []
     for term in d["terms"]:
         c, pw = (term["coefficient"], term["powers"]) if isinstance(term, dict) else term
-        row = np.zeros(len(names), dtype=np.int64)
-        for m, p in pw.items():
-            row[index[m]] = int(p)
-        powers.append(row)
-        coefs.append(float(c))
-    kin = d.get("kinetic", 0.5)
-
-    class _FF:
-        pass
-
-    ff = _FF()
-    ff.terms = [(c, {i: int(p) for i, p in enumerate(r) if p}) for c, r in zip(coefs, powers,
-                                                                              strict=True)]
-    ff.kinetic = np.broadcast_to(np.asarray(kin, dtype=float), (len(names),))
-    ff.energy_unit = d.get("energy_unit", "eV")
-    out = PolynomialPotential.from_forcefield(ff)
+        terms.append((float(c), {index[m]: int(p) for m, p in pw.items() if int(p)}))
+    kin = np.broadcast_to(np.asarray(d.get("kinetic", 0.5), dtype=float), (len(names),))
+    out = PolynomialPotential._from_terms(terms, kin, d.get("energy_unit", "eV"))
     src = d.get("source")
     return replace(out, info=json.loads(src) if isinstance(src, str) and
                    src.startswith("{") else {"source": str(path)})
