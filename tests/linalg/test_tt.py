@@ -108,3 +108,31 @@ def test_from_full_meets_its_error_and_is_exact_for_low_rank(rel_error):
     cores = tt.from_full(low)
     assert [c.shape[2] for c in cores[:-1]] == [2, 2]
     np.testing.assert_allclose(np.einsum("aib,bjc,ckd->ijk", *cores), low, atol=1e-12)
+
+
+def test_chain_derivatives_against_finite_differences():
+    """P(q) = M_1(q_1) ... M_f(q_f) with M_i(q) = A_i + q B_i + q^2 C_i."""
+    rng = np.random.default_rng(5)
+    ranks = [1, 3, 2, 4, 1]
+    A, B, C = ([rng.normal(size=(ranks[i], ranks[i + 1])) for i in range(4)] for _ in range(3))
+
+    def product(q):
+        p = np.ones((1, 1))
+        for i in range(4):
+            p = p @ (A[i] + q[i] * B[i] + q[i] ** 2 * C[i])
+        return float(p[0, 0])
+
+    q = rng.normal(size=4)
+    m0 = [A[i] + q[i] * B[i] + q[i] ** 2 * C[i] for i in range(4)]
+    m1 = [B[i] + 2 * q[i] * C[i] for i in range(4)]
+    m2 = [2 * C[i] for i in range(4)]
+    v, g, h = tt.chain_derivatives(m0, m1, m2)
+    assert v == pytest.approx(product(q), rel=1e-12)
+    eye, eps = np.eye(4), 1e-4
+    g_fd = [(product(q + eps * e) - product(q - eps * e)) / (2 * eps) for e in eye]
+    h_fd = [[(product(q + eps * a + eps * b) - product(q + eps * a - eps * b)
+              - product(q - eps * a + eps * b) + product(q - eps * a - eps * b)) / (4 * eps**2)
+             for b in eye] for a in eye]
+    np.testing.assert_allclose(g, g_fd, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(h, h_fd, rtol=1e-5, atol=1e-6)
+    assert tt.chain_derivatives(m0, m1)[2] is None

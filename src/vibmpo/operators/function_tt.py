@@ -75,30 +75,14 @@ class FunctionTT:
         return len(self.cores)
 
     def derivatives(self, q) -> tuple[float, np.ndarray, np.ndarray]:
-        """V, gradient (f,) and Hessian (f, f) at one point ``q`` (f,), by prefix/suffix
-        environments: O(f^2) small matrix-vector products."""
+        """V, gradient (f,) and Hessian (f, f) at one point ``q`` (f,)
+        (:func:`vibmpo.linalg.tt.chain_derivatives`)."""
         f = self.n_modes
         # mats[k][i] = sum_rho W_i[:, rho, :] phi^{(k)}_{i rho}(q_i), k = 0, 1, 2
         mats = [[np.einsum("arb,r->ab", self.cores[i], self.bases[i](np.array([q[i]]), k)[0])
                  for i in range(f)] for k in range(3)]
-        prefix = [np.ones(1)]
-        for i in range(f):
-            prefix.append(prefix[-1] @ mats[0][i])
-        suffix = [np.ones(1)]
-        for i in range(f - 1, -1, -1):
-            suffix.append(mats[0][i] @ suffix[-1])
-        suffix = suffix[::-1]  # suffix[i] = M_i ... M_{f-1} applied to 1
-        val = self.offset + self.scale * float(prefix[f][0])
-        grad = np.zeros(f)
-        hess = np.zeros((f, f))
-        for i in range(f):
-            grad[i] = self.scale * float(prefix[i] @ mats[1][i] @ suffix[i + 1])
-            hess[i, i] = self.scale * float(prefix[i] @ mats[2][i] @ suffix[i + 1])
-            v = prefix[i] @ mats[1][i]
-            for j in range(i + 1, f):
-                hess[i, j] = hess[j, i] = self.scale * float(v @ mats[1][j] @ suffix[j + 1])
-                v = v @ mats[0][j]
-        return val, grad, hess
+        val, grad, hess = _tt.chain_derivatives(*mats)
+        return self.offset + self.scale * val, self.scale * grad, self.scale * hess
 
     def grid_cores(self, points) -> list[np.ndarray]:
         """Tensor train of ``(V - V_0)`` on the product of the 1-D ``points`` (one array

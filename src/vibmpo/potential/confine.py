@@ -60,7 +60,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from vibmpo._checks import as_finite_array
-from vibmpo.linalg.tt import direct_sum
+from vibmpo.linalg.tt import chain_derivatives, direct_sum
 from vibmpo.potential.basis import basis_values
 
 __all__ = ["BANDS", "CERT_POINTS", "Confinement", "ConfinementWarning", "box_minimum", "confine"]
@@ -395,15 +395,8 @@ def _value_and_gradient(model, q):
     f = model.n_modes
     m0 = [np.einsum("arb,r->ab", model.cores[i], phi[0, i]) for i in range(f)]
     m1 = [np.einsum("arb,r->ab", model.cores[i], dphi[0, i]) for i in range(f)]
-    pre = [np.ones((1, 1))]
-    for i in range(f):
-        pre.append(pre[-1] @ m0[i])
-    suf = [np.ones((1, 1))]
-    for i in range(f - 1, -1, -1):
-        suf.append(m0[i] @ suf[-1])
-    suf = suf[::-1]
-    grad = np.array([(pre[i] @ m1[i] @ suf[i + 1])[0, 0] for i in range(f)])
-    return model.offset + model.scale * pre[f][0, 0], model.scale * grad
+    value, grad, _ = chain_derivatives(m0, m1)
+    return model.offset + model.scale * value, model.scale * grad
 
 
 def _local_minimum(model, start, lo, hi):
