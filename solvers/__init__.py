@@ -6,7 +6,9 @@ layer's grid Hamiltonians) and never import JAX. DMRG and TDVP share one sweep d
 (:func:`vibmpo.solvers.sweep.run_sweeps`: schedules, directions, one/two-site splits,
 truncation, observers) and differ only in the local update they pass to it (Davidson
 eigenvectors vs Lanczos exponentials, :mod:`vibmpo.solvers.krylov`). DMRG options are
-typed objects (:mod:`vibmpo.solvers.dmrg_options`); sequential excited states, their
+typed objects (:mod:`vibmpo.solvers.dmrg_options`: the sweep schedule shared with block
+DMRG, :mod:`vibmpo.solvers.block_dmrg`, and the settings of each), and so are TDVP's
+(:mod:`vibmpo.solvers.tdvp_options`); sequential excited states, their
 starting guesses and checks live in :mod:`vibmpo.solvers.excited` and
 :mod:`vibmpo.solvers.guesses`. The eigenvalue results (:class:`DMRGResult`,
 :class:`ExactResult`) share the fields ``energies``, ``energy_unit``, ``wall_time``,
@@ -16,7 +18,13 @@ starting guesses and checks live in :mod:`vibmpo.solvers.excited` and
 from ._dmrg import DMRGConvergenceWarning, DMRGResult, dmrg
 from ._tdvp import TDVPResult, tdvp
 from .assign import Assignment, assign_states, ho_number_operators, one_site_densities
-from .dmrg_options import LEVELS_SCHEDULE, DMRGSchedule, ExcitedOptions
+from .dmrg_options import (
+    BLOCK_SCHEDULE,
+    LEVELS_SCHEDULE,
+    BlockOptions,
+    DMRGSchedule,
+    ExcitedOptions,
+)
 from .exact import ExactResult, exact_levels
 from .guesses import configuration_guesses
 from .itensors_io import read_itensors_mpo, read_itensors_mps, write_itensors
@@ -25,6 +33,7 @@ from .propagate_exact import ExactPropagation, propagate_exact
 from .spectra import Spectrum, autocorrelation_t2, find_peaks, spectrum
 from .states import apply_site_operator, gaussian_coefficients, gaussian_wavepacket
 from .sweep import EffectiveOperator, SweepState, make_state, sweep_one_site, sweep_two_site
+from .tdvp_options import TDVPOptions
 
 __all__ = [
     # exact diagonalisation
@@ -37,6 +46,8 @@ __all__ = [
     "DMRGSchedule",
     "ExcitedOptions",
     "LEVELS_SCHEDULE",
+    "BlockOptions",
+    "BLOCK_SCHEDULE",
     "configuration_guesses",
     "Assignment",
     "assign_states",
@@ -45,6 +56,7 @@ __all__ = [
     # time evolution, initial states and spectra
     "tdvp",
     "TDVPResult",
+    "TDVPOptions",
     "expm_krylov",
     "propagate_exact",
     "ExactPropagation",

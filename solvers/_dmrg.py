@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._dmrg_run import initial_tensors, run_dmrg
+from ._keywords import Group, fold_keywords
 from .dmrg_options import DMRGSchedule, ExcitedOptions
 from .excited import sequential_states
 from .mps import mpo_arrays, residual_norm, to_quimb_mps
@@ -96,24 +97,11 @@ class DMRGResult:
 
 def _deprecated_keywords(legacy: dict, schedule, excited):
     """Map the keywords of the old signature onto the option objects (with a warning)."""
-    unknown = sorted(set(legacy) - set(_SCHEDULE_KEYS) - set(_EXCITED_KEYS) - {"residuals"})
-    if unknown:
-        raise TypeError(f"dmrg() got an unexpected keyword argument {unknown[0]!r}")
-    if not legacy:
-        return schedule, excited
-    sched_kw = {k: v for k, v in legacy.items() if k in _SCHEDULE_KEYS}
-    exc_kw = {k: v for k, v in legacy.items() if k in _EXCITED_KEYS}
-    hint = ", ".join(filter(None, [
-        f"schedule=DMRGSchedule({', '.join(sched_kw)})" if sched_kw else "",
-        f"excited=ExcitedOptions({', '.join(exc_kw)})" if exc_kw else ""]))
-    warnings.warn(f"dmrg({', '.join(f'{k}=' for k in legacy)}) is deprecated and goes in "
-                  "the next release; pass " + (hint or "nothing: residuals are always "
-                                               "computed"), DeprecationWarning, stacklevel=3)
-    if sched_kw:
-        schedule = dataclasses.replace(schedule or DMRGSchedule(), **sched_kw)
-    if exc_kw:
-        excited = dataclasses.replace(excited or ExcitedOptions(), **exc_kw)
-    return schedule, excited
+    out = fold_keywords("dmrg", legacy, [
+        Group("schedule", schedule, DMRGSchedule(), _SCHEDULE_KEYS),
+        Group("excited", excited, ExcitedOptions(), _EXCITED_KEYS)],
+        dropped={"residuals": "residuals are always computed"}, stacklevel=4)
+    return out["schedule"], out["excited"]
 
 
 def _check_request(n_states, method, n_extra, excited, dims):

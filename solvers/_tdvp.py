@@ -48,12 +48,14 @@ one-site/zero-site exponentials) and the measurements.
 
 from __future__ import annotations
 
+import dataclasses
 import time as _time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from vibmpo.solvers._keywords import Group, fold_keywords
 from vibmpo.solvers.krylov import expm_krylov_info
 from vibmpo.solvers.mps import (
     compress,
@@ -73,11 +75,15 @@ from vibmpo.solvers.sweep import (
     root_tensors,
     run_sweeps,
 )
+from vibmpo.solvers.tdvp_options import TDVPOptions
 
 __all__ = ["TDVPResult", "TDVP_METHODS", "tdvp", "time_grid"]
 
 #: Integrators accepted by :func:`tdvp`.
 TDVP_METHODS = ("gse", "adaptive", "2site", "1site")
+
+# keywords of tdvp() before the options object: deprecated aliases for one release
+_OPTION_KEYS = tuple(f.name for f in dataclasses.fields(TDVPOptions))
 
 
 @dataclass(frozen=True)
@@ -123,14 +129,14 @@ class TDVPResult:
         Whether every local Krylov exponential reached ``krylov_tol`` (if not, raise
         ``krylov_dim`` or lower ``dt``).
     info : dict
-        Settings of the run (method, dt, maxdim, cutoff, ...). ``meta`` is a
-        deprecated alias.
+        Settings of the run (method, dt and the fields of :class:`TDVPOptions`: maxdim,
+        cutoff, ...). ``meta`` is a deprecated alias.
 
     Examples
     --------
     >>> import numpy as np, quimb.tensor as qtn
     >>> res = tdvp(qtn.MPO_ham_heis(4), qtn.MPS_computational_state("0101"), 0.4, dt=0.1,
-    ...            maxdim=8)
+    ...            options=TDVPOptions(maxdim=8))
     >>> res.times.round(2).tolist(), float(abs(res.autocorrelation[0])), res.final_state.L
     ([0.0, 0.1, 0.2, 0.3, 0.4], 1.0, 4)
     >>> bool(np.allclose(res.norms, 1.0)), bool(np.ptp(res.energies) < 1e-10)
@@ -230,17 +236,16 @@ def time_grid(t_final: float, dt: float, save_times=None):
 class _Propagator:
     """TDVP on the shared sweep driver: local Krylov steps, basis expansion, bookkeeping."""
 
-    def __init__(self, tensors, mpo, *, maxdim, cutoff, expansion, krylov_dim, krylov_tol,
-                 imaginary, gse_krylov=2):
+    def __init__(self, tensors, mpo, options, *, imaginary):
         self.st = make_state(tensors, mpo, center=0)
         self.mpo = list(mpo)
-        self.maxdim = maxdim
-        self.cutoff = cutoff
-        self.expansion = expansion
-        self.kdim = krylov_dim
-        self.ktol = krylov_tol
+        self.maxdim = options.maxdim
+        self.cutoff = options.cutoff
+        self.expansion = options.expansion
+        self.kdim = options.krylov_dim
+        self.ktol = options.krylov_tol
         self.imaginary = imaginary
-        self.gse_krylov = gse_krylov
+        self.gse_krylov = options.gse_krylov
         self.n_matvec = 0
         self.n_unconverged = 0
         self.log_norm = 0.0
@@ -386,12 +391,10 @@ def _self_overlap(tensors):
 
 
 def tdvp(H, psi0, t_final: float, *, dt: float, method: str = "gse",
-         maxdim: int = 64, cutoff: float = 1e-12, expansion: float = 0.0,
-         imaginary: bool = False,
+         options: TDVPOptions | None = None, imaginary: bool = False,
          observables: dict | None = None, save_times: Sequence[float] | None = None,
-         krylov_dim: int = 40, krylov_tol: float = 1e-8, growth_substeps: int = 1,
-         gse_krylov: int = 2, progress: bool = False,
-         callback: Callable | None = None, energy_unit: str | None = None) -> TDVPResult:
+         progress: bool = False, callback: Callable | None = None,
+         energy_unit: str | None = None, **deprecated) -> TDVPResult:
     r"""Propagate an MPS in real or imaginary time with TDVP.
 
     Parameters
@@ -409,15 +412,11 @@ def tdvp(H, psi0, t_final: float, *, dt: float, method: str = "gse",
         Integrator (see the module docstring). ``"gse"`` (default) is one-site TDVP whose
         bonds grow by global subspace expansion; ``"1site"`` keeps the bond dimensions of
         ``psi0``; ``"adaptive"`` grows them with two-site steps first.
-    maxdim : int, optional
-        Largest bond dimension of two-site steps (default 64).
-    cutoff : float, optional
-        Relative discarded weight allowed per SVD (default 1e-12).
-    expansion : float, optional
-        Subspace-expansion strength for one-site steps (default 0: plain one-site TDVP at
-        fixed bond dimension). With ``expansion > 0`` each one-site step enlarges the
-        kept basis with :math:`\alpha\,H_\mathrm{eff}\theta` before moving on (bounded by
-        ``maxdim``/``cutoff``), so ``"1site"`` can also grow a product state.
+    options : TDVPOptions, optional
+        Largest bond dimension, SVD cutoff, one-site expansion, Krylov dimension and
+        tolerance of the local exponentials, growth sub-steps, Krylov vectors of the
+        ``"gse"`` expansion (default ``TDVPOptions()``: ``maxdim=64``,
+        ``cutoff=1e-12``).
     imaginary : bool, optional
         Imaginary-time evolution :math:`e^{-H\tau}` with renormalisation (relaxation to
         the ground state); the result's ``energies`` converge to the ground energy.
@@ -427,28 +426,6 @@ def tdvp(H, psi0, t_final: float, *, dt: float, method: str = "gse",
         ``callable(psi) -> number``; evaluated (normalised) at every time.
     save_times : sequence of float, optional
         Times (multiples of ``dt``) at which to keep the state.
-    krylov_dim, krylov_tol : optional
-        Lanczos settings of each local exponential (largest Krylov dimension, default
-        40; a-posteriori relative error estimate, default 1e-8). A Lanczos exponential
-        conserves norm and energy exactly whatever its tolerance (its result lies in a
-        Krylov space containing :math:`H\psi`); the tolerance sets the phase error
-        only. The estimate is not a bound: on the one-site and bond problems of the
-        H2CO wavepacket (``benchmarks/h2co_wavepacket.py``) the true error of each
-        exponential, against its dense matrix exponential, is about 4 times the
-        estimate (each further Krylov vector gains about a factor 10). The C(t) error
-        is dominated by the projection error: Henon-Heiles 4-D
-        (``benchmarks/tdvp_vs_renormalizer.py``, D = 32, 200 steps, 2800 exponentials)
-        gives 6.0e-9 at 1e-8, 1e-9 and 1e-10 alike, with 20 % fewer operator
-        applications at 1e-8 than at 1e-10 (1.9e-8 at 1e-7).
-    growth_substeps : int, optional
-        Split each step taken while the bonds are still growing (not yet at
-        ``min(maxdim, exact)``; two-site steps of ``"adaptive"``/``"2site"``, expanded
-        one-site steps of ``"gse"``) into this many sub-steps (default 1). Starting from a
-        product state the first steps carry the largest projection error; e.g. 10
-        sub-steps cut it several-fold at little cost, since growth lasts a few steps.
-    gse_krylov : int, optional
-        Number of Krylov vectors :math:`H^k|\psi\rangle` the ``"gse"`` expansion draws
-        its new directions from (default 2).
     progress : bool, optional
         Show a tqdm progress bar.
     callback : callable, optional
@@ -456,6 +433,10 @@ def tdvp(H, psi0, t_final: float, *, dt: float, method: str = "gse",
     energy_unit : str, optional
         Unit of the energies of ``H`` (e.g. ``ham.energy_unit`` of the grid Hamiltonian
         it came from), recorded in the result.
+    **deprecated
+        The keywords of the former signature, accepted for one release with a
+        ``DeprecationWarning``: ``maxdim``, ``cutoff``, ``expansion``, ``krylov_dim``,
+        ``krylov_tol``, ``growth_substeps``, ``gse_krylov`` (fields of ``options``).
 
     Returns
     -------
@@ -472,23 +453,21 @@ def tdvp(H, psi0, t_final: float, *, dt: float, method: str = "gse",
     >>> import numpy as np, quimb.tensor as qtn
     >>> H = qtn.MPO_ham_heis(4, j=1.0)
     >>> psi0 = qtn.MPS_computational_state("0101")
-    >>> res = tdvp(H, psi0, 1.0, dt=0.1, maxdim=16)
+    >>> res = tdvp(H, psi0, 1.0, dt=0.1, options=TDVPOptions(maxdim=16))
     >>> bool(abs(res.energies[-1] - res.energies[0]) < 1e-8), res.times.size
     (True, 11)
     """
-    _check_options(method=method, maxdim=maxdim, cutoff=cutoff,
-                   growth_substeps=growth_substeps, gse_krylov=gse_krylov,
-                   expansion=expansion)
+    options = fold_keywords("tdvp", deprecated, [
+        Group("options", options, TDVPOptions(), _OPTION_KEYS)])["options"] or TDVPOptions()
+    if method not in TDVP_METHODS:
+        raise ValueError(f"unknown method {method!r}; use one of {TDVP_METHODS}")
     n_steps, save_steps = time_grid(t_final, dt, save_times)
     W, A, norm0, real_problem = _prepare_arrays(H, psi0, imaginary)
     obs = _prepare_observables(observables, len(A))
 
     t_start = _time.perf_counter()
-    pr = _Propagator(A, W, maxdim=int(maxdim), cutoff=float(cutoff),
-                     expansion=float(expansion), krylov_dim=int(krylov_dim),
-                     krylov_tol=float(krylov_tol), imaginary=bool(imaginary),
-                     gse_krylov=int(gse_krylov))
-    if method == "1site" and expansion == 0.0 and not pr.saturated():
+    pr = _Propagator(A, W, options, imaginary=bool(imaginary))
+    if method == "1site" and options.expansion == 0.0 and not pr.saturated():
         import warnings
 
         warnings.warn(
@@ -497,7 +476,7 @@ def tdvp(H, psi0, t_final: float, *, dt: float, method: str = "gse",
             "expansion > 0) to let them grow", RuntimeWarning,
             stacklevel=2)
     rec = _Recorder(pr, A, obs, save_steps, real_problem, imaginary)
-    plan = _Plan(method, int(growth_substeps))
+    plan = _Plan(method, options.growth_substeps)
     bar = _progress_bar(n_steps) if progress else None
     for step in range(1, n_steps + 1):
         two_site, gse, n_sub, label = plan.next(pr)
@@ -512,28 +491,9 @@ def tdvp(H, psi0, t_final: float, *, dt: float, method: str = "gse",
             break
     if bar is not None:
         bar.close()
-    info = {"method": method, "dt": float(dt), "maxdim": int(maxdim),
-            "cutoff": float(cutoff), "expansion": float(expansion),
-            "growth_substeps": int(growth_substeps), "krylov_dim": int(krylov_dim),
-            "krylov_tol": float(krylov_tol), "initial_norm": norm0,
+    info = {"method": method, "dt": float(dt), **options.as_dict(), "initial_norm": norm0,
             "unconverged_exponentials": pr.n_unconverged}
     return rec.result(_time.perf_counter() - t_start, energy_unit=energy_unit, info=info)
-
-
-def _check_options(*, method, maxdim, cutoff, growth_substeps, gse_krylov, expansion):
-    """Reject bad options with messages that say what is allowed."""
-    if method not in TDVP_METHODS:
-        raise ValueError(f"unknown method {method!r}; use one of {TDVP_METHODS}")
-    if int(maxdim) < 1:
-        raise ValueError(f"maxdim must be >= 1, got {maxdim}")
-    if not 0.0 <= float(cutoff) < 1.0:
-        raise ValueError(f"cutoff must be in [0, 1), got {cutoff}")
-    if int(growth_substeps) < 1:
-        raise ValueError(f"growth_substeps must be >= 1, got {growth_substeps}")
-    if int(gse_krylov) < 1:
-        raise ValueError(f"gse_krylov must be >= 1, got {gse_krylov}")
-    if not float(expansion) >= 0.0:
-        raise ValueError(f"expansion must be >= 0, got {expansion}")
 
 
 def _prepare_arrays(H, psi0, imaginary):

@@ -44,12 +44,15 @@ blocks at 16 plus refinement at 32 give all 14 within 0.0044 cm-1.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._keywords import Group, fold_keywords
+from .dmrg_options import BLOCK_SCHEDULE, BlockOptions, DMRGSchedule
 from .guesses import configuration_guesses
 from .krylov import davidson
 from .mps import (
@@ -63,9 +66,9 @@ from .mps import (
 )
 from .sweep import (
     Projection,
+    Schedule,
     make_state,
     root_tensors,
-    schedule_values,
     sweep_one_site,
     sweep_two_site,
     truncated_svd,
@@ -73,6 +76,10 @@ from .sweep import (
 from .verify import DMRGConvergenceWarning
 
 __all__ = ["BlockDMRGResult", "block_dmrg"]
+
+# keywords of block_dmrg() before the option objects: deprecated aliases for one release
+_SCHEDULE_KEYS = ("maxdim", "nsweeps", "tol", "cutoff", "expansion", "local_tol")
+_OPTION_KEYS = tuple(f.name for f in dataclasses.fields(BlockOptions))
 
 
 @dataclass(frozen=True)
@@ -83,8 +90,8 @@ class BlockDMRGResult:
     ----------
     energies : ndarray (n,)
         Levels in ascending order, in ``energy_unit``.
-    energy_unit : str
-        Unit of the energies (that of the MPO, as given to :func:`block_dmrg`).
+    energy_unit : str or None
+        Unit of the energies: that of the MPO (``None`` when the caller did not say).
     states : list of quimb.tensor.MatrixProductState
         Normalised eigenstates, same order.
     converged : ndarray of bool (n,)
@@ -105,7 +112,8 @@ class BlockDMRGResult:
     --------
     >>> import quimb.tensor as qtn
     >>> H = qtn.MPO_rand_herm(5, 3, phys_dim=2, seed=1)
-    >>> r = block_dmrg(H, n_states=6, block_size=3, n_guard=1, maxdim=16)
+    >>> r = block_dmrg(H, n_states=6, schedule=DMRGSchedule(maxdim=16, nsites=1),
+    ...                options=BlockOptions(block_size=3, n_guard=1))
     >>> bool(np.allclose(r.energies, np.linalg.eigvalsh(H.to_dense())[:6], atol=1e-8))
     True
     >>> r.block.tolist(), r.all_converged
@@ -113,7 +121,7 @@ class BlockDMRGResult:
     """
 
     energies: np.ndarray
-    energy_unit: str
+    energy_unit: str | None
     states: list
     converged: np.ndarray
     residuals: np.ndarray
@@ -125,14 +133,6 @@ class BlockDMRGResult:
     @property
     def all_converged(self) -> bool:
         return bool(np.all(self.converged))
-
-
-def _schedule(value, name, cast):
-    """A positive schedule (:func:`~vibmpo.solvers.sweep.schedule_values`, zero refused)."""
-    out = schedule_values(value, name, cast)
-    if any(v is not None and v == 0 for v in out):
-        raise ValueError(f"{name} must be positive, got {value}")
-    return out
 
 
 def _at(sched, s):
@@ -197,9 +197,10 @@ def _project(basis, state):
     return np.tensordot(state[0], r, axes=([2], [1]))
 
 
-def _block(mpo, tensors, guesses, projections, k, rng, *, maxdim, nsweeps, tol, cutoff, expansion,
-           local_tol, n_check, verbose, label):
-    """State-averaged one-site sweeps of one block; returns the state and statistics."""
+def _block(mpo, tensors, guesses, projections, k, rng, *, sweeps, nsweeps, tol, local_tol,
+           n_check, verbose, label):
+    """State-averaged sweeps of one block (settings of sweep ``s``: ``sweeps.at(s)``, a
+    :class:`~vibmpo.solvers.sweep.Schedule`); returns the state and statistics."""
     st = make_state(tensors, mpo, center=0, projections=projections)
     # roots: the guesses projected on the state's bond basis (sites 1.. right-orthonormal,
     # so replacing the centre leaves every environment valid), then random ones
@@ -215,7 +216,7 @@ def _block(mpo, tensors, guesses, projections, k, rng, *, maxdim, nsweeps, tol, 
     # one-site local spaces at the chain ends (d x D) must hold k roots: grow the bonds
     # with two-site sweeps first where they cannot
     need_two = any(a.size < k for a in st.tensors[1:])
-    warm = len(maxdim) - 1
+    warm = sweeps.n_warm
     last = {"e": None, "de": np.inf, "r": np.full(k, np.inf), "scale": None}
 
     def step(theta, op, info):
@@ -234,13 +235,14 @@ def _block(mpo, tensors, guesses, projections, k, rng, *, maxdim, nsweeps, tol, 
     conv = np.zeros(k, dtype=bool)
     halves = [(s, direction) for s in range(nsweeps) for direction in ("lr", "rl")]
     for s, direction in halves:
-        md = _at(maxdim, s)
+        sw = sweeps.at(s)
         tic = time.perf_counter()
-        if need_two and s == 0:
-            sweep_two_site(st, step, direction=direction, maxdim=md, cutoff=cutoff, sweep=s)
+        if sw.nsites == 2 or (need_two and s == 0):
+            sweep_two_site(st, step, direction=direction, maxdim=sw.maxdim, cutoff=sw.cutoff,
+                           sweep=s)
         else:
-            sweep_one_site(st, step, direction=direction, maxdim=md, cutoff=cutoff,
-                           expansion=_at(expansion, s), sweep=s)
+            sweep_one_site(st, step, direction=direction, maxdim=sw.maxdim, cutoff=sw.cutoff,
+                           expansion=sw.expansion, sweep=s)
         times.append(time.perf_counter() - tic)
         bonds.append(max(st.bond_dims(), default=1))
         conv = _half_sweep_done(last, hist, tol, n_check, conv)
@@ -281,15 +283,10 @@ def _cut(e, n_max, degeneracy, n_up):
     return n_max, False
 
 
-def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int = 12,
-               n_guard: int = 4, maxdim=(32, 48, 64), nsweeps: int = 12, tol: float = 1e-8,
-               block_tol: float | None = None, n_extra: int = 2,
-               cutoff: float = 1e-12, expansion=1e-3, degeneracy: float | None = None,
-               penalty: float | None = None, local_tol: float = 1e-9,
-               max_blocks: int | None = None, initial: str = "configurations",
-               n_configs: int | None = None, refine_maxdim=None,
-               energy_unit: str = "hartree",
-               residuals: bool = True, seed=0, verbose: bool = False) -> BlockDMRGResult:
+def block_dmrg(H, *, n_states: int | None = None, window=None,
+               schedule: DMRGSchedule | None = None, options: BlockOptions | None = None,
+               n_extra: int = 2, seed=0, energy_unit: str | None = None,
+               verbose: bool = False, **deprecated) -> BlockDMRGResult:
     r"""The lowest levels of an MPO Hamiltonian by block (state-averaged) DMRG.
 
     Parameters
@@ -303,62 +300,39 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
         ``H``), the ground state :math:`E_0` included when ``emin <= 0``. Blocks are added
         until a level above ``E_0 + emax`` has been found. Give ``n_states`` or
         ``window`` (with both, the window is cut to the lowest ``n_states``).
-    block_size : int
-        Most levels accepted per block.
-    n_guard : int
-        Extra roots carried by each block and not accepted from it (they keep the top
-        accepted level and its near-degenerate partners accurate, and start the next
-        block).
-    maxdim : int or sequence
-        Bond dimension per sweep (last value repeats).
-    nsweeps : int
-        Most sweeps per block.
-    tol : float
-        A block is converged when its accepted energies change by less than ``tol``
-        (unit of ``H``) over a sweep, once ``maxdim`` reached its last value (checked
-        after every half sweep against the energies one full sweep earlier).
+    schedule : DMRGSchedule, optional
+        Sweeps of every block (default
+        :data:`~vibmpo.solvers.dmrg_options.BLOCK_SCHEDULE`: one-site sweeps with
+        expansion 1e-3 at bond dimensions 32, 48, 64, at most 12 per block, ``tol``
+        1e-8). ``maxdim`` must be finite and hold the roots of a block; ``nsites=2``
+        sweeps are honoured (one-site sweeps with subspace expansion are the cheaper
+        choice; the first sweep is two-site anyway where a one-site space cannot hold
+        the roots). A block is converged when its accepted energies change by less than
+        ``tol`` (unit of ``H``, positive) over a sweep, once every schedule reached its
+        last value (checked after every half sweep against the energies one full sweep
+        earlier). The refinement (``options.refine_maxdim``) runs one-site sweeps at the
+        last ``cutoff`` and ``expansion``, at most ``nsweeps``, to ``tol``.
+    options : BlockOptions, optional
+        Block size, guard roots, block tolerance, degeneracy threshold, penalty, most
+        blocks, initial roots, refinement and residuals (default ``BlockOptions()``).
     n_extra : int
         With ``n_states``: levels computed beyond ``n_states`` and dropped (the lowest
         ``n_states`` of all are kept), so that a level missed at the top of the last block
         is still found.
-    block_tol : float, optional
-        With ``refine_maxdim``: convergence tolerance of the blocks, whose roots only
-        start the refinement (default ``100 tol``); without refinement ``tol`` is used.
-    cutoff, expansion : float / scalar or sequence
-        Discarded-weight cutoff of the SVDs; subspace-expansion weight per sweep.
-    degeneracy : float, optional
-        Levels closer than this are one multiplet and never split across blocks
-        (default ``max(1000 tol, 1e-7 |E_0|)``).
-    penalty : float, optional
-        :math:`\mu` (default: three times the spread of the levels found so far, raised
-        automatically if a block reaches it).
-    local_tol : float
-        Relative residual tolerance of the local eigenproblems.
-    initial : {"configurations", "random"}
-        Initial roots: eigenvectors of a configuration interaction in the VSCF modal
-        basis (over ``n_configs`` Hartree products, default three times the number of
-        guesses) projected on the block's bond basis, or random.
-    n_configs : int, optional
-        Size of that configuration space.
-    refine_maxdim : int or sequence, optional
-        Refine every accepted root on its own (one-site DMRG of one state, penalties on
-        all states accepted before it), so the blocks need only a moderate bond
-        dimension: they supply the starting states, the multiplet structure and the
-        ordering. The bond dimension of the refinement, per block (the roots of block
-        ``b`` use entry ``b``, the last value repeats): higher levels are more entangled
-        and need more (CH3CN at bond dimension 40: levels below 2000 cm-1 within 0.009
-        cm-1 of the reference, the ones near 2120 cm-1 up to 0.033 too high, 0.007 at
-        56). Default: no refinement.
-    max_blocks : int, optional
-        Most blocks (default: enough for ``n_states`` plus two, or 50 for a window).
-    energy_unit : str
-        Unit of ``H`` (stored in the result).
-    residuals : bool
-        Compute :math:`\lVert (H - E)\psi\rVert` for every level.
     seed : int
         Seed of the random initial MPS and roots.
+    energy_unit : str, optional
+        Unit of ``H``, carried into the result (default: ``H.energy_unit`` if ``H`` has
+        one, else ``None``).
     verbose : bool
         One line per sweep.
+    **deprecated
+        The keywords of the former signature, accepted for one release with a
+        ``DeprecationWarning``: ``maxdim``, ``nsweeps``, ``tol``, ``cutoff``,
+        ``expansion``, ``local_tol`` (fields of ``schedule``, on top of
+        ``BLOCK_SCHEDULE``) and ``block_size``, ``n_guard``, ``block_tol``,
+        ``degeneracy``, ``penalty``, ``max_blocks``, ``initial``, ``n_configs``,
+        ``refine_maxdim``, ``residuals`` (fields of ``options``).
 
     Returns
     -------
@@ -377,40 +351,34 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
     >>> from vibmpo.operators.forcefield import coupled_oscillators
     >>> from vibmpo.operators.hamiltonian import grid_hamiltonian
     >>> ham = grid_hamiltonian(coupled_oscillators([1.0, 1.0], 0.0), "ho:8")
-    >>> r = block_dmrg(ham.to_mpo(), window=(0.0, 1.5), block_size=2, n_guard=2,
+    >>> r = block_dmrg(ham.to_mpo(), window=(0.0, 1.5),
+    ...                options=BlockOptions(block_size=2, n_guard=2),
     ...                energy_unit=ham.energy_unit)
     >>> np.round(r.energies, 8).tolist(), r.block.tolist()
     ([1.0, 2.0, 2.0], [0, 0, 0])
     """
     t_start = time.perf_counter()
-    window = _check_inputs(n_states=n_states, window=window, block_size=block_size,
-                           nsweeps=nsweeps, n_extra=n_extra, n_guard=n_guard, tol=tol,
-                           initial=initial)
-    maxdim = _schedule(maxdim, "maxdim", int)
-    if None in maxdim:
-        raise ValueError("maxdim must be finite for block DMRG")
+    folded = fold_keywords("block_dmrg", deprecated, [
+        Group("schedule", schedule, BLOCK_SCHEDULE, _SCHEDULE_KEYS),
+        Group("options", options, BlockOptions(), _OPTION_KEYS)])
+    schedule = folded["schedule"] or BLOCK_SCHEDULE
+    options = folded["options"] or BlockOptions()
+    window = _check_inputs(n_states=n_states, window=window, n_extra=n_extra,
+                           schedule=schedule)
     mpo = mpo_arrays(H)
-    k = int(block_size) + int(n_guard)
-    _check_space(mpo, k, maxdim)
-    refine = refine_maxdim is not None
-    opts = _Options(
-        k=k, block_size=int(block_size), n_guard=int(n_guard), maxdim=maxdim,
-        nsweeps=int(nsweeps), tol=float(tol),
-        tol_block=float(tol) if not refine else float(block_tol or 100.0 * tol),
-        cutoff=float(cutoff), local_tol=float(local_tol),
-        expansion=[float(x) for x in ([expansion] if np.isscalar(expansion) else expansion)],
-        refine_maxdim=_schedule(refine_maxdim, "refine_maxdim", int) if refine else None,
-        penalty=penalty, verbose=bool(verbose))
+    opts = _settings(schedule, options, verbose)
+    _check_space(mpo, opts.k, schedule.maxdim)
+    max_blocks = options.max_blocks
     if max_blocks is None:
-        max_blocks = (-(-(int(n_states) + int(n_extra)) // int(block_size)) + 2
+        max_blocks = (-(-(int(n_states) + int(n_extra)) // opts.block_size) + 2
                       if window is None else 50)
     rng = np.random.default_rng(seed)
     # with n_states, n_extra more levels are computed and the lowest n_states kept: a
     # level the last block misses (a poor root at its top) is then still found
     n_target = None if n_states is None else int(n_states) + int(n_extra)
-    run = _Run(degeneracy=degeneracy, mu=penalty)
-    tensors, guesses, ci = _initial_roots(mpo, initial, n_states, opts, n_configs, rng, run)
-    for b in range(int(max_blocks)):
+    run = _Run(degeneracy=options.degeneracy, mu=options.penalty)
+    tensors, guesses, ci = _initial_roots(mpo, options, n_states, opts, rng, run)
+    for b in range(max_blocks):
         n_left = opts.block_size if n_target is None else max(
             1, min(opts.block_size, n_target - len(run.found)))
         st, conv, e, lres = _solve_block(mpo, tensors, guesses, n_left, opts, rng, run, b)
@@ -421,7 +389,7 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
         # CI states that follow them
         guesses = [root_tensors(st, int(j)) for j in order[n_acc:]]
         nxt = len(run.found) + len(guesses)
-        guesses += ci[nxt:nxt + k - len(guesses)]
+        guesses += ci[nxt:nxt + opts.k - len(guesses)]
         tensors = guesses[0]
         if _finished(run, e[n_acc], n_states, n_target, window):
             break
@@ -436,20 +404,22 @@ def block_dmrg(H, *, n_states: int | None = None, window=None, block_size: int =
     conv = np.array([f[2] for f in found], dtype=bool)
     if not conv.all():
         warnings.warn(f"block DMRG: level(s) {np.flatnonzero(~conv).tolist()} did not "
-                      f"converge to tol={tol:g} within {nsweeps} sweeps of their block; "
-                      "raise nsweeps or maxdim", DMRGConvergenceWarning, stacklevel=2)
+                      f"converge to tol={schedule.tol:g} within {schedule.nsweeps} sweeps "
+                      "of their block; raise nsweeps or maxdim", DMRGConvergenceWarning,
+                      stacklevel=2)
     return BlockDMRGResult(
-        energies=np.array([f[1] for f in found]), energy_unit=str(energy_unit),
+        energies=np.array([f[1] for f in found]),
+        energy_unit=energy_unit if energy_unit is not None else getattr(H, "energy_unit",
+                                                                        None),
         states=[to_quimb_mps(f[0]) for f in found], converged=conv,
-        residuals=np.array([residual_norm(f[0], mpo, f[1]) if residuals else np.nan
+        residuals=np.array([residual_norm(f[0], mpo, f[1]) if options.residuals else np.nan
                             for f in found]),
         local_residuals=np.array([f[3] for f in found]),
         block=np.array([f[4] for f in found], dtype=int),
         wall_time=time.perf_counter() - t_start,
-        info={"method": "block", "block_size": opts.block_size, "n_guard": opts.n_guard,
+        info={"method": "block", **schedule.as_dict(), **dataclasses.asdict(options),
               "refine_maxdim": opts.refine_maxdim, "refine_sweeps": run.refine_sweeps,
-              "maxdim": list(maxdim), "nsweeps": opts.nsweeps, "tol": opts.tol,
-              "expansion": opts.expansion, "degeneracy": float(run.degeneracy),
+              "degeneracy": float(run.degeneracy),
               "window": None if window is None else list(window), "seed": seed,
               "blocks": run.blocks, "notes": run.notes})
 
@@ -461,16 +431,30 @@ class _Options:
     k: int                      # roots per block (accepted + guard)
     block_size: int
     n_guard: int
-    maxdim: list
+    sweeps: Schedule            # of the blocks
     nsweeps: int
     tol: float
     tol_block: float
-    cutoff: float
+    cutoff: float               # final values: of the refinement
+    expansion: float
     local_tol: float
-    expansion: list
     refine_maxdim: list | None
     penalty: float | None
     verbose: bool
+
+
+def _settings(schedule, options, verbose):
+    """The run's :class:`_Options` from the schedule and the block options."""
+    refine = options.refine_maxdim is not None
+    tol = schedule.tol
+    return _Options(
+        k=options.block_size + options.n_guard, block_size=options.block_size,
+        n_guard=options.n_guard, sweeps=schedule.sweeps(), nsweeps=schedule.nsweeps,
+        tol=tol, tol_block=tol if not refine else (options.block_tol or 100.0 * tol),
+        cutoff=schedule.cutoff[-1], expansion=schedule.expansion[-1],
+        local_tol=schedule.local_tol,
+        refine_maxdim=list(options.refine_maxdim) if refine else None,
+        penalty=options.penalty, verbose=bool(verbose))
 
 
 @dataclass
@@ -490,25 +474,20 @@ class _Run:
         return [Projection(list(f[0]), float(self.mu)) for f in self.found]
 
 
-def _positive_int(name, value, minimum=1):
-    if int(value) != value or value < minimum:
-        kind = "positive" if minimum > 0 else "non-negative"
-        raise ValueError(f"{name} must be a {kind} integer, got {value!r}")
-
-
-def _check_inputs(*, n_states, window, block_size, nsweeps, n_extra, n_guard, tol, initial):
-    """Validate the counts and options of :func:`block_dmrg`; returns the window."""
+def _check_inputs(*, n_states, window, n_extra, schedule):
+    """Validate the counts, the window and the schedule of :func:`block_dmrg`; returns
+    the window."""
     if n_states is None and window is None:
         raise ValueError("give n_states (the number of lowest levels) or window=(emin, emax)")
-    if n_states is not None:
-        _positive_int("n_states", n_states)
-    for name, v in (("block_size", block_size), ("nsweeps", nsweeps), ("n_guard", n_guard)):
-        _positive_int(name, v)
-    _positive_int("n_extra", n_extra, minimum=0)
-    if tol <= 0:
-        raise ValueError(f"tol must be positive, got {tol}")
-    if initial not in ("configurations", "random"):
-        raise ValueError(f"unknown initial {initial!r}; use 'configurations' or 'random'")
+    for name, value, least in (("n_states", n_states, 1), ("n_extra", n_extra, 0)):
+        if value is not None and (int(value) != value or value < least):
+            kind = "positive" if least else "non-negative"
+            raise ValueError(f"{name} must be a {kind} integer, got {value!r}")
+    if None in schedule.maxdim or 0 in schedule.maxdim:
+        raise ValueError(f"maxdim must be finite and positive for block DMRG, got "
+                         f"{list(schedule.maxdim)}")
+    if not schedule.tol > 0:
+        raise ValueError(f"tol must be positive, got {schedule.tol}")
     if window is None:
         return None
     try:
@@ -533,18 +512,19 @@ def _check_space(mpo, k, maxdim):
                          "raise maxdim or lower block_size + n_guard")
 
 
-def _initial_roots(mpo, initial, n_states, opts, n_configs, rng, run):
+def _initial_roots(mpo, options, n_states, opts, rng, run):
     """Starting MPS, guesses of the first block and the CI states of later blocks."""
-    if initial == "random":
+    maxdim0 = opts.sweeps.at(0).maxdim
+    if options.initial == "random":
         dims = [w.shape[2] for w in mpo]
-        tensors = random_mps(dims, max(min(opts.maxdim[0], 16), opts.k), seed=rng,
+        tensors = random_mps(dims, max(min(maxdim0, 16), opts.k), seed=rng,
                              dtype=np.result_type(*mpo, float))
         return tensors, [], []
     k = opts.k
     n_ci = (int(n_states) if n_states is not None else 4 * k) + 2 * k
-    ci, _ = configuration_guesses(mpo, n_ci, n_configs or max(3 * n_ci, n_ci + 30))
-    ci = [_compress(list(g), max(opts.maxdim[0] // 4, 4)) for g in ci]
-    tensors = _stack(ci[:k], opts.maxdim[0])
+    ci, _ = configuration_guesses(mpo, n_ci, options.n_configs or max(3 * n_ci, n_ci + 30))
+    ci = [_compress(list(g), max(maxdim0 // 4, 4)) for g in ci]
+    tensors = _stack(ci[:k], maxdim0)
     tensors[0] = tensors[0][:1]
     run.notes.append(f"initial roots: {len(ci)} VSCF-CI states")
     return tensors, ci[:k], ci
@@ -556,9 +536,8 @@ def _solve_block(mpo, tensors, guesses, n_left, opts, rng, run, b):
     convergence flags, energies and local residuals of its roots."""
     for _attempt in range(4):
         st, conv, hist, bonds, times, lres = _block(
-            mpo, tensors, guesses, run.projections(), opts.k, rng, maxdim=opts.maxdim,
-            nsweeps=opts.nsweeps, tol=opts.tol_block, cutoff=opts.cutoff,
-            expansion=opts.expansion, local_tol=opts.local_tol,
+            mpo, tensors, guesses, run.projections(), opts.k, rng, sweeps=opts.sweeps,
+            nsweeps=opts.nsweeps, tol=opts.tol_block, local_tol=opts.local_tol,
             n_check=min(n_left + 1, opts.k), verbose=opts.verbose, label=f"block {b}")
         e = hist[-1]
         if not run.found or opts.penalty is not None or e[:n_left].max() < run.e0 + 0.9 * run.mu:
@@ -623,9 +602,9 @@ def _refine(mpo, tensors, opts, rng, run, b):
     the MPO bond)."""
     st, conv, _, _, times, lres = _block(
         mpo, tensors, [tensors], run.projections(), 1, rng,
-        maxdim=[_at(opts.refine_maxdim, b)],
-        nsweeps=opts.nsweeps, tol=opts.tol, cutoff=opts.cutoff,
-        expansion=[max(opts.expansion[-1], 1e-4), 0.0], local_tol=opts.local_tol, n_check=1,
+        sweeps=Schedule(nsites=1, maxdim=_at(opts.refine_maxdim, b), cutoff=opts.cutoff,
+                        expansion=(max(opts.expansion, 1e-4), 0.0)),
+        nsweeps=opts.nsweeps, tol=opts.tol, local_tol=opts.local_tol, n_check=1,
         verbose=opts.verbose, label=f"block {b} refine")
     run.refine_sweeps.append(len(times) / 2)
     return root_tensors(st, 0), bool(conv[0]), float(lres[0])

@@ -1,5 +1,6 @@
-r"""Typed options of :func:`vibmpo.solvers.dmrg`: the sweep schedule and the excited-state
-(sequential) settings.
+r"""Typed options of :func:`vibmpo.solvers.dmrg` and
+:func:`vibmpo.solvers.block_dmrg.block_dmrg`: the sweep schedule (shared by both), the
+excited-state (sequential) settings of ``dmrg`` and the block settings of ``block_dmrg``.
 
 Each is a frozen, keyword-only dataclass: an unknown field is a ``TypeError``, a bad
 value a ``ValueError`` naming the field, at construction. Schedules are "scalar or
@@ -15,11 +16,15 @@ from dataclasses import dataclass
 
 from .sweep import Schedule, schedule_values
 
-__all__ = ["DMRGSchedule", "ExcitedOptions", "LEVELS_SCHEDULE", "INITIALS"]
+__all__ = ["DMRGSchedule", "ExcitedOptions", "BlockOptions", "LEVELS_SCHEDULE",
+           "BLOCK_SCHEDULE", "INITIALS", "BLOCK_INITIALS"]
 
 #: Accepted ``ExcitedOptions.initial`` values (``"state-average"`` is a deprecated
 #: alias of ``"warm-up"``).
 INITIALS = ("auto", "configurations", "warm-up", "random")
+
+#: Accepted ``BlockOptions.initial`` values.
+BLOCK_INITIALS = ("configurations", "random")
 
 _SCHEDULED = ("maxdim", "cutoff", "nsites", "expansion")
 
@@ -182,3 +187,118 @@ class ExcitedOptions:
         if self.warmup_maxdim is not None:
             object.__setattr__(self, "warmup_maxdim", tuple(
                 schedule_values(self.warmup_maxdim, "warmup_maxdim", int)))
+
+
+#: Default schedule of :func:`~vibmpo.solvers.block_dmrg.block_dmrg`: one-site sweeps with
+#: subspace expansion 1e-3 at bond dimensions 32, 48, then 64; at most 12 sweeps per
+#: block, energies converged to 1e-8 (unit of ``H``), local residuals to 1e-9.
+BLOCK_SCHEDULE = DMRGSchedule(maxdim=(32, 48, 64), nsites=1, cutoff=1e-12, expansion=1e-3,
+                              nsweeps=12, tol=1e-8, local_tol=1e-9)
+
+
+def _optional_int(name, value):
+    """``None`` or a positive integer (as ``int``)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or int(value) != value or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _optional_positive(name, value, *, zero=False):
+    """``None`` or a positive (``zero``: non-negative) float."""
+    if value is None:
+        return None
+    if not (float(value) >= 0 if zero else float(value) > 0):
+        raise ValueError(f"{name} must be {'non-negative' if zero else 'positive'}, got "
+                         f"{value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BlockOptions:
+    r"""Settings of block DMRG (:func:`~vibmpo.solvers.block_dmrg.block_dmrg`) beyond
+    its sweep schedule: block sizes, penalty, starts and the per-state refinement.
+
+    Parameters
+    ----------
+    block_size : int
+        Most levels accepted per block.
+    n_guard : int
+        Extra roots carried by each block and not accepted from it (they keep the top
+        accepted level and its near-degenerate partners accurate, and start the next
+        block); a block solves for ``block_size + n_guard`` roots.
+    block_tol : float, optional
+        With ``refine_maxdim``: energy tolerance of the blocks, whose roots only start
+        the refinement (default ``100 * schedule.tol``); without refinement the
+        schedule's ``tol`` is used.
+    degeneracy : float, optional
+        Levels closer than this (unit of ``H``) are one multiplet and never split across
+        blocks (default ``max(1000 tol, 1e-7 |E_0|)``).
+    penalty : float, optional
+        Weight :math:`\mu` of the projectors on the states of earlier blocks (default:
+        three times the spread of the levels found so far, raised automatically if a
+        block reaches it).
+    max_blocks : int, optional
+        Most blocks (default: enough for ``n_states + n_extra`` plus two, or 50 for a
+        window).
+    initial : {"configurations", "random"}
+        Initial roots: eigenvectors of a configuration interaction in the VSCF modal
+        basis (over ``n_configs`` Hartree products) projected on the block's bond basis,
+        or random MPS from the seed.
+    n_configs : int, optional
+        Size of that configuration space (default three times the number of guesses,
+        at least that number plus 30).
+    refine_maxdim : int or sequence, optional
+        Refine every accepted root on its own (one-site DMRG of one state, penalties on
+        all states accepted before it) at this bond dimension, per block (the roots of
+        block ``b`` use entry ``b``, the last value repeats). Default: no refinement.
+    residuals : bool
+        Compute :math:`\lVert (H - E_n)\psi_n\rVert` for every level (one
+        :math:`\langle H^2\rangle` each).
+
+    Examples
+    --------
+    >>> o = BlockOptions(block_size=8, n_guard=2, refine_maxdim=(32, 40))
+    >>> o.block_size + o.n_guard, o.refine_maxdim, o.initial
+    (10, (32, 40), 'configurations')
+    >>> BlockOptions(n_guard=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_guard must be a positive integer, got 0
+    >>> BlockOptions(guard=2)
+    Traceback (most recent call last):
+    ...
+    TypeError: BlockOptions.__init__() got an unexpected keyword argument 'guard'
+    """
+
+    block_size: int = 12
+    n_guard: int = 4
+    block_tol: float | None = None
+    degeneracy: float | None = None
+    penalty: float | None = None
+    max_blocks: int | None = None
+    initial: str = "configurations"
+    n_configs: int | None = None
+    refine_maxdim: int | tuple | None = None
+    residuals: bool = True
+
+    def __post_init__(self):
+        for name in ("block_size", "n_guard", "max_blocks", "n_configs"):
+            value = getattr(self, name)
+            if value is None and name in ("block_size", "n_guard"):
+                raise ValueError(f"{name} must be a positive integer, got None")
+            object.__setattr__(self, name, _optional_int(name, value))
+        for name in ("block_tol", "penalty"):
+            object.__setattr__(self, name, _optional_positive(name, getattr(self, name)))
+        object.__setattr__(self, "degeneracy",
+                           _optional_positive("degeneracy", self.degeneracy, zero=True))
+        if self.initial not in BLOCK_INITIALS:
+            raise ValueError(f"unknown initial {self.initial!r}; use one of {BLOCK_INITIALS}")
+        if self.refine_maxdim is not None:
+            refine = tuple(schedule_values(self.refine_maxdim, "refine_maxdim", int))
+            if None in refine or 0 in refine:
+                raise ValueError(f"refine_maxdim must be positive integers, got "
+                                 f"{self.refine_maxdim!r}")
+            object.__setattr__(self, "refine_maxdim", refine)
+        object.__setattr__(self, "residuals", bool(self.residuals))

@@ -7,6 +7,7 @@ Henon-Heiles levels of a Computer Physics Communications paper and the 10 lowest
 levels of 8 coupled quartic oscillators (matslise's float128 tests), both taken from
 twist-numerical/matslise (MIT licence; numbers only)."""
 
+import dataclasses
 import json
 import warnings
 from pathlib import Path
@@ -22,7 +23,7 @@ from vibmpo.operators.forcefield import (
     henon_heiles,
 )
 from vibmpo.operators.hamiltonian import grid_hamiltonian
-from vibmpo.solvers import DMRGConvergenceWarning
+from vibmpo.solvers import BLOCK_SCHEDULE, BlockOptions, DMRGConvergenceWarning, DMRGSchedule
 from vibmpo.solvers.block_dmrg import block_dmrg
 from vibmpo.solvers.exact import exact_levels
 from vibmpo.solvers.multiplets import group_multiplets
@@ -31,6 +32,11 @@ REF = json.loads((Path(__file__).resolve().parents[1] / "data"
                   / "model_references.json").read_text())
 HH = REF["henon_heiles_2d"]
 QUARTIC = REF["quartic_2d"]
+
+
+def sweeps(**changes):
+    """Block DMRG's default schedule with ``changes``."""
+    return dataclasses.replace(BLOCK_SCHEDULE, **changes)
 
 
 def quartic(a, c):
@@ -71,8 +77,8 @@ def test_henon_heiles_block_dmrg_reproduces_reference():
     # 2 modes on ho:30: bond dimension 30 holds every state, so DMRG is exact here and
     # the 13 lowest levels on this grid agree with the reference to ~1e-9
     H = grid_hamiltonian(henon_heiles(2, HH["lambda"]), "ho:30").to_mpo()
-    r = block_dmrg(H, n_states=13, block_size=5, n_guard=3, maxdim=30, tol=1e-11,
-                   energy_unit="hbar*omega")
+    r = block_dmrg(H, n_states=13, schedule=sweeps(maxdim=30, tol=1e-11),
+                   options=BlockOptions(block_size=5, n_guard=3), energy_unit="hbar*omega")
     assert np.abs(r.energies - np.asarray(HH["levels"][:13])).max() < 1e-8
     # a residual r moves the energy by about r^2 / (level spacing ~ 1): r < 3e-5 keeps
     # every level within ~1e-9, consistent with the energies above
@@ -89,8 +95,8 @@ def test_quartic_block_dmrg_matches_reference():
     H = grid_hamiltonian(quartic(c["a"], c["c"]), c["grid"]).to_mpo()
     ham = grid_hamiltonian(quartic(c["a"], c["c"]), c["grid"])
     ref = np.sort(exact_levels(ham, n_states=12, return_vectors=False, tol=1e-12).energies)
-    r = block_dmrg(H, n_states=12, block_size=6, n_guard=3, maxdim=40, tol=1e-10,
-                   energy_unit="dimensionless")
+    r = block_dmrg(H, n_states=12, schedule=sweeps(maxdim=40, tol=1e-10),
+                   options=BlockOptions(block_size=6, n_guard=3), energy_unit="dimensionless")
     assert np.abs(r.energies - ref).max() < 1e-8
     assert_same_distinct_levels(np.concatenate([r.energies, [np.inf]]),
                                 [x for x in c["distinct_levels"] if x <= r.energies[-1]],
@@ -105,8 +111,8 @@ def test_degenerate_multiplets_complete():
     H = grid_hamiltonian(coupled_oscillators(omegas, coupling, energy_unit="hbar*omega"),
                          "ho:10").to_mpo()
     window = (0.0, exact[9] - exact[0] + 0.01)
-    r = block_dmrg(H, window=window, block_size=4, n_guard=4, maxdim=24, tol=1e-9,
-                   energy_unit="hbar*omega")
+    r = block_dmrg(H, window=window, schedule=sweeps(maxdim=24, tol=1e-9),
+                   options=BlockOptions(block_size=4, n_guard=4), energy_unit="hbar*omega")
     want = exact[exact - exact[0] <= window[1]]
     assert len(r.energies) == len(want)
     assert np.abs(r.energies - want).max() < 1e-6
@@ -122,8 +128,8 @@ def test_random_mpo_many_levels_with_refinement():
     ref = np.linalg.eigvalsh(H.to_dense())
     with warnings.catch_warnings():
         warnings.simplefilter("error", DMRGConvergenceWarning)
-        r = block_dmrg(H, n_states=16, block_size=5, n_guard=3, maxdim=(16, 32),
-                       refine_maxdim=32, tol=1e-10, nsweeps=30)
+        r = block_dmrg(H, n_states=16, schedule=sweeps(maxdim=(16, 32), tol=1e-10, nsweeps=30),
+                       options=BlockOptions(block_size=5, n_guard=3, refine_maxdim=32))
     assert np.abs(r.energies - ref[:16]).max() < 1e-7
     assert r.info["refine_sweeps"] and len(r.energies) == 16
 
@@ -135,8 +141,8 @@ def test_refinement_bond_dimension_is_a_schedule_over_blocks():
     ref = np.linalg.eigvalsh(H.to_dense())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DMRGConvergenceWarning)
-        r = block_dmrg(H, n_states=10, block_size=5, n_guard=3, maxdim=(16, 32),
-                       refine_maxdim=(32, 2), tol=1e-10, nsweeps=30)
+        r = block_dmrg(H, n_states=10, schedule=sweeps(maxdim=(16, 32), tol=1e-10, nsweeps=30),
+                       options=BlockOptions(block_size=5, n_guard=3, refine_maxdim=(32, 2)))
     assert [b["refine_maxdim"] for b in r.info["blocks"]] == [32] + [2] * (
         len(r.info["blocks"]) - 1)
     first = r.block == 0
@@ -164,8 +170,8 @@ def test_check_block_recovers_a_missed_level(monkeypatch):
         return done
 
     monkeypatch.setattr(bd, "_finished", lossy)
-    r = bd.block_dmrg(H, n_states=12, block_size=5, n_guard=3, maxdim=(16, 32),
-                      refine_maxdim=32, tol=1e-10, nsweeps=30)
+    r = bd.block_dmrg(H, n_states=12, schedule=sweeps(maxdim=(16, 32), tol=1e-10, nsweeps=30),
+                      options=BlockOptions(block_size=5, n_guard=3, refine_maxdim=32))
     assert np.abs(r.energies - ref[:12]).max() < 1e-7
     checks = [b for b in r.info["blocks"] if b.get("check")]
     assert checks and checks[0]["accepted"] >= 1
@@ -173,14 +179,52 @@ def test_check_block_recovers_a_missed_level(monkeypatch):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({}, "give n_states"),
-    ({"n_states": 0}, "positive integer"),
-    ({"window": (2.0, 1.0)}, "emin <= emax"),
-    ({"n_states": 2, "block_size": 20, "n_guard": 20}, "exceed the dimension"),
-    ({"n_states": 2, "maxdim": 2}, "below the"),
-    ({"n_states": 2, "initial": "magic"}, "unknown initial"),
+    (lambda: {}, "give n_states"),
+    (lambda: {"n_states": 0}, "positive integer"),
+    (lambda: {"window": (2.0, 1.0)}, "emin <= emax"),
+    (lambda: {"n_states": 2, "options": BlockOptions(block_size=20, n_guard=20)},
+     "exceed the dimension"),
+    (lambda: {"n_states": 2, "schedule": sweeps(maxdim=2)}, "below the"),
+    (lambda: {"n_states": 2, "schedule": sweeps(maxdim=(8, None))}, "must be finite"),
+    (lambda: {"n_states": 2, "schedule": sweeps(tol=0.0)}, "tol must be positive"),
+    (lambda: {"n_states": 2, "options": BlockOptions(initial="magic")}, "unknown initial"),
+    (lambda: {"n_states": 2, "options": BlockOptions(refine_maxdim=(16, 0))},
+     "refine_maxdim must be positive"),
+    (lambda: {"n_states": 2, "options": BlockOptions(penalty=-1.0)}, "penalty must be"),
 ])
 def test_bad_input_rejected(kwargs, message):
     H = qtn.MPO_rand_herm(3, 3, phys_dim=3, seed=1)
     with pytest.raises(ValueError, match=message):
-        block_dmrg(H, **kwargs)
+        block_dmrg(H, **kwargs())
+
+
+def test_options_are_typed_and_unknown_fields_raise():
+    H = qtn.MPO_rand_herm(3, 3, phys_dim=3, seed=1)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'guard'"):
+        BlockOptions(guard=2)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'nsite'"):
+        block_dmrg(H, n_states=2, nsite=1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        BlockOptions().block_size = 3
+
+
+def test_former_keywords_still_work_with_a_deprecation_warning():
+    # Henon-Heiles 2-D on ho:8: bond dimension 8 holds every state, so both runs are
+    # exact; the old keywords must give bit-for-bit the same levels as the objects
+    H = grid_hamiltonian(henon_heiles(2, HH["lambda"]), "ho:8").to_mpo()
+    new = block_dmrg(H, n_states=6, schedule=sweeps(maxdim=8, tol=1e-10),
+                     options=BlockOptions(block_size=3, n_guard=2), energy_unit="hbar*omega")
+    with pytest.warns(DeprecationWarning, match=r"schedule=DMRGSchedule\(maxdim, tol\), "
+                      r"options=BlockOptions\(block_size, n_guard\)"):
+        old = block_dmrg(H, n_states=6, block_size=3, n_guard=2, maxdim=8, tol=1e-10,
+                         energy_unit="hbar*omega")
+    assert np.array_equal(old.energies, new.energies) and new.all_converged
+    assert old.info["maxdim"] == new.info["maxdim"] == [8]
+    assert old.info["block_size"] == 3 and old.block.tolist() == new.block.tolist()
+    ref = exact_levels(grid_hamiltonian(henon_heiles(2, HH["lambda"]), "ho:8"), n_states=6,
+                       return_vectors=False, tol=1e-12).energies
+    assert np.abs(new.energies - ref).max() < 1e-8
+    # a schedule given as an object is honoured with its own fields
+    s = block_dmrg(H, n_states=3, schedule=DMRGSchedule(maxdim=8, nsites=(2, 1)),
+                   options=BlockOptions(block_size=3, n_guard=2))
+    assert s.info["nsites"] == [2, 1] and np.abs(s.energies - ref[:3]).max() < 1e-8
