@@ -32,7 +32,7 @@ from vibmpo._checks import write_json
 from vibmpo.datasets import h2co_pompon_model_path
 from vibmpo.operators.hamiltonian import grid_hamiltonian
 from vibmpo.potential.io import load_model
-from vibmpo.solvers import DMRGSchedule, dmrg, tdvp
+from vibmpo.solvers import DMRGSchedule, TDVPOptions, dmrg, tdvp
 from vibmpo.solvers.propagate_exact import propagate_exact
 from vibmpo.solvers.spectra import spectrum
 from vibmpo.solvers.states import gaussian_wavepacket
@@ -73,8 +73,8 @@ def main(argv=None) -> dict:
     load_start = list(os.getloadavg())
     c0 = time.process_time()
     res = tdvp(H, psi0, args.t_final_fs * FS_TO_AU, dt=dt, method=args.method,
-               maxdim=args.maxdim, cutoff=1e-12,
-               growth_substeps=args.growth_substeps)
+               options=TDVPOptions(maxdim=args.maxdim, cutoff=1e-12,
+                                   growth_substeps=args.growth_substeps))
     tdvp_cpu = time.process_time() - c0
     n_steps = res.times.size - 1
     timings["tdvp_s"] = res.wall_time

@@ -117,7 +117,7 @@ def _threads_note():
 def tdvp_case(args) -> dict:
     from vibmpo.operators.forcefield import henon_heiles
     from vibmpo.operators.hamiltonian import grid_hamiltonian
-    from vibmpo.solvers import tdvp
+    from vibmpo.solvers import TDVPOptions, tdvp
     from vibmpo.solvers.propagate_exact import propagate_exact
     from vibmpo.solvers.states import gaussian_wavepacket
 
@@ -134,7 +134,7 @@ def tdvp_case(args) -> dict:
     rn_exact = None
     for rep in range(args.repeats):
         c0 = time.process_time()
-        r = tdvp(H, psi0, n_steps * dt, dt=dt, maxdim=maxdim)
+        r = tdvp(H, psi0, n_steps * dt, dt=dt, options=TDVPOptions(maxdim=maxdim))
         cpu["vibmpo"].append(time.process_time() - c0)
         runs["vibmpo"].append(r.wall_time)
         errors["vibmpo"] = float(np.max(np.abs(r.autocorrelation - ex.autocorrelation)))

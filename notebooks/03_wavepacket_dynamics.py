@@ -31,6 +31,7 @@ from vibmpo.operators import dvr_functions, grid_hamiltonian
 from vibmpo.plotting import plot_autocorrelation, plot_density, plot_spectrum
 from vibmpo.potential import load_model
 from vibmpo.solvers import (
+    TDVPOptions,
     exact_levels,
     gaussian_wavepacket,
     one_site_densities,
@@ -54,8 +55,8 @@ ham = grid_hamiltonian(load_model(h2co_pompon_model_path()), GRID)
 H = ham.to_mpo()
 psi0 = gaussian_wavepacket(ham.grids, displace={0: 1.0})
 save = np.arange(0.0, 120.0 + 1e-9, 4.0) * FS_TO_AU  # density frames: every 4 fs
-run = tdvp(H, psi0, T_FINAL_FS * FS_TO_AU, dt=DT_FS * FS_TO_AU, maxdim=12, save_times=save,
-           growth_substeps=10)
+run = tdvp(H, psi0, T_FINAL_FS * FS_TO_AU, dt=DT_FS * FS_TO_AU,
+           options=TDVPOptions(maxdim=12, growth_substeps=10), save_times=save)
 print(f"{run.times.size - 1} steps in {run.wall_time:.1f} s, max bond {run.max_bond.max()}")
 print(f"norm drift {np.ptp(run.norms):.1e}, "
       f"energy drift {np.ptp(run.energies) * HARTREE_TO_CM1:.2e} cm-1")

@@ -338,7 +338,7 @@ def dipole_spectrum_tdvp(H, psi0, dipole_mpos, e0: float, *, t_final: float, dt:
     >>> np.round(s.peaks_cm1 / (w * 219474.63), 2).tolist()
     [1.0, 2.0]
     """
-    from vibmpo.solvers import tdvp
+    from vibmpo.solvers import TDVPOptions, tdvp
     from vibmpo.solvers.spectra import spectrum
 
     t0 = time.perf_counter()
@@ -356,7 +356,8 @@ def dipole_spectrum_tdvp(H, psi0, dipole_mpos, e0: float, *, t_final: float, dt:
         norms.append(nrm2)
         if nrm2 < 1e-30:
             continue
-        run = tdvp(H, phi / np.sqrt(nrm2), n_steps * dt, dt=dt, maxdim=maxdim)
+        run = tdvp(H, phi / np.sqrt(nrm2), n_steps * dt, dt=dt,
+                   options=TDVPOptions(maxdim=maxdim))
         times, corr = ((run.times_2t, run.autocorrelation_2t) if run.times_2t is not None
                        else (run.times, run.autocorrelation))
         spec = spectrum(times, corr, emin=float(e0), emax=float(e0) + emax_cm1 / to_cm,

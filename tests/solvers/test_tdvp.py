@@ -6,7 +6,7 @@ import scipy.linalg
 
 from vibmpo.operators.forcefield import henon_heiles
 from vibmpo.operators.hamiltonian import grid_hamiltonian
-from vibmpo.solvers import tdvp
+from vibmpo.solvers import TDVPOptions, tdvp
 from vibmpo.solvers._tdvp import time_grid
 from vibmpo.solvers.krylov import expm_krylov, expm_krylov_info
 from vibmpo.solvers.propagate_exact import propagate_exact
@@ -110,7 +110,7 @@ def test_two_site_tdvp_matches_exact_autocorrelation(hh3, hh3_wavepacket):
     psi0 = hh3_wavepacket
     h_before, p_before = _copy_data(H), _copy_data(psi0)
     dt, n = 0.025, 200
-    res = tdvp(H, psi0, n * dt, dt=dt, method="2site", maxdim=64, cutoff=0.0)
+    res = tdvp(H, psi0, n * dt, dt=dt, method="2site", options=TDVPOptions(maxdim=64, cutoff=0.0))
     ref = propagate_exact(ham, psi0, n * dt, dt=dt, method="eigh")
     assert res.times.size == n + 1
     assert np.max(np.abs(res.autocorrelation - ref.autocorrelation)) <= 1e-6
@@ -127,8 +127,8 @@ def test_two_site_tdvp_matches_exact_autocorrelation(hh3, hh3_wavepacket):
 def test_adaptive_tdvp_grows_from_product_state_then_goes_one_site(hh3, hh3_wavepacket):
     ham, H = hh3
     dt, n = 0.025, 200
-    res = tdvp(H, hh3_wavepacket, n * dt, dt=dt, method="adaptive", maxdim=64, cutoff=0.0,
-               growth_substeps=2)
+    res = tdvp(H, hh3_wavepacket, n * dt, dt=dt, method="adaptive",
+               options=TDVPOptions(maxdim=64, cutoff=0.0, growth_substeps=2))
     ref = propagate_exact(ham, hh3_wavepacket, n * dt, dt=dt, method="eigh")
     assert res.max_bond[0] == 1 and res.max_bond[-1] == 8
     assert res.methods[0] == "2site" and res.methods[-1] == "1site"
@@ -138,9 +138,11 @@ def test_adaptive_tdvp_grows_from_product_state_then_goes_one_site(hh3, hh3_wave
 def test_one_site_tdvp_conserves_norm_and_energy(hh3, hh3_wavepacket):
     _, H = hh3
     # get a state with saturated bonds first, then run pure one-site TDVP
-    grown = tdvp(H, hh3_wavepacket, 0.5, dt=0.05, method="2site", maxdim=6, cutoff=0.0)
+    grown = tdvp(H, hh3_wavepacket, 0.5, dt=0.05, method="2site",
+                 options=TDVPOptions(maxdim=6, cutoff=0.0))
     assert list(grown.max_bond)[-1] == 6
-    res = tdvp(H, grown.final_state, 10.0, dt=0.05, method="1site", maxdim=6)
+    res = tdvp(H, grown.final_state, 10.0, dt=0.05, method="1site",
+               options=TDVPOptions(maxdim=6))
     assert set(res.methods) == {"1site"}
     assert np.max(np.abs(res.norms - 1.0)) <= 1e-10
     assert np.max(np.abs(res.energies - res.energies[0])) <= 1e-8
@@ -149,7 +151,8 @@ def test_one_site_tdvp_conserves_norm_and_energy(hh3, hh3_wavepacket):
 
 def test_forward_then_backward_returns_initial_state(hh3, hh3_wavepacket):
     _, H = hh3
-    fwd = tdvp(H, hh3_wavepacket, 2.0, dt=0.05, method="adaptive", maxdim=64, cutoff=0.0)
+    fwd = tdvp(H, hh3_wavepacket, 2.0, dt=0.05, method="adaptive",
+               options=TDVPOptions(maxdim=64, cutoff=0.0))
     back = tdvp(H, fwd.final_state, -2.0, dt=-0.05, method="1site")
     fidelity = abs(back.final_state.H @ hh3_wavepacket) ** 2
     assert fidelity >= 1 - 1e-8
@@ -158,7 +161,8 @@ def test_forward_then_backward_returns_initial_state(hh3, hh3_wavepacket):
 def test_imaginary_time_reaches_ground_state(hh3, hh3_wavepacket):
     ham, H = hh3
     e0 = np.linalg.eigvalsh(ham.dense())[0]
-    res = tdvp(H, hh3_wavepacket, 20.0, dt=0.25, method="2site", maxdim=64, imaginary=True)
+    res = tdvp(H, hh3_wavepacket, 20.0, dt=0.25, method="2site",
+               options=TDVPOptions(maxdim=64), imaginary=True)
     assert res.imaginary and res.times_2t is None
     assert abs(res.energies[-1] - e0) <= 1e-8
     assert np.all(np.diff(res.energies) <= 1e-10)  # relaxation lowers the energy
@@ -170,14 +174,15 @@ def test_imaginary_time_agrees_with_dmrg(hh3, hh3_wavepacket):
     _, H = hh3
     d = dmrg(H, n_states=1, schedule=DMRGSchedule(maxdim=64))
     e_dmrg = float(np.atleast_1d(d.energies)[0])
-    res = tdvp(H, hh3_wavepacket, 20.0, dt=0.25, method="2site", maxdim=64, imaginary=True)
+    res = tdvp(H, hh3_wavepacket, 20.0, dt=0.25, method="2site",
+               options=TDVPOptions(maxdim=64), imaginary=True)
     assert abs(res.energies[-1] - e_dmrg) <= 1e-8
 
 
 def test_observables_and_saved_states(hh3, hh3_wavepacket):
     ham, H = hh3
     q0 = ham.grids[0].points
-    res = tdvp(H, hh3_wavepacket, 1.0, dt=0.1, maxdim=64, save_times=[0.5],
+    res = tdvp(H, hh3_wavepacket, 1.0, dt=0.1, options=TDVPOptions(maxdim=64), save_times=[0.5],
                observables={"q0": (0, q0), "H": H, "norm": lambda p: abs(p.H @ p)})
     ref = propagate_exact(ham, hh3_wavepacket, 1.0, dt=0.1, method="eigh", keep_states=True)
     qd = np.kron(np.kron(q0, np.ones(8)), np.ones(8))
@@ -195,13 +200,46 @@ def test_tdvp_rejects_bad_input(hh3, hh3_wavepacket):
         tdvp(H, hh3_wavepacket, 1.0, dt=0.3)
     with pytest.raises(ValueError, match="unknown method"):
         tdvp(H, hh3_wavepacket, 1.0, dt=0.1, method="rk4")
-    with pytest.raises(ValueError, match="growth_substeps must be >= 1"):
-        tdvp(H, hh3_wavepacket, 1.0, dt=0.1, growth_substeps=0)
+    with pytest.raises(ValueError, match="growth_substeps must be an integer >= 1"):
+        tdvp(H, hh3_wavepacket, 1.0, dt=0.1, options=TDVPOptions(growth_substeps=0))
     other = gaussian_wavepacket(grid_hamiltonian(henon_heiles(3), "ho:5").grids)
     with pytest.raises(ValueError, match="physical dimensions"):
         tdvp(H, other, 1.0, dt=0.1)
     with pytest.warns(RuntimeWarning, match="method='gse'"):
         tdvp(H, hh3_wavepacket, 0.1, dt=0.1, method="1site")
+
+
+def test_options_are_typed_and_validated(hh3, hh3_wavepacket):
+    _, H = hh3
+    for bad, message in [({"maxdim": 0}, "maxdim must be an integer >= 1"),
+                         ({"cutoff": 1.0}, r"cutoff must be in \[0, 1\)"),
+                         ({"expansion": -1e-3}, "expansion must be >= 0"),
+                         ({"krylov_tol": 0.0}, "krylov_tol must be positive"),
+                         ({"gse_krylov": 1.5}, "gse_krylov must be an integer"),
+                         ({"krylov_dim": None}, "krylov_dim must be an integer")]:
+        with pytest.raises(ValueError, match=message):
+            TDVPOptions(**bad)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'max_bond'"):
+        TDVPOptions(max_bond=8)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'max_bond'"):
+        tdvp(H, hh3_wavepacket, 0.1, dt=0.1, max_bond=8)
+    o = TDVPOptions(maxdim=8.0, cutoff=0)
+    assert type(o.maxdim) is int and type(o.cutoff) is float
+
+
+def test_former_keywords_still_work_with_a_deprecation_warning(hh3, hh3_wavepacket):
+    _, H = hh3
+    kw = dict(maxdim=6, cutoff=1e-10, growth_substeps=2, krylov_tol=1e-9)
+    for method in ("gse", "adaptive"):
+        new = tdvp(H, hh3_wavepacket, 0.5, dt=0.05, method=method, options=TDVPOptions(**kw))
+        with pytest.warns(DeprecationWarning,
+                          match=r"pass options=TDVPOptions\(maxdim, cutoff, growth_substeps, "
+                                r"krylov_tol\)"):
+            old = tdvp(H, hh3_wavepacket, 0.5, dt=0.05, method=method, **kw)
+        assert np.array_equal(old.autocorrelation, new.autocorrelation)
+        assert np.array_equal(old.energies, new.energies) and old.info == {
+            **new.info, "initial_norm": old.info["initial_norm"]}
+        assert old.info["maxdim"] == 6 and old.methods == new.methods
 
 
 # --------------------------------------------------------------------------------------
@@ -265,7 +303,7 @@ def test_cli_rejects_bad_initial_spec(tmp_path, capsys):
 def test_gse_grows_product_state_and_matches_exact(hh3, hh3_wavepacket):
     ham, H = hh3
     dt, n = 0.025, 200
-    res = tdvp(H, hh3_wavepacket, n * dt, dt=dt, maxdim=64, cutoff=0.0)
+    res = tdvp(H, hh3_wavepacket, n * dt, dt=dt, options=TDVPOptions(maxdim=64, cutoff=0.0))
     ref = propagate_exact(ham, hh3_wavepacket, n * dt, dt=dt, method="eigh")
     assert res.info["method"] == "gse"
     assert res.max_bond[0] == 1 and res.max_bond[-1] == 8
@@ -280,7 +318,7 @@ def test_gse_grows_product_state_and_matches_exact(hh3, hh3_wavepacket):
 
 def test_gse_with_bond_limit_matches_two_site(hh3, hh3_wavepacket):
     _, H = hh3
-    kw = dict(dt=0.05, maxdim=4, cutoff=0.0)
+    kw = dict(dt=0.05, options=TDVPOptions(maxdim=4, cutoff=0.0))
     gse = tdvp(H, hh3_wavepacket, 2.0, method="gse", **kw)
     two = tdvp(H, hh3_wavepacket, 2.0, method="2site", **kw)
     assert gse.max_bond[-1] == 4
@@ -289,14 +327,15 @@ def test_gse_with_bond_limit_matches_two_site(hh3, hh3_wavepacket):
 
 def test_gse_forward_then_backward_returns_initial_state(hh3, hh3_wavepacket):
     _, H = hh3
-    fwd = tdvp(H, hh3_wavepacket, 2.0, dt=0.05, maxdim=64, cutoff=0.0)
+    fwd = tdvp(H, hh3_wavepacket, 2.0, dt=0.05, options=TDVPOptions(maxdim=64, cutoff=0.0))
     back = tdvp(H, fwd.final_state, -2.0, dt=-0.05, method="1site")
     assert abs(back.final_state.H @ hh3_wavepacket) ** 2 >= 1 - 1e-8
 
 
 def test_result_uses_the_shared_field_names(hh3, hh3_wavepacket):
     ham, H = hh3
-    res = tdvp(H, hh3_wavepacket, 0.5, dt=0.05, maxdim=8, energy_unit=ham.energy_unit)
+    res = tdvp(H, hh3_wavepacket, 0.5, dt=0.05, options=TDVPOptions(maxdim=8),
+               energy_unit=ham.energy_unit)
     assert res.energy_unit == ham.energy_unit
     assert res.converged and res.info["unconverged_exponentials"] == 0
     assert res.wall_time > 0 and res.energies.shape == res.times.shape
@@ -307,7 +346,8 @@ def test_result_uses_the_shared_field_names(hh3, hh3_wavepacket):
 def test_starved_krylov_space_is_flagged(hh3, hh3_wavepacket):
     """Two Lanczos vectors cannot reach 1e-8 on a long step: the result says so."""
     _, H = hh3
-    res = tdvp(H, hh3_wavepacket, 1.0, dt=0.5, maxdim=8, krylov_dim=2)
+    res = tdvp(H, hh3_wavepacket, 1.0, dt=0.5,
+               options=TDVPOptions(maxdim=8, krylov_dim=2))
     assert not res.converged and res.info["unconverged_exponentials"] > 0
 
 

@@ -139,9 +139,11 @@ def _unit_scale(ham):
 
 def solve_block(ham, args):
     """``--method block``: block DMRG (:func:`vibmpo.solvers.block_dmrg.block_dmrg`)."""
+    import dataclasses
     import time
 
     from vibmpo.cli.tables import levels_result
+    from vibmpo.solvers import BLOCK_SCHEDULE, BlockOptions
     from vibmpo.solvers.block_dmrg import block_dmrg
 
     t0 = time.perf_counter()
@@ -156,10 +158,12 @@ def solve_block(ham, args):
     from vibmpo.solvers.mps import mpo_arrays
     from vibmpo.solvers.verify import energy_scale
 
+    schedule = dataclasses.replace(BLOCK_SCHEDULE, maxdim=maxdim, nsweeps=nsweeps,
+                                   tol=args.tol * energy_scale(mpo_arrays(H)))
     res = block_dmrg(H, n_states=None if window is not None else args.n_states,
-                     window=window, block_size=args.block_size, maxdim=maxdim,
-                     nsweeps=nsweeps, tol=args.tol * energy_scale(mpo_arrays(H)),
-                     refine_maxdim=refine, energy_unit=ham.energy_unit, seed=0)
+                     window=window, schedule=schedule,
+                     options=BlockOptions(block_size=args.block_size, refine_maxdim=refine),
+                     energy_unit=ham.energy_unit, seed=0)
     from vibmpo.cli.levels import _assignments
 
     labels, quanta = _assignments(ham, res)

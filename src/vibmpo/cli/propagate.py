@@ -287,7 +287,7 @@ def _tdvp(args, ham, H, psi0, units):
     """The TDVP run with ``q_i`` observables and progress (bar or log lines)."""
     from vibmpo._progress import ProgressLines, interactive
     from vibmpo.cli._sources import compact_grid
-    from vibmpo.solvers import tdvp
+    from vibmpo.solvers import TDVPOptions, tdvp
 
     t_scale, t_label = units[:2]
     n_steps = int(round(args.t_final / args.dt))
@@ -297,9 +297,10 @@ def _tdvp(args, ham, H, psi0, units):
               f"{args.initial!r}, {n_steps} steps of {args.dt:g} {t_label}")
     obs = {f"q{i}": (i, g.points) for i, g in enumerate(ham.grids)}
     lines = None if args.quiet or interactive() else ProgressLines("tdvp", n_steps)
+    options = TDVPOptions(maxdim=args.maxdim, cutoff=args.cutoff,
+                          growth_substeps=args.growth_substeps)
     return tdvp(H, psi0, args.t_final * t_scale, dt=args.dt * t_scale, method=args.method,
-                maxdim=args.maxdim, cutoff=args.cutoff, observables=obs,
-                growth_substeps=args.growth_substeps,
+                options=options, observables=obs,
                 progress=not args.quiet and lines is None, callback=lines)
 
 
