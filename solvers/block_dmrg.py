@@ -32,6 +32,11 @@ a lower level that no accepted state claims yet, leaving its own level unclaimed
 have all its roots above the ``n_states``-th level, and any root below it is such a
 missed level, refined and added (noted in ``info``).
 
+The sweeps of every block are a :class:`~vibmpo.solvers.dmrg_options.DMRGSchedule`
+(default :data:`~vibmpo.solvers.dmrg_options.BLOCK_SCHEDULE`), the block settings above
+(``block_size``, ``n_guard``, ``degeneracy``, the penalty, ``refine_maxdim``, ...) one
+:class:`~vibmpo.solvers.dmrg_options.BlockOptions`.
+
 Why blocks: one state-averaged MPS for all levels needs a bond dimension growing with
 their number and local problems with that many roots; penalty (sequential) DMRG one
 state at a time from scratch needs many sweeps per state and orders a dense band poorly.

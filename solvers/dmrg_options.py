@@ -252,7 +252,12 @@ class BlockOptions:
     refine_maxdim : int or sequence, optional
         Refine every accepted root on its own (one-site DMRG of one state, penalties on
         all states accepted before it) at this bond dimension, per block (the roots of
-        block ``b`` use entry ``b``, the last value repeats). Default: no refinement.
+        block ``b`` use entry ``b``, the last value repeats), so the blocks need only a
+        moderate bond dimension: they supply the starting states, the multiplet
+        structure and the ordering. Higher levels are more entangled and need more
+        (CH3CN at bond dimension 40: levels below 2000 cm-1 within 0.009 cm-1 of the
+        reference, the ones near 2120 cm-1 up to 0.033 too high, 0.007 at 56). Default:
+        no refinement.
     residuals : bool
         Compute :math:`\lVert (H - E_n)\psi_n\rVert` for every level (one
         :math:`\langle H^2\rangle` each).
