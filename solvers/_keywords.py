@@ -18,16 +18,21 @@ __all__ = ["Group", "fold_keywords"]
 @dataclasses.dataclass(frozen=True)
 class Group:
     """One option object of a solver: the argument's name and value (``None`` when not
-    given), the object used when the caller gave none, and the former keywords that are
-    its fields."""
+    given), the object used when the caller gave none, the former keywords that are its
+    fields, and the public name of ``default`` when it is not the class's own default
+    (the warning then says to start from it)."""
 
     argument: str
     value: object
     default: object
     keys: tuple
+    default_name: str | None = None
 
     def hint(self, given) -> str:
-        return f"{self.argument}={type(self.default).__name__}({', '.join(given)})"
+        if self.default_name is None:
+            return f"{self.argument}={type(self.default).__name__}({', '.join(given)})"
+        fields = ", ".join(f"{k}=..." for k in given)
+        return f"{self.argument}=dataclasses.replace({self.default_name}, {fields})"
 
 
 def fold_keywords(func: str, legacy: dict, groups, *, dropped: dict | None = None,

@@ -364,7 +364,7 @@ def block_dmrg(H, *, n_states: int | None = None, window=None,
     """
     t_start = time.perf_counter()
     folded = fold_keywords("block_dmrg", deprecated, [
-        Group("schedule", schedule, BLOCK_SCHEDULE, _SCHEDULE_KEYS),
+        Group("schedule", schedule, BLOCK_SCHEDULE, _SCHEDULE_KEYS, "BLOCK_SCHEDULE"),
         Group("options", options, BlockOptions(), _OPTION_KEYS)])
     schedule = folded["schedule"] or BLOCK_SCHEDULE
     options = folded["options"] or BlockOptions()
@@ -423,7 +423,8 @@ def block_dmrg(H, *, n_states: int | None = None, window=None,
         block=np.array([f[4] for f in found], dtype=int),
         wall_time=time.perf_counter() - t_start,
         info={"method": "block", **schedule.as_dict(), **dataclasses.asdict(options),
-              "refine_maxdim": opts.refine_maxdim, "refine_sweeps": run.refine_sweeps,
+              "max_blocks": max_blocks, "refine_maxdim": opts.refine_maxdim,
+              "refine_sweeps": run.refine_sweeps,
               "degeneracy": float(run.degeneracy),
               "window": None if window is None else list(window), "seed": seed,
               "blocks": run.blocks, "notes": run.notes})

@@ -214,8 +214,10 @@ def test_former_keywords_still_work_with_a_deprecation_warning():
     H = grid_hamiltonian(henon_heiles(2, HH["lambda"]), "ho:8").to_mpo()
     new = block_dmrg(H, n_states=6, schedule=sweeps(maxdim=8, tol=1e-10),
                      options=BlockOptions(block_size=3, n_guard=2), energy_unit="hbar*omega")
-    with pytest.warns(DeprecationWarning, match=r"schedule=DMRGSchedule\(maxdim, tol\), "
-                      r"options=BlockOptions\(block_size, n_guard\)"):
+    # the schedule's defaults are block DMRG's own: the warning says to start from them
+    with pytest.warns(DeprecationWarning,
+                      match=r"schedule=dataclasses.replace\(BLOCK_SCHEDULE, maxdim=..., "
+                            r"tol=...\), options=BlockOptions\(block_size, n_guard\)"):
         old = block_dmrg(H, n_states=6, block_size=3, n_guard=2, maxdim=8, tol=1e-10,
                          energy_unit="hbar*omega")
     assert np.array_equal(old.energies, new.energies) and new.all_converged
