@@ -72,6 +72,11 @@ class EffectiveOperator:
         self.size = int(np.prod(self.shape))
         self.dtype = np.result_type(left, right, *self.ws,
                                     *[p for _, p in self.penalties])
+        # the penalties as one (size, n_p) matrix and its weights: two matrix products
+        # per application whatever their number (not one outer product each)
+        if self.penalties:
+            self._pm = np.stack([np.asarray(p).reshape(-1) for _, p in self.penalties], 1)
+            self._pw = np.array([float(mu) for mu, _ in self.penalties])
         # contraction layouts fixed once per operator (one matrix product per tensor):
         # L as (w a', a), each W as (s' w', w s), R as (w' c, c')
         a_out, wl, a_in = left.shape
@@ -162,21 +167,20 @@ class EffectiveOperator:
     def _apply(self, x):
         """x: (a, s_1..s_n, c, m) -> same shape (``m`` vectors side by side)."""
         m = x.shape[-1]
-        if m == 1 and not self.penalties:
-            if self._split is not None:
-                return self._apply_one_site_split(x)
-            if len(self.ws) == 1:
-                return self._apply_one_site(x)
-            if not self.ws:
-                return self._apply_bond(x)
-        t = self._apply_general(x)
+        if m == 1 and self._split is not None:
+            t = self._apply_one_site_split(x)
+        elif m == 1 and len(self.ws) == 1:
+            t = self._apply_one_site(x)
+        elif m == 1 and not self.ws:
+            t = self._apply_bond(x)
+        else:
+            t = self._apply_general(x)
         if self.penalties:
+            # sum_p mu_p |p><p|x>, as P (w * (P^H x))
             xf = x.reshape(-1, m)
-            tf = t.reshape(-1, m)
-            for mu, p in self.penalties:
-                pf = p.reshape(-1)
-                tf += mu * np.outer(pf, pf.conj() @ xf)
-            t = tf.reshape(x.shape)
+            coef = self._pm.conj().T @ xf
+            coef *= self._pw[:, None]
+            t = (t.reshape(-1, m) + self._pm @ coef).reshape(x.shape)
         return t
 
     def _apply_general(self, x):
@@ -220,8 +224,8 @@ class EffectiveOperator:
             wd = np.einsum("xyss->xsy", w)
             t = np.tensordot(t, wd, axes=([t.ndim - 1], [0]))
         t = np.tensordot(t, np.einsum("cyc->yc", self.right), axes=([t.ndim - 1], [0]))
-        for mu, p in self.penalties:
-            t = t + mu * np.abs(p) ** 2
+        if self.penalties:
+            t = t + (np.abs(self._pm) ** 2 @ self._pw).reshape(t.shape)
         return t
 
     def dense(self):
