@@ -13,6 +13,8 @@ starting guesses and checks live in :mod:`vibmpo.solvers.excited` and
 ``converged`` and ``info``; the other results use these names where they apply.
 """
 
+from vibmpo.linalg.krylov import expm_krylov
+
 from ._dmrg import DMRGConvergenceWarning, DMRGResult, dmrg
 from ._tdvp import TDVPResult, tdvp
 from .assign import Assignment, assign_states, ho_number_operators, one_site_densities
@@ -20,7 +22,6 @@ from .dmrg_options import LEVELS_SCHEDULE, DMRGSchedule, ExcitedOptions
 from .exact import ExactResult, exact_levels
 from .guesses import configuration_guesses
 from .itensors_io import read_itensors_mpo, read_itensors_mps, write_itensors
-from .krylov import expm_krylov
 from .propagate_exact import ExactPropagation, propagate_exact
 from .spectra import Spectrum, autocorrelation_t2, find_peaks, spectrum
 from .states import apply_site_operator, gaussian_coefficients, gaussian_wavepacket

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .krylov import davidson
+from vibmpo.linalg.krylov import davidson
+
 from .mps import mps_arrays, random_mps
 from .sweep import LocalUpdate, SweepState, make_state, root_tensors, run_sweeps
 

@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vibmpo.solvers.krylov import expm_krylov_info
+from vibmpo.linalg.krylov import expm_krylov_info
 from vibmpo.solvers.mps import (
     compress,
     mpo_apply,

@@ -50,8 +50,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vibmpo.linalg.krylov import davidson
+from vibmpo.linalg.svd import truncated_svd
+
 from .guesses import configuration_guesses
-from .krylov import davidson
 from .mps import (
     left_canonicalize,
     mpo_arrays,
@@ -68,7 +70,6 @@ from .sweep import (
     schedule_values,
     sweep_one_site,
     sweep_two_site,
-    truncated_svd,
 )
 from .verify import DMRGConvergenceWarning
 

@@ -271,7 +271,7 @@ def _propagate_expm(op, v0, times, dt, imaginary, keep_states, energy):
 def _krylov_step(mv, v, tau, sub):
     """``e^{tau mv} v`` in ``sub`` Krylov steps, doubled until every step converges;
     returns the vector and the number of sub-steps used."""
-    from vibmpo.solvers.krylov import expm_krylov_info
+    from vibmpo.linalg.krylov import expm_krylov_info
 
     while True:
         w, ok = v, True
