@@ -5,7 +5,7 @@ quimb ``MatrixProductOperator`` objects (or, for the full-grid references, the o
 layer's grid Hamiltonians) and never import JAX. DMRG and TDVP share one sweep driver
 (:func:`vibmpo.solvers.sweep.run_sweeps`: schedules, directions, one/two-site splits,
 truncation, observers) and differ only in the local update they pass to it (Davidson
-eigenvectors vs Lanczos exponentials, :mod:`vibmpo.solvers.krylov`). DMRG options are
+eigenvectors vs Lanczos exponentials, :mod:`vibmpo.linalg.krylov`). DMRG options are
 typed objects (:mod:`vibmpo.solvers.dmrg_options`); sequential excited states, their
 starting guesses and checks live in :mod:`vibmpo.solvers.excited` and
 :mod:`vibmpo.solvers.guesses`. The eigenvalue results (:class:`DMRGResult`,
