@@ -87,6 +87,7 @@ def test_davidson_matches_eigh_on_degenerate_pairs():
     np.testing.assert_allclose(x.T @ x, np.eye(4), atol=1e-10)
     low = ref_v[:, :4]  # the same subspace: its projector equals eigh's
     np.testing.assert_allclose(x @ x.T, low @ low.T, atol=1e-9)
+    assert np.all(r <= 1e-10)
     np.testing.assert_allclose(np.linalg.norm(a @ x - x * w, axis=0), r, atol=1e-12)
 
 

@@ -312,6 +312,7 @@ def davidson(matmat, diag, X0, *, tol=1e-10, maxiter=300, max_space=None):
         small = np.abs(denom) < 1e-12
         denom[small] = np.where(denom[small] >= 0, 1e-12, -1e-12)
         T = R[:, bad] / denom
+        T /= np.linalg.norm(T, axis=0)  # scale-free: _orthonormalize drops by size
         if V.shape[1] + T.shape[1] > max_space:
             # restart with the current Ritz vectors (plus a few next ones)
             nk = min(V.shape[1], k + max(2, k // 2))
