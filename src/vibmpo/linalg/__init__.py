@@ -50,6 +50,11 @@ the following, with singular values :math:`s_1 \ge s_2 \ge \dots` of one bond an
     ``compress_model``); ``maxdim`` (ITensor's name, with ``mindim``) for the MPS bond
     dimension of the solvers' sweeps, often a per-sweep schedule.
 
+Two round-off guards inside the sweeps, not user options, keep their own name
+``rel_tol`` (a threshold relative to a norm, not to :math:`s_1`):
+:func:`vibmpo.solvers.expansion.expand_right_bases` and
+:func:`vibmpo.solvers.site_split.split_site`.
+
 Several criteria given together all apply (the fewest values that meet every one are
 kept; always at least one). ``tol`` is never a truncation: it is a convergence
 tolerance (Lanczos and Davidson residuals, ARPACK, the DMRG energy change, grid
