@@ -390,8 +390,9 @@ class GridHamiltonian:
         Examples
         --------
         >>> from vibmpo.operators.forcefield import henon_heiles
-        >>> grid_hamiltonian(henon_heiles(3), "ho:4").mpo_bond_dims(None)  # uncompressed
-        [4, 4]
+        >>> ham = grid_hamiltonian(henon_heiles(3), "ho:4")
+        >>> ham.mpo_bond_dims(None), ham.mpo_bond_dims()  # 2 + potential ranks (2, 3); rounded
+        ([4, 5], [3, 3])
         """
         max_error = renamed_keyword("GridHamiltonian.mpo_bond_dims", renamed, "tol",
                                     "max_error", max_error, 1e-10)
