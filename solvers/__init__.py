@@ -5,7 +5,7 @@ quimb ``MatrixProductOperator`` objects (or, for the full-grid references, the o
 layer's grid Hamiltonians) and never import JAX. DMRG and TDVP share one sweep driver
 (:func:`vibmpo.solvers.sweep.run_sweeps`: schedules, directions, one/two-site splits,
 truncation, observers) and differ only in the local update they pass to it (Davidson
-eigenvectors vs Lanczos exponentials, :mod:`vibmpo.solvers.krylov`). DMRG options are
+eigenvectors vs Lanczos exponentials, :mod:`vibmpo.linalg.krylov`). DMRG options are
 typed objects (:mod:`vibmpo.solvers.dmrg_options`: the sweep schedule shared with block
 DMRG, :mod:`vibmpo.solvers.block_dmrg`, and the settings of each), and so are TDVP's
 (:mod:`vibmpo.solvers.tdvp_options`); sequential excited states, their
@@ -14,6 +14,8 @@ starting guesses and checks live in :mod:`vibmpo.solvers.excited` and
 :class:`ExactResult`) share the fields ``energies``, ``energy_unit``, ``wall_time``,
 ``converged`` and ``info``; the other results use these names where they apply.
 """
+
+from vibmpo.linalg.krylov import expm_krylov
 
 from ._dmrg import DMRGConvergenceWarning, DMRGResult, dmrg
 from ._tdvp import TDVPResult, tdvp
@@ -28,7 +30,6 @@ from .dmrg_options import (
 from .exact import ExactResult, exact_levels
 from .guesses import configuration_guesses
 from .itensors_io import read_itensors_mpo, read_itensors_mps, write_itensors
-from .krylov import expm_krylov
 from .propagate_exact import ExactPropagation, propagate_exact
 from .spectra import Spectrum, autocorrelation_t2, find_peaks, spectrum
 from .states import apply_site_operator, gaussian_coefficients, gaussian_wavepacket

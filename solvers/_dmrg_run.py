@@ -2,7 +2,7 @@ r"""One DMRG run on the shared sweep driver: ``k`` roots, a schedule, optional p
 
 The local step solves :math:`H_\mathrm{eff}\theta = E\theta` for the ``k`` lowest
 eigenpairs (dense ``eigh`` for local spaces up to 400, else block Davidson,
-:func:`vibmpo.solvers.krylov.davidson`) to a residual tolerance that follows the
+:func:`vibmpo.linalg.krylov.davidson`) to a residual tolerance that follows the
 energy change of the last sweep; after every sweep the centre roots are rotated to
 diagonalise :math:`H` in their span (Ritz energies) and the run stops once every energy
 changed by less than ``tol`` with the schedules at their last values. Used by
@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .krylov import davidson
+from vibmpo.linalg.krylov import davidson
+
 from .mps import mps_arrays, random_mps
 from .sweep import LocalUpdate, SweepState, make_state, root_tensors, run_sweeps
 

@@ -30,7 +30,7 @@ It is the default by measurement: Henon-Heiles 4-D (16-point grids, bond dimensi
 20, 200 steps of 0.1, the case of ``benchmarks/tdvp_vs_renormalizer.py``) took 24 s
 (error of C(t) 1.5e-7) against 99 s (1.1e-7) for ``"adaptive"``, one after the other
 on the same (loaded) machine.
-All local exponentials are Lanczos exponentials (:func:`vibmpo.solvers.krylov.expm_krylov`).
+All local exponentials are Lanczos exponentials (:func:`vibmpo.linalg.krylov.expm_krylov`).
 Their one-site products use the diagonal plus rank-one form of grid-Hamiltonian MPO
 sites (potential diagonal on the grid, kinetic energy one rank-one term;
 :mod:`vibmpo.solvers.site_split`) wherever it needs fewer operations than the dense
@@ -55,8 +55,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vibmpo.linalg.krylov import expm_krylov_info
 from vibmpo.solvers._keywords import Group, fold_keywords
-from vibmpo.solvers.krylov import expm_krylov_info
 from vibmpo.solvers.mps import (
     compress,
     mpo_apply,

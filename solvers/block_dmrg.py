@@ -56,10 +56,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vibmpo.linalg.krylov import davidson
+from vibmpo.linalg.svd import truncated_svd
+
 from ._keywords import Group, fold_keywords
 from .dmrg_options import BLOCK_SCHEDULE, BlockOptions, DMRGSchedule
 from .guesses import configuration_guesses
-from .krylov import davidson
 from .mps import (
     left_canonicalize,
     mpo_arrays,
@@ -76,7 +78,6 @@ from .sweep import (
     root_tensors,
     sweep_one_site,
     sweep_two_site,
-    truncated_svd,
 )
 from .verify import DMRGConvergenceWarning
 

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vibmpo.linalg.svd import truncated_svd
+
 from .effective import EffectiveOperator
-from .mps import truncated_svd
 from .sweep_state import StepInfo, StepRecord, SweepState
 
 __all__ = ["sweep_two_site", "sweep_one_site"]

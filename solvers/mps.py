@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from vibmpo.linalg import tt
+from vibmpo.linalg.svd import truncated_svd
 
 __all__ = [
     "residual_norm",
@@ -525,37 +526,6 @@ def compress(tensors, maxdim: int | None = None, cutoff: float = 0.0) -> list[np
         t[i - 1] = np.tensordot(t[i - 1], u * s, axes=(2, 0))
     t[0] = t[0] / np.linalg.norm(t[0])
     return t
-
-
-def truncated_svd(m, *, maxdim=None, cutoff=0.0, mindim=1):
-    r"""SVD ``m = U S Vh`` keeping at most ``maxdim`` values and discarding the smallest
-    while the discarded weight :math:`\sum_{\rm disc} s^2 / \sum s^2 \le` ``cutoff``.
-
-    Returns ``(U, S, Vh, discarded_weight)``.
-
-    Examples
-    --------
-    >>> u, s, vh, eps = truncated_svd(np.diag([1.0, 1e-3, 1e-9]), cutoff=1e-12)
-    >>> s.shape, eps < 1e-12
-    ((2,), True)
-    """
-    try:
-        u, s, vh = np.linalg.svd(m, full_matrices=False)
-    except np.linalg.LinAlgError:  # pragma: no cover - rare LAPACK failure
-        import scipy.linalg
-
-        u, s, vh = scipy.linalg.svd(m, full_matrices=False, lapack_driver="gesvd")
-    w = s * s
-    total = float(w.sum())
-    if total == 0.0:
-        return u[:, :1], s[:1], vh[:1], 0.0
-    # tail[j] = weight discarded when keeping j values
-    tail = np.concatenate([np.cumsum(w[::-1])[::-1], [0.0]]) / total
-    keep = int(np.argmax(tail <= cutoff)) if cutoff > 0 else int(np.count_nonzero(s))
-    keep = max(keep, 1, min(mindim, len(s)))
-    if maxdim is not None:
-        keep = min(keep, int(maxdim))
-    return u[:, :keep], s[:keep], vh[:keep], float(tail[keep])
 
 
 def _variance(tensors, mpo):

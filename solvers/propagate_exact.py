@@ -13,7 +13,7 @@ on equally spaced times :math:`t_k = k\,\delta t`, either
 * ``method="eigh"``: dense eigen-decomposition :math:`H = U\,\mathrm{diag}(E)\,U^T`,
   :math:`C(t) = \sum_n |U_{0n}|^2 e^{-iE_n t}` (tiny grids only, exact at any time),
 * ``method="krylov"``: step by step with the Lanczos exponential
-  (:func:`vibmpo.solvers.krylov.expm_krylov`, sub-stepping where a step does not
+  (:func:`vibmpo.linalg.krylov.expm_krylov`, sub-stepping where a step does not
   converge); usually the fastest for big grids, since its cost follows the spectral
   range actually reached rather than a norm bound,
 * ``method="chebyshev"``: only :math:`C(t)`, from the Chebyshev moments
@@ -271,7 +271,7 @@ def _propagate_expm(op, v0, times, dt, imaginary, keep_states, energy):
 def _krylov_step(mv, v, tau, sub):
     """``e^{tau mv} v`` in ``sub`` Krylov steps, doubled until every step converges;
     returns the vector and the number of sub-steps used."""
-    from vibmpo.solvers.krylov import expm_krylov_info
+    from vibmpo.linalg.krylov import expm_krylov_info
 
     while True:
         w, ok = v, True

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vibmpo.linalg.svd import truncated_svd
+
 from .effective import EffectiveOperator
 from .expansion import expand_right_bases
 from .half_sweeps import sweep_one_site, sweep_two_site
-from .mps import truncated_svd
 from .sweep_state import (
     Projection,
     StepInfo,

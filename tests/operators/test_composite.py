@@ -49,7 +49,7 @@ def test_mpo_of_the_sum_is_the_sum_of_the_mpos(random_nnmpo, kind):
     np.testing.assert_allclose(dense_sum, h_corr.dense() + np.diag(v_base), rtol=0,
                                atol=1e-12)
     # the compressed MPO of T + V_b + V_c: dense, within its stated bound
-    mpo = h_sum.to_mpo(tol=1e-10)
+    mpo = h_sum.to_mpo(max_error=1e-10)
     np.testing.assert_allclose(mpo.to_dense(), dense_sum, rtol=0,
                                atol=max(1e-11, 2 * h_sum.mpo_error(1e-10)))
     # and its levels are those of the dense sum

@@ -35,8 +35,8 @@ def test_nnmpo_mpo_equals_kinetic_plus_potential(random_nnmpo):
     assert ham.energy_unit == "hartree" and ham.dims == (4, 5, 3)
     ref = _dense_reference(ham, _nnmpo_grid_values(model, ham))
     scale = np.abs(ref).max()
-    for tol in (None, 1e-12):
-        dense = ham.to_mpo(tol=tol).to_dense()
+    for max_error in (None, 1e-12):
+        dense = ham.to_mpo(max_error=max_error).to_dense()
         assert np.abs(dense - ref).max() <= 1e-10 * scale
     assert np.abs(ham.dense() - ref).max() <= 1e-12 * scale
     # grid parameters as requested (frequencies in cm^-1 -> Hartree, unit mass)
@@ -69,10 +69,10 @@ def test_mpo_is_open_boundary_with_quimb_names(random_nnmpo):
 
 def test_compression_bounds_every_matrix_element():
     ham = grid_hamiltonian(henon_heiles(4, 0.3), "ho:4")
-    exact = ham.to_mpo(tol=None).to_dense()
-    for tol in (1e-1, 1e-3):
-        approx = ham.to_mpo(tol=tol).to_dense()
-        assert np.abs(approx - exact).max() <= tol
+    exact = ham.to_mpo(max_error=None).to_dense()
+    for max_error in (1e-1, 1e-3):
+        approx = ham.to_mpo(max_error=max_error).to_dense()
+        assert np.abs(approx - exact).max() <= max_error
     assert ham.mpo_bond_dims(1e-10) <= ham.mpo_bond_dims(None)
 
 
@@ -205,7 +205,7 @@ def test_bad_inputs_are_rejected(random_nnmpo):
     with pytest.raises(ValueError, match="energy_unit must name the unit"):
         GridHamiltonian(grids=ham.grids, kinetic=ham.kinetic, v_cores=ham.v_cores,
                         energy_unit="")
-    with pytest.raises(ValueError, match="0 <= tol < 1"):
+    with pytest.raises(ValueError, match="0 <= max_error < 1"):
         ham.mpo_arrays(1.5)
 
 

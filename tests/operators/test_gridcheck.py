@@ -108,16 +108,17 @@ def test_large_grids_are_checked_on_their_cuts(monkeypatch):
 
 def test_mpo_tolerance_is_validated_and_its_error_bounded(tmp_path, capsys, random_nnmpo):
     ham = grid_hamiltonian(random_nnmpo(seed=3), "sine:5:-2:2", allow_extrapolation=True)
-    with pytest.raises(ValueError, match="0 <= tol < 1"):
-        ham.to_mpo(tol=1e6)
-    for tol in (1e-10, 1e-3, 0.05):
-        change = np.linalg.norm(ham.to_mpo(tol=tol).to_dense() - ham.dense())
-        assert change <= ham.mpo_error(tol) * (1 + 1e-8) + 1e-12 * np.linalg.norm(ham.dense())
+    with pytest.raises(ValueError, match="0 <= max_error < 1"):
+        ham.to_mpo(max_error=1e6)
+    for max_error in (1e-10, 1e-3, 0.05):
+        change = np.linalg.norm(ham.to_mpo(max_error=max_error).to_dense() - ham.dense())
+        assert change <= (ham.mpo_error(max_error) * (1 + 1e-8)
+                          + 1e-12 * np.linalg.norm(ham.dense()))
     assert ham.mpo_error(0.05) > 1e-3 and ham.mpo_error(None) == 0.0
     with pytest.raises(SystemExit) as exit_:
-        main(["levels", "henon-heiles:3", "--grid", "ho:5", "--mpo-tol", "1e6"])
+        main(["levels", "henon-heiles:3", "--grid", "ho:5", "--mpo-max-error", "1e6"])
     assert exit_.value.code == 2
-    assert "0 <= tol < 1" in capsys.readouterr().err
+    assert "0 <= max_error < 1" in capsys.readouterr().err
     out = tmp_path / "l.json"
     assert main(["levels", "henon-heiles:3", "--grid", "ho:5", "--json", str(out)]) == 0
     assert "compression error <=" in capsys.readouterr().out

@@ -71,8 +71,10 @@ def test_bad_cli_input_is_rejected(hh_file, args, match, capsys):
 @pytest.mark.parametrize("option, value, message", [
     ("--tol", "0", "expected 0 < tol < 1 (a relative tolerance), got '0'"),
     ("--tol", "nan", "expected 0 < tol < 1"),
-    ("--mpo-tol", "1", "expected 0 <= tol < 1 (the largest change of any matrix element"),
-    ("--mpo-tol", "-0.001", "expected 0 <= tol < 1"),
+    ("--mpo-max-error", "1", "expected 0 <= max_error < 1 (the largest change of any matrix "
+                             "element"),
+    ("--mpo-max-error", "-0.001", "expected 0 <= max_error < 1"),
+    ("--mpo-tol", "1", "expected 0 <= max_error < 1"),  # the deprecated alias, same check
 ])
 def test_tolerances_out_of_range_are_refused(hh_file, option, value, message, capsys):
     with pytest.raises(SystemExit) as stop:

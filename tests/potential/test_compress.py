@@ -29,7 +29,7 @@ def _model(rng, ranks=(4, 5), nb=5, f=3, scale=1.0):
 def test_rounding_with_tolerance_zero_changes_nothing(rng):
     m = _model(rng)
     x = rng.normal(size=(200, 3))
-    c = compress_model(m, tol=0.0, x=x)
+    c = compress_model(m, rel_error=0.0, x=x)
     assert c.ranks_after == m.ranks and c.basis_size_after == m.basis_size
     assert c.pruned == () and c.rounding_bound <= 1e-12 * c.norm
     far = rng.normal(size=(50, 3)) * 4  # also far from the measure's points
@@ -79,8 +79,8 @@ def test_gram_and_options_are_checked(rng):
     m = _model(rng)
     with pytest.raises(ValueError, match="data region"):
         gram_matrices(m)
-    with pytest.raises(ValueError, match="tol"):
-        compress_model(m, tol=1.5, x=np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="rel_error must be in"):
+        compress_model(m, rel_error=1.5, x=np.zeros((3, 3)))
     with pytest.raises(ValueError, match="max_rank"):
         compress_model(m, max_rank=0, x=np.zeros((3, 3)))
 

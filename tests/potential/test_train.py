@@ -86,7 +86,7 @@ def test_half_sweeps_recover_exact_tensor_train(rng):
                         direction=("right", "left")[k % 2])
     assert np.abs(tt.tt_value(c, phi) - v).max() / np.abs(v).max() < 1e-6
     assert tuple(k.shape[2] for k in c[:-1]) == (4, 4)  # padded beyond the target's ranks
-    t = tt.truncate(c, cutoff=1e-6)
+    t = tt.truncate(c, rel_cutoff=1e-6)
     assert tuple(k.shape[2] for k in t[:-1]) == (2, 3)
     assert np.abs(tt.tt_value(t, phi) - v).max() / np.abs(v).max() < 1e-5
     with pytest.raises(ValueError, match="unknown sweep direction"):
@@ -144,12 +144,12 @@ def test_fit_small_problem_with_forces_and_validation(rng):
 
 
 def test_fit_half_sweeps_adaptive_ranks_and_callback(rng):
-    """``sweep="half"`` with ``rank_cutoff`` fits the toy surface; the callback sees every
+    """``sweep="half"`` with ``rel_cutoff`` fits the toy surface; the callback sees every
     iteration and can stop the fit early."""
     x, y, f = toy_data(rng, m=80)
     seen = []
     res = fit(x, y, f, profile="test", basis_size=6, seed=3, n_sweeps=6, grad_steps=0,
-              max_rank=4, sweep="half", rank_cutoff=1e-9,
+              max_rank=4, sweep="half", rel_cutoff=1e-9,
               callback=lambda h: seen.append(h) or h["iteration"] == 3)
     assert [h["iteration"] for h in seen] == [0, 1, 2, 3]
     assert len(res.history["iteration"]) == 4 and res.options["sweep"] == "half"
@@ -199,8 +199,8 @@ def test_fit_rejects_bad_inputs(rng, random_arrays):
         fit(x, y, activations=("relu",) * 20, profile="test")
     with pytest.raises(ValueError, match="unknown sweep"):
         fit(x, y, sweep="diagonal", profile="test")
-    with pytest.raises(ValueError, match="rank_cutoff must be in"):
-        fit(x, y, rank_cutoff=-1.0, profile="test")
+    with pytest.raises(ValueError, match="rel_cutoff must be in"):
+        fit(x, y, rel_cutoff=-1.0, profile="test")
     with pytest.raises(ValueError, match="force_weight must be a finite number > 0"):
         fit(x, y, f, force_weight=0.0, profile="test")
     for bad_fraction in (0.0, 1.5, (0.5, -1.0)):

@@ -12,7 +12,6 @@ from vibmpo.solvers import DMRGSchedule as S
 from vibmpo.solvers import ExcitedOptions as X
 from vibmpo.solvers import dmrg
 from vibmpo.solvers.guesses import configuration_guesses, vscf_modals
-from vibmpo.solvers.krylov import davidson
 from vibmpo.solvers.mps import mpo_arrays, mps_arrays, mps_overlap
 from vibmpo.solvers.verify import DMRGConvergenceWarning
 
@@ -152,16 +151,6 @@ def test_former_keywords_still_work_with_a_deprecation_warning():
         assert X(initial="state-average").initial == "warm-up"
     with pytest.warns(DeprecationWarning, match="residuals"):
         dmrg(H, schedule=S(maxdim=4), residuals=False)
-
-
-def test_davidson_finds_degenerate_pairs():
-    rng = np.random.default_rng(5)
-    q, _ = np.linalg.qr(rng.standard_normal((200, 200)))
-    ev = np.concatenate([[0.0, 1.0, 1.0, 1.0, 2.0], np.linspace(3, 10, 195)])
-    a = (q * ev) @ q.T
-    w, x, r, _ = davidson(lambda v: a @ v, np.diag(a), rng.standard_normal((200, 4)), tol=1e-10)
-    assert np.allclose(w, [0, 1, 1, 1], atol=1e-12)
-    assert np.allclose(x.T @ x, np.eye(4), atol=1e-10)
 
 
 def test_dvr_truncation_below_acceptance():

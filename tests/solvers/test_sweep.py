@@ -128,14 +128,6 @@ def test_two_site_truncation_and_records(small):
     assert all(r.discarded >= 0 for r in rec) and max(r.discarded for r in rec) > 0
 
 
-def test_truncated_svd_respects_cutoff_and_maxdim():
-    m = np.diag([1.0, 0.5, 1e-4, 1e-8])
-    u, s, vh, eps = S.truncated_svd(m, cutoff=1e-9)
-    assert len(s) == 3 and eps == pytest.approx(1e-16 / (1.25 + 1e-8 + 1e-16), rel=1e-6)
-    u, s, vh, eps = S.truncated_svd(m, maxdim=1)
-    assert len(s) == 1 and eps == pytest.approx(0.25 / (1.25 + 1e-8 + 1e-16), rel=1e-6)
-
-
 def test_bad_sweep_inputs_rejected(small):
     H, W, Hd = small
     st = S.make_state(M.random_mps([3] * 5, 4, seed=0), W, center=2)

@@ -1,77 +1,15 @@
-"""TDVP and the Lanczos exponential: against exact propagation and conservation laws."""
+"""TDVP against exact propagation and conservation laws (the Lanczos exponential itself:
+tests/linalg/test_krylov.py)."""
 
 import numpy as np
 import pytest
-import scipy.linalg
 
 from vibmpo.operators.forcefield import henon_heiles
 from vibmpo.operators.hamiltonian import grid_hamiltonian
 from vibmpo.solvers import TDVPOptions, tdvp
 from vibmpo.solvers._tdvp import time_grid
-from vibmpo.solvers.krylov import expm_krylov, expm_krylov_info
 from vibmpo.solvers.propagate_exact import propagate_exact
 from vibmpo.solvers.states import gaussian_wavepacket
-
-
-# --------------------------------------------------------------------------------------
-# Lanczos exponential
-# --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("tau", [-0.7j, -0.3, 0.2 - 0.5j])
-def test_expm_krylov_matches_scipy_expm(rng, tau):
-    a = rng.standard_normal((60, 60)) + 1j * rng.standard_normal((60, 60))
-    h = 0.5 * (a + a.conj().T)
-    v = rng.standard_normal(60) + 1j * rng.standard_normal(60)
-    w, info = expm_krylov_info(lambda x: h @ x, v, tau, krylov_dim=60)
-    ref = scipy.linalg.expm(tau * h) @ v
-    assert np.linalg.norm(w - ref) <= 1e-10 * np.linalg.norm(ref)
-    assert info.converged and info.n_matvec < 60
-
-
-def test_expm_krylov_keeps_shape_and_reality(rng):
-    h = rng.standard_normal((12, 12))
-    h = h + h.T
-    v = rng.standard_normal((3, 4))
-    w = expm_krylov(lambda x: (h @ x.ravel()).reshape(3, 4), v, -0.4)
-    assert w.shape == (3, 4) and np.isrealobj(w)
-    np.testing.assert_allclose(w.ravel(), scipy.linalg.expm(-0.4 * h) @ v.ravel(), atol=1e-12)
-
-
-def test_expm_krylov_exact_in_invariant_subspace():
-    h = np.diag([1.0, 2.0, 3.0, 4.0])
-    v = np.array([1.0, 1.0, 0.0, 0.0])
-    w, info = expm_krylov_info(lambda x: h @ x, v, -1j)
-    np.testing.assert_allclose(w, np.exp(-1j * np.diag(h)) * v, atol=1e-14)
-    assert info.n_matvec == 2
-
-
-def test_expm_krylov_returns_an_array_and_deprecates_return_info(rng):
-    h = np.diag([0.0, 1.0, 2.0])
-    v = np.ones(3)
-    w = expm_krylov(lambda x: h @ x, v, -0.5j)
-    assert isinstance(w, np.ndarray)
-    with pytest.warns(DeprecationWarning, match="expm_krylov_info"):
-        w2, info = expm_krylov(lambda x: h @ x, v, -0.5j, return_info=True)
-    np.testing.assert_array_equal(w, w2)
-    assert info.converged and info.n_matvec == 3
-
-
-@pytest.mark.parametrize("tau", [-0.05j, -2.0j, -0.5])
-def test_expm_krylov_long_lanczos_runs_stay_accurate(rng, tau):
-    """Up to ~50 Lanczos vectors on a wide spectrum: the one-pass re-orthogonalisation and
-    the a-priori gate of the real-time error check keep the result at the tolerance."""
-    n = 300
-    q, _ = np.linalg.qr(rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n)))
-    h = (q * np.linspace(-20.0, 20.0, n)) @ q.conj().T
-    v = rng.standard_normal(n) + 1j * rng.standard_normal(n)
-    w, info = expm_krylov_info(lambda x: h @ x, v, tau, krylov_dim=80, tol=1e-12)
-    ref = scipy.linalg.expm(tau * h) @ v
-    assert info.converged
-    assert np.linalg.norm(w - ref) <= 1e-10 * np.linalg.norm(ref)
-
-
-def test_expm_krylov_rejects_bad_input():
-    with pytest.raises(ValueError, match="krylov_dim must be >= 1"):
-        expm_krylov(lambda x: x, np.ones(2), -1j, krylov_dim=0)
 
 
 # --------------------------------------------------------------------------------------

@@ -76,7 +76,7 @@ def levels_with_intensities(ham, args, source) -> int:
         from vibmpo.cli.recipes import levels_dmrg
         from vibmpo.solvers import dmrg
 
-        H = ham.to_mpo(tol=args.mpo_tol)
+        H = ham.to_mpo(max_error=args.mpo_max_error)
         d = dmrg(H, n_states=args.n_states, energy_unit=ham.energy_unit,
                  **levels_dmrg(1e-2 * args.tol))
         labels, _ = _assignments(ham, d)

@@ -147,7 +147,7 @@ def solve_block(ham, args):
     from vibmpo.solvers.block_dmrg import block_dmrg
 
     t0 = time.perf_counter()
-    H = ham.to_mpo(tol=args.mpo_tol)
+    H = ham.to_mpo(max_error=args.mpo_max_error)
     maxdim, nsweeps = per_sweep_schedule(args.maxdim or "16", args.nsweeps or "8")
     refine = parse_int_list(args.refine_maxdim or "32", "--refine-maxdim")
     scale = _unit_scale(ham)

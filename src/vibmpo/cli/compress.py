@@ -1,6 +1,6 @@
 """``vibmpo compress MODEL -o OUT``: a compact (and optionally hole-free) NN-MPO.
 
-Rounds the model's tensor train to ``--max-rank`` and/or a relative error ``--tol``,
+Rounds the model's tensor train to ``--max-rank`` and/or a relative error ``--rel-error``,
 prunes basis functions without weight (``--prune-tol``), reports the error bound of
 each step and, with ``--data``, the errors on the training and validation energies
 before and after (:func:`vibmpo.potential.compress.compress_model`); ``--confine`` adds
@@ -15,6 +15,8 @@ __all__ = ["register", "run"]
 
 def register(subparsers) -> None:
     """Add the ``compress`` command to ``subparsers``."""
+    from vibmpo.cli._flags import add_renamed_flag
+
     p = subparsers.add_parser(
         "compress", help="round and prune an NN-MPO model (smaller MPOs), optionally "
                          "make it hole-free",
@@ -26,8 +28,9 @@ def register(subparsers) -> None:
     p.add_argument("model", help="model file (.h5, vibmpo or Pompon format)")
     p.add_argument("-o", "--out", required=True, help="output model file (.h5)")
     p.add_argument("--max-rank", type=int, default=None, help="largest tensor-train rank")
-    p.add_argument("--tol", type=float, default=0.0,
+    p.add_argument("--rel-error", type=float, default=0.0,
                    help="relative L2 error allowed for rounding (default 0: exact)")
+    add_renamed_flag(p, "--tol", "--rel-error", type=float)
     p.add_argument("--prune-tol", type=float, default=0.0,
                    help="remove basis functions carrying at most this fraction of the "
                         "potential's norm in every mode (default 0: only unused ones)")
@@ -74,7 +77,7 @@ def run(args) -> int:
                 y = convert_energy(d.y, args.energy_unit, model.energy_unit)
                 data[split] = (d.x, y)
         x = data["train"][0]
-    res = compress_model(model, tol=args.tol, max_rank=args.max_rank,
+    res = compress_model(model, rel_error=args.rel_error, max_rank=args.max_rank,
                          prune_tol=args.prune_tol, x=x, data=data)
     out = res.model
     if args.confine:

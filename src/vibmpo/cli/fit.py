@@ -28,6 +28,8 @@ def _ranks(text: str):
 
 def register(subparsers) -> None:
     """Add the ``fit`` command to ``subparsers``."""
+    from vibmpo.cli._flags import add_renamed_flag
+
     p = subparsers.add_parser(
         "fit", help="fit an NN-MPO potential to energies (and forces)",
         description="Fit an NN-MPO potential (alternating exact core sweeps and Stiefel/"
@@ -48,9 +50,10 @@ def register(subparsers) -> None:
     p.add_argument("--sweep", choices=("full", "half"), default=None,
                    help="core sweeps per iteration: full (both directions) or half "
                         "(alternating; default from the profile)")
-    p.add_argument("--rank-cutoff", type=float, default=None,
+    p.add_argument("--rel-cutoff", type=float, default=None,
                    help="adaptive ranks: SVD-truncate bonds to singular values above this "
                         "fraction of the largest after each sweep (default: keep all)")
+    add_renamed_flag(p, "--rank-cutoff", "--rel-cutoff", type=float)
     p.add_argument("--force-weight", type=float, default=1.0,
                    help="weight of force rows relative to energy rows (default 1)")
     p.add_argument("--subsample", type=float, default=None,
@@ -131,7 +134,7 @@ def run(args) -> int:
               max_rank=None if args.max_rank is None else _ranks(args.max_rank),
               basis_size=args.basis_size, n_sweeps=args.sweeps, grad_steps=args.grad_steps,
               ridge=args.ridge, force_weight=args.force_weight, seed=args.seed,
-              sweep=args.sweep, rank_cutoff=args.rank_cutoff, subsample=args.subsample,
+              sweep=args.sweep, rel_cutoff=args.rel_cutoff, subsample=args.subsample,
               coordinator=args.coordinator, members=args.members, workers=args.workers,
               scheduler=args.scheduler,
               time_budget=args.time_budget, profile=args.profile,

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from vibmpo.cli._dmrg import NOT_CONVERGED, add_strict
+from vibmpo.cli._flags import add_renamed_flag
 from vibmpo.cli._sources import SOURCE_HELP, add_allow_extrapolation
 
 #: The force-field JSON format, for ``vibmpo levels --help`` and the README.
@@ -96,8 +97,8 @@ def solve_dmrg(ham, args):
     from vibmpo.solvers.verify import energy_scale
 
     t0 = time.perf_counter()
-    H = ham.to_mpo(tol=args.mpo_tol)  # wraps the arrays compressed once per --mpo-tol
-    scale = energy_scale(ham.mpo_arrays(args.mpo_tol))
+    H = ham.to_mpo(max_error=args.mpo_max_error)  # compressed once per --mpo-max-error
+    scale = energy_scale(ham.mpo_arrays(args.mpo_max_error))
     maxdim, nsweeps = _schedule_options(args)
     res = run_dmrg(H, "levels", n_states=args.n_states, method="sequential",
                    maxdim=maxdim, nsites=(2, 1), nsweeps=nsweeps, tol=args.tol * scale,
@@ -125,7 +126,7 @@ def _export_itensors(args, ham, H=None, states=()) -> None:
     """``--itensors FILE``: H (and the DMRG states) in ITensors.jl's HDF5 layout."""
     from vibmpo.solvers.itensors_io import write_itensors
 
-    H = ham.to_mpo(tol=args.mpo_tol) if H is None else H
+    H = ham.to_mpo(max_error=args.mpo_max_error) if H is None else H
     write_itensors(args.itensors, H, states, energy_unit=ham.energy_unit)
     what = "H" + (f" and the {len(states)} DMRG states psi1..psi{len(states)}"
                   if len(states) > 1 else " and psi" if states else "")
@@ -145,10 +146,10 @@ def _assignments(ham, result):
                                       for a in found]
 
 
-def _tolerance(low_inclusive: bool, meaning: str):
-    """An argparse type for a tolerance in (0, 1), or in [0, 1) with ``low_inclusive``;
-    ``meaning`` says what it is in the error message."""
-    bounds = "0 <= tol < 1" if low_inclusive else "0 < tol < 1"
+def _tolerance(low_inclusive: bool, meaning: str, name: str = "tol"):
+    """An argparse type for a tolerance ``name`` in (0, 1), or in [0, 1) with
+    ``low_inclusive``; ``meaning`` says what it is in the error message."""
+    bounds = f"0 <= {name} < 1" if low_inclusive else f"0 < {name} < 1"
 
     def parse(text: str) -> float:
         try:
@@ -163,21 +164,21 @@ def _tolerance(low_inclusive: bool, meaning: str):
     return parse
 
 
-def _mpo_error_line(ham, tol):
+def _mpo_error_line(ham, max_error):
     """The MPO compression's error bound and its note for the bond-dimension line; a
     warning on stderr when it exceeds 1e-3 of the energy scale."""
     from vibmpo.cli.tables import display_energies
 
-    err = ham.mpo_error(tol)
+    err = ham.mpo_error(max_error)
     value, unit = display_energies([err], ham.energy_unit)
     shown = f"{value[0]:.3g} {unit}"
     if err > 0:
         from vibmpo.solvers.verify import energy_scale
 
-        if err > 1e-3 * energy_scale(ham.mpo_arrays(tol)):
-            print(f"vibmpo levels: warning: the MPO compression (--mpo-tol {tol:g}) changed "
-                  f"H by up to {shown}, more than 1e-3 of its energy scale; levels may be "
-                  "off by as much: lower --mpo-tol", file=sys.stderr)
+        if err > 1e-3 * energy_scale(ham.mpo_arrays(max_error)):
+            print(f"vibmpo levels: warning: the MPO compression (--mpo-max-error "
+                  f"{max_error:g}) changed H by up to {shown}, more than 1e-3 of its energy "
+                  "scale; levels may be off by as much: lower --mpo-max-error", file=sys.stderr)
     return err, f" (compression error <= {shown})"
 
 
@@ -241,10 +242,13 @@ def register(subparsers) -> None:
                    help="solver tolerance, relative (exact: ARPACK's relative tolerance; "
                         "dmrg: energy change per sweep relative to the Hamiltonian's "
                         "energy scale; default 1e-8)")
-    p.add_argument("--mpo-tol", default=1e-10, type=_tolerance(
-                       True, "the largest change of any matrix element, in the "
-                       "Hamiltonian's unit"),
-                   help="MPO compression: max change of any matrix element (default 1e-10)")
+    mpo_max_error = _tolerance(True, "the largest change of any matrix element, in the "
+                               "Hamiltonian's unit", "max_error")
+    p.add_argument("--mpo-max-error", default=1e-10, type=mpo_max_error,
+                   help="MPO compression: bound on the Frobenius norm of the change of H, so "
+                        "on the change of any matrix element and level, in the "
+                        "Hamiltonian's unit (default 1e-10)")
+    add_renamed_flag(p, "--mpo-tol", "--mpo-max-error", type=mpo_max_error)
     p.add_argument("--itensors", metavar="FILE",
                    help="also write the Hamiltonian MPO (and, with --method dmrg, the "
                         "states) to FILE in ITensors.jl's HDF5 layout (groups H, psi1, ...; "
@@ -291,8 +295,8 @@ def run(args) -> int:
         result = SOLVERS[args.method](ham, args)
     if getattr(args, "itensors", None) and args.method != "dmrg":
         _export_itensors(args, ham)
-    bonds = ham.mpo_bond_dims(args.mpo_tol)
-    mpo_err = _mpo_error_line(ham, args.mpo_tol)
+    bonds = ham.mpo_bond_dims(args.mpo_max_error)
+    mpo_err = _mpo_error_line(ham, args.mpo_max_error)
     zero, zero_label = energy_zero(source)
     shift = display_energies([zero], ham.energy_unit)[0][0]
     result = dataclasses.replace(result, energies=result.energies - shift,

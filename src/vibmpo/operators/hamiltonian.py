@@ -21,8 +21,9 @@ SVD-rounded).
 
 The MPO joins the kinetic MPO (bond dimension 2) and the diagonal potential MPO
 (bond dimension :math:`r_i`) by a direct sum of bonds and then SVD-compresses it with
-a bound on the Frobenius norm of the change, so no matrix element moves by more than
-``tol``. The compression runs once per ``tol``: :meth:`GridHamiltonian.mpo_arrays`
+a bound on the Frobenius norm of the change, ``max_error`` (so no matrix element and
+no eigenvalue moves by more; the truncation glossary is in :mod:`vibmpo.linalg`). The
+compression runs once per ``max_error``: :meth:`GridHamiltonian.mpo_arrays`
 (raw cores for solvers), :meth:`GridHamiltonian.to_mpo` (a quimb MPO),
 :meth:`GridHamiltonian.mpo_bond_dims` and :meth:`GridHamiltonian.mpo_error` share it,
 and every one of them is in :attr:`GridHamiltonian.energy_unit`.
@@ -46,6 +47,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vibmpo._deprecation import renamed_keyword
 from vibmpo.linalg import tt as _tt
 from vibmpo.linalg.memory import available_memory, check_memory
 from vibmpo.operators import _kernels as K
@@ -296,14 +298,16 @@ class GridHamiltonian:
             h += np.kron(np.kron(np.eye(left), t), np.eye(right))
         return h
 
-    def mpo_arrays(self, tol: float | None = 1e-10) -> list[np.ndarray]:
+    def mpo_arrays(self, max_error: float | None = 1e-10, **renamed) -> list[np.ndarray]:
         """MPO cores ``(r_{i-1}, r_i, d_i, d_i)`` (left, right, ket, bra) of H with outer
-        bonds of size 1, SVD-compressed so that no matrix element changes by more than
-        ``tol`` (in ``energy_unit``; ``None``: no compression).
+        bonds of size 1, SVD-compressed so that the Frobenius norm of the change of H, and
+        so the change of any matrix element, is at most ``max_error`` (in
+        ``energy_unit``; ``None``: no compression). ``tol=`` is the deprecated former
+        name of ``max_error=``.
 
         The layout of :func:`vibmpo.solvers.mps.mpo_arrays`, so solvers can take these
-        arrays without going through quimb. The compression runs once per ``tol``: the
-        arrays are cached and read-only (copy one to change it).
+        arrays without going through quimb. The compression runs once per ``max_error``:
+        the arrays are cached and read-only (copy one to change it).
 
         Examples
         --------
@@ -314,48 +318,60 @@ class GridHamiltonian:
         >>> ham.mpo_arrays()[0] is ham.mpo_arrays()[0]  # compressed once
         True
         """
-        return list(self._compressed_mpo(tol)[0])
+        max_error = renamed_keyword("GridHamiltonian.mpo_arrays", renamed, "tol", "max_error",
+                                    max_error, 1e-10)
+        return list(self._compressed_mpo(max_error)[0])
 
-    def _compressed_mpo(self, tol):
-        """``(arrays, error bound)`` of the MPO compressed with ``tol`` (cached)."""
-        if tol is not None:
-            tol = float(tol)
-            if not 0 <= tol < 1:
-                raise ValueError(f"MPO compression tolerance must satisfy 0 <= tol < 1 (the "
-                                 f"largest change of a matrix element, {self.energy_unit}); "
-                                 f"got {tol:g}")
-        key = ("mpo", tol)
+    def _compressed_mpo(self, max_error):
+        """``(arrays, error bound)`` of the MPO compressed with ``max_error`` (cached)."""
+        if max_error is not None:
+            max_error = float(max_error)
+            if not 0 <= max_error < 1:
+                raise ValueError(f"the MPO compression's max_error must satisfy 0 <= max_error "
+                                 f"< 1 (the largest change of a matrix element, "
+                                 f"{self.energy_unit}); got {max_error:g}")
+        key = ("mpo", max_error)
         if key not in self._cache:
             arrays, err = _mpo_cores(self), 0.0
-            if tol is not None:
-                arrays, err = _tt.truncate_mpo(arrays, max_error=tol)
+            if max_error is not None:
+                arrays, err = _tt.truncate_mpo(arrays, max_error=max_error)
             for w in arrays:
                 w.flags.writeable = False
             self._cache[key] = (tuple(arrays), err)
         return self._cache[key]
 
-    def to_mpo(self, tol: float | None = 1e-10):
+    def to_mpo(self, max_error: float | None = 1e-10, **renamed):
         """The Hamiltonian as an open-boundary quimb ``MatrixProductOperator``.
 
         Index names ``k{i}`` (ket) and ``b{i}`` (bra), site tags ``I{i}``; bond
-        dimensions via ``mpo.bond_sizes()``. ``tol`` bounds the change of any matrix
-        element by the SVD compression (in ``energy_unit``; ``None`` = no compression).
-        Each call wraps copies of the cached :meth:`mpo_arrays` in a new quimb object
-        (no second compression), so changing one MPO leaves the others alone.
+        dimensions via ``mpo.bond_sizes()``. ``max_error`` bounds the Frobenius norm of
+        the change of H by the SVD compression, so the change of any matrix element (in
+        ``energy_unit``; ``None`` = no compression; ``tol=`` is its deprecated former
+        name). Each call wraps copies of the cached :meth:`mpo_arrays` in a new quimb
+        object (no second compression), so changing one MPO leaves the others alone.
+
+        Examples
+        --------
+        >>> from vibmpo.operators.forcefield import henon_heiles
+        >>> grid_hamiltonian(henon_heiles(3), "ho:4").to_mpo(max_error=1e-10).bond_sizes()
+        [3, 3]
         """
         import quimb.tensor as qtn
 
+        max_error = renamed_keyword("GridHamiltonian.to_mpo", renamed, "tol", "max_error",
+                                    max_error, 1e-10)
         if self.n_modes == 1:
             raise ValueError("quimb MPOs need at least two sites; use dense() for one mode")
-        arrays = self.mpo_arrays(tol)
+        arrays = self.mpo_arrays(max_error)
         arrs = [arrays[0][0]] + list(arrays[1:-1]) + [arrays[-1][:, 0]]
         return qtn.MatrixProductOperator([np.array(a) for a in arrs], shape="lrud")
 
-    def mpo_error(self, tol: float | None = 1e-10) -> float:
+    def mpo_error(self, max_error: float | None = 1e-10, **renamed) -> float:
         """Upper bound on the Frobenius norm of the change the MPO compression with
-        ``tol`` made to H (so on the change of any matrix element and of any
+        ``max_error`` made to H (so on the change of any matrix element and of any
         eigenvalue), in ``energy_unit``: the root sum of squares of the singular values
-        discarded at each bond (0 without compression).
+        discarded at each bond (0 without compression); at most ``max_error``. ``tol=``
+        is the deprecated former name of ``max_error=``.
 
         Examples
         --------
@@ -363,11 +379,24 @@ class GridHamiltonian:
         >>> grid_hamiltonian(henon_heiles(3), "ho:4").mpo_error() < 1e-10
         True
         """
-        return self._compressed_mpo(tol)[1]
+        max_error = renamed_keyword("GridHamiltonian.mpo_error", renamed, "tol", "max_error",
+                                    max_error, 1e-10)
+        return self._compressed_mpo(max_error)[1]
 
-    def mpo_bond_dims(self, tol: float | None = 1e-10) -> list[int]:
-        """Bond dimensions of :meth:`to_mpo` (without building the quimb object)."""
-        return [int(w.shape[1]) for w in self.mpo_arrays(tol)[:-1]]
+    def mpo_bond_dims(self, max_error: float | None = 1e-10, **renamed) -> list[int]:
+        """Bond dimensions of :meth:`to_mpo` with the same ``max_error`` (without building
+        the quimb object; ``tol=`` is the deprecated former name of ``max_error=``).
+
+        Examples
+        --------
+        >>> from vibmpo.operators.forcefield import henon_heiles
+        >>> ham = grid_hamiltonian(henon_heiles(3), "ho:4")
+        >>> ham.mpo_bond_dims(None), ham.mpo_bond_dims()  # 2 + potential ranks (2, 3); rounded
+        ([4, 5], [3, 3])
+        """
+        max_error = renamed_keyword("GridHamiltonian.mpo_bond_dims", renamed, "tol",
+                                    "max_error", max_error, 1e-10)
+        return [int(w.shape[1]) for w in self._compressed_mpo(max_error)[0][:-1]]
 
     def reference_index(self) -> tuple[int, ...]:
         """Grid index nearest each grid's centre (HO) or midpoint (sine)."""
@@ -428,8 +457,8 @@ def _mpo_cores(ham: GridHamiltonian) -> list[np.ndarray]:
     return out
 
 
-def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12,
-                     allow_extrapolation: bool = False) -> GridHamiltonian:
+def grid_hamiltonian(source, grids=None, *, potential_max_error: float = 1e-12,
+                     allow_extrapolation: bool = False, **renamed) -> GridHamiltonian:
     """Build the grid Hamiltonian of an NN-MPO potential or a force field.
 
     Parameters
@@ -444,9 +473,13 @@ def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12,
         (frequency :math:`\\sqrt{\\partial^2 V/\\partial q_i^2/(2\\kappa_i)}`). Explicit
         frequencies in a spec are physical frequencies in cm^-1 (NN-MPO) or the force
         field's unit.
-    tt_tol : float
-        Frobenius tolerance for SVD-rounding a force field's term-by-term tensor train
-        and a confined NN-MPO's grid cores (other NN-MPO cores are kept as they are).
+    potential_max_error : float
+        Bound on the Frobenius norm of the change of the potential's grid tensor by its
+        SVD rounding (``max_error`` of :func:`vibmpo.linalg.tt.truncate`, in the
+        Hamiltonian's unit), applied to a force field's term-by-term tensor train and a
+        confined NN-MPO's grid cores (other NN-MPO cores are kept as they are). The MPO
+        of H is compressed later, with its own ``max_error``
+        (:meth:`GridHamiltonian.to_mpo`). ``tt_tol=`` is its deprecated former name.
     allow_extrapolation : bool
         Skip the grid checks (:func:`vibmpo.operators.gridcheck.check_grid`): by default
         a grid on which the potential falls below its harmonic minimum (a hole of a
@@ -470,6 +503,8 @@ def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12,
     >>> ham.grid_spec
     'ho:5:1:0,ho:5:1:0,ho:5:1:0'
     """
+    potential_max_error = renamed_keyword("grid_hamiltonian", renamed, "tt_tol",
+                                          "potential_max_error", potential_max_error, 1e-12)
     ftt = function_tt(source)
     kappa, to_native, unit, desc = _source_conventions(source, ftt.n_modes)
     specs = _grid_specs(grids, ftt.n_modes)
@@ -482,7 +517,7 @@ def grid_hamiltonian(source, grids=None, *, tt_tol: float = 1e-12,
     if isinstance(source, ForceField) or getattr(source, "confinement", None) is not None:
         # a confined NN-MPO's cores carry the continuation and the wall (ranks 2r + 2),
         # zero on grid points inside its box: rounding drops what the grid does not use
-        cores = _tt.truncate(cores, max_error=tt_tol)
+        cores = _tt.truncate(cores, max_error=potential_max_error)
     ham = GridHamiltonian(
         grids=out_grids, kinetic=kin, v_cores=tuple(cores), v_offset=ftt.offset,
         energy_unit=unit, grid_spec=spec, description=desc,

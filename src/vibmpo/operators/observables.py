@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vibmpo._deprecation import renamed_keyword
 from vibmpo.linalg import tt as _tt
 from vibmpo.linalg.memory import check_memory
 from vibmpo.operators import _kernels as K
@@ -107,8 +108,8 @@ def _constant_tt(value, dims):
 
 
 def grid_observable(source, grids, *, component: int = 0, coordinator=None,
-                    tol: float = 1e-14) -> GridObservable:
-    """A polynomial observable on DVR grids.
+                    rel_error: float = 1e-14, **renamed) -> GridObservable:
+    r"""A polynomial observable on DVR grids.
 
     Parameters
     ----------
@@ -120,8 +121,12 @@ def grid_observable(source, grids, *, component: int = 0, coordinator=None,
     coordinator : ndarray (f, f), optional
         Coordinator ``U`` of an NN-MPO potential: the grids are in ``q = x U`` while the
         polynomial is in ``x``, so it is rotated first.
-    tol : float
-        Relative Frobenius tolerance of the SVD rounding of the tensor train.
+    rel_error : float
+        Relative error of the SVD rounding of the tensor train: the Frobenius norm of the
+        change is at most ``rel_error`` times :math:`\sqrt{\sum_k c_k^2}\,\sqrt{\prod_i
+        d_i}` (the coefficients' norm times the square root of the number of grid
+        points: the tensor's scale).
+        ``tol=`` is its deprecated former name.
 
     Examples
     --------
@@ -133,6 +138,8 @@ def grid_observable(source, grids, *, component: int = 0, coordinator=None,
     >>> obs.dims, obs.unit, obs.name
     ((3, 4), 'e*a0', 'mu_z')
     """
+    rel_error = renamed_keyword("grid_observable", renamed, "tol", "rel_error", rel_error,
+                                1e-14)
     if isinstance(source, GridHamiltonian):
         raise TypeError("source is the Hamiltonian; pass the dipole surface as source and "
                         "the Hamiltonian (or its grids) as grids")
@@ -166,7 +173,7 @@ def grid_observable(source, grids, *, component: int = 0, coordinator=None,
     if ftt.offset != 0.0:
         cores = _tt.direct_sum(cores, _constant_tt(ftt.offset, dims))
     norm = np.sqrt(sum(c * c for c, _ in ff.terms)) * np.sqrt(float(np.prod(dims)))
-    cores = _tt.truncate(cores, max_error=tol * max(norm, np.finfo(float).tiny))
+    cores = _tt.truncate(cores, max_error=rel_error * max(norm, np.finfo(float).tiny))
     return GridObservable(grids, tuple(cores), unit, name)
 
 
@@ -185,9 +192,10 @@ def dipole_observables(surface, grids, *, coordinator=None) -> list[GridObservab
             for k in range(len(surface.components))]
 
 
-def tt_from_full(values, tol: float = 1e-12) -> list[np.ndarray]:
-    """Tensor train of a full tensor (relative Frobenius ``tol``): the linear-algebra
-    toolbox's TT-SVD, :func:`vibmpo.linalg.tt.from_full`.
+def tt_from_full(values, rel_error: float = 1e-12, **renamed) -> list[np.ndarray]:
+    """Tensor train of a full tensor within relative Frobenius error ``rel_error``: the
+    linear-algebra toolbox's TT-SVD, :func:`vibmpo.linalg.tt.from_full` (``tol=`` is the
+    deprecated former name of ``rel_error=``).
 
     Examples
     --------
@@ -197,7 +205,8 @@ def tt_from_full(values, tol: float = 1e-12) -> list[np.ndarray]:
     """
     from vibmpo.linalg.tt import from_full
 
-    return list(from_full(values, rel_error=tol))
+    rel_error = renamed_keyword("tt_from_full", renamed, "tol", "rel_error", rel_error, 1e-12)
+    return list(from_full(values, rel_error=rel_error))
 
 
 def tabulated_hamiltonian(grids, values, *, energy_unit: str = "hartree",

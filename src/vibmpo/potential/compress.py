@@ -13,7 +13,7 @@ uniform on the data region's range). With the Gram matrices
 train equal to :math:`\|V - V_0\|_{L^2(\mu)} / s`. Then
 
 * **rounding**: :func:`vibmpo.linalg.tt.truncate_with_error` on :math:`\tilde W` to
-  ``max_rank`` and/or a relative error ``tol``; the discarded singular values bound the
+  ``max_rank`` and/or a relative error ``rel_error``; the discarded singular values bound the
   change, :math:`\|\Delta V\|_{L^2(\mu)} \le s \sqrt{\sum_k \|\sigma^{(k)}_\mathrm{dropped}\|^2}`;
 * **pruning**: after rounding, basis function :math:`\rho` of mode :math:`i` with the
   train in mixed-canonical form at mode :math:`i` carries the weight
@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from vibmpo._checks import as_finite_array
+from vibmpo._deprecation import renamed_keyword
 from vibmpo.linalg.tt import left_canonicalise, right_canonicalise, truncate_with_error
 from vibmpo.potential.arrays import NNMPOArrays
 
@@ -181,17 +182,20 @@ def _errors(before, after, data) -> dict:
     return out
 
 
-def compress_model(model: NNMPOArrays, *, tol: float = 0.0, max_rank: int | None = None,
-                   prune_tol: float = 0.0, x=None, data: dict | None = None) -> Compression:
+def compress_model(model: NNMPOArrays, *, rel_error: float = 0.0, max_rank: int | None = None,
+                   prune_tol: float = 0.0, x=None, data: dict | None = None,
+                   **renamed) -> Compression:
     r"""Round the tensor train of ``model`` and prune basis functions without weight.
 
     Parameters
     ----------
     model : NNMPOArrays
         The potential (not modified).
-    tol : float
+    rel_error : float
         Relative :math:`L^2(\mu)` error allowed for rounding: the change is at most
-        ``tol`` times :math:`\|V - V_0\|_{L^2(\mu)}` (0: exact re-gauging only).
+        ``rel_error`` times :math:`\|V - V_0\|_{L^2(\mu)}` (0: exact re-gauging only;
+        the truncation glossary is in :mod:`vibmpo.linalg`). ``tol=`` is its deprecated
+        former name.
     max_rank : int, optional
         Largest bond rank kept (the MPO of ``H = T + V`` on a grid has bond dimensions
         at most ``max_rank + 2``).
@@ -225,8 +229,9 @@ def compress_model(model: NNMPOArrays, *, tol: float = 0.0, max_rank: int | None
     """
     if not isinstance(model, NNMPOArrays):
         raise TypeError(f"compress_model needs an NNMPOArrays, got {type(model).__name__}")
-    if not (math.isfinite(float(tol)) and 0.0 <= float(tol) < 1.0):
-        raise ValueError(f"tol must be in [0, 1), got {tol}")
+    rel_error = renamed_keyword("compress_model", renamed, "tol", "rel_error", rel_error, 0.0)
+    if not (math.isfinite(float(rel_error)) and 0.0 <= float(rel_error) < 1.0):
+        raise ValueError(f"rel_error must be in [0, 1), got {rel_error}")
     if not (math.isfinite(float(prune_tol)) and 0.0 <= float(prune_tol) < 1.0):
         raise ValueError(f"prune_tol must be in [0, 1), got {prune_tol}")
     if max_rank is not None and (isinstance(max_rank, bool) or int(max_rank) != max_rank
@@ -242,7 +247,7 @@ def compress_model(model: NNMPOArrays, *, tol: float = 0.0, max_rank: int | None
     if f > 1:
         rounded, bound = truncate_with_error(
             tilde, max_rank=None if max_rank is None else int(max_rank),
-            max_error=float(tol) * norm / abs(raw.scale) if tol > 0 else None)
+            max_error=float(rel_error) * norm / abs(raw.scale) if rel_error > 0 else None)
     else:
         rounded, bound = tuple(tilde), 0.0
     rounding_bound = abs(raw.scale) * bound

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vibmpo._deprecation import renamed_keyword
 from vibmpo.linalg import tt as _tt
 
 __all__ = [
@@ -102,21 +103,22 @@ def right_orthogonalise(cores, downto: int):
     return _tt.right_canonicalise(cores, downto)
 
 
-def truncate(cores, *, max_rank: int | None = None, cutoff: float = 0.0):
-    r"""SVD truncation of every bond: keep singular values ``s_k > cutoff * s_0`` (at most
-    ``max_rank`` of them).
+def truncate(cores, *, max_rank: int | None = None, rel_cutoff: float = 0.0, **renamed):
+    r"""SVD truncation of every bond: keep singular values ``s_k > rel_cutoff * s_0`` (at
+    most ``max_rank`` of them; ``cutoff=`` is the deprecated former name of
+    ``rel_cutoff=``, see the truncation glossary in :mod:`vibmpo.linalg`).
 
     The cores are left-orthogonalised, then bonds are truncated from right to left, so
     each bond's singular values are those of the whole tensor split there and the
     discarded weight is optimal per bond. The first core carries the norm on return
-    (:func:`vibmpo.linalg.tt.truncate` with ``rel_cutoff=cutoff``).
+    (:func:`vibmpo.linalg.tt.truncate`).
 
     Examples
     --------
     >>> rng = np.random.default_rng(0)
     >>> a, b = rng.normal(size=(2, 1, 4, 1)), rng.normal(size=(2, 1, 4, 1))
     >>> c = (np.concatenate([a[0], a[1]], 2), np.concatenate([b[0], b[1]], 0))
-    >>> t = truncate(c + (np.ones((1, 4, 1)),), cutoff=1e-12)  # rank-2 bond stays
+    >>> t = truncate(c + (np.ones((1, 4, 1)),), rel_cutoff=1e-12)  # rank-2 bond stays
     >>> [k.shape[2] for k in t[:-1]]
     [2, 1]
     >>> phi = rng.normal(size=(5, 3, 4))
@@ -125,7 +127,9 @@ def truncate(cores, *, max_rank: int | None = None, cutoff: float = 0.0):
     >>> [k.shape[2] for k in truncate(c, max_rank=1)[:-1]]
     [1]
     """
-    return _tt.truncate(cores, max_rank=max_rank, rel_cutoff=cutoff)
+    rel_cutoff = renamed_keyword("tensortrain.truncate", renamed, "cutoff", "rel_cutoff",
+                                 rel_cutoff, 0.0)
+    return _tt.truncate(cores, max_rank=max_rank, rel_cutoff=rel_cutoff)
 
 
 def one_body_cores(coeffs, constant: float = 0.0):

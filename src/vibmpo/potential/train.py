@@ -14,7 +14,7 @@ solution; one outer iteration then does
 (b) a sweep over the cores (:mod:`vibmpo.potential.als`): ``V`` is linear in each core,
     so every local problem is an exact ridge least-squares problem. Bases are whitened
     per mode on the training points first, ranks grow by padding bonds up to the rank
-    schedule, optionally SVD-truncated after each sweep (``rank_cutoff``);
+    schedule, optionally SVD-truncated after each sweep (``rel_cutoff``);
     ``sweep="half"`` sweeps in one direction per iteration.
 
 (a) ``grad_steps`` Adam steps on ``U`` (Riemannian gradient, QR/polar/Cayley
@@ -39,6 +39,7 @@ Validation data only monitor the fit and select the returned model.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import sys
 import time
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vibmpo._checks import as_finite_array
+from vibmpo._deprecation import renamed_options
 from vibmpo.potential import tensortrain as tt
 from vibmpo.potential.als import (
     SWEEPS,
@@ -137,9 +139,11 @@ class FitConfig:
         Initial basis parameters (see :data:`BASIS_INITS`).
     sweep : {"full", "half"}
         Core sweeps per outer iteration (see :data:`vibmpo.potential.als.SWEEPS`).
-    rank_cutoff : float
+    rel_cutoff : float
         After each sweep, bonds keep the singular values above this fraction of their
-        largest (0: keep all).
+        largest (0: keep all; the truncation glossary is in :mod:`vibmpo.linalg`).
+        ``rank_cutoff`` is its deprecated former name (``FitConfig(rank_cutoff=...)``,
+        :meth:`replace` and :func:`fit` still take it, with a ``DeprecationWarning``).
     subsample : float, sequence or Piecewise
         Fraction of the training points each core sweep fits.
     coordinator : {"trained", "fixed"}, optional
@@ -178,7 +182,7 @@ class FitConfig:
     time_budget: float | None = 540.0
     basis_init: str = "quantile"
     sweep: str = "full"
-    rank_cutoff: float = 0.0
+    rel_cutoff: float = 0.0
     subsample: float | tuple | Piecewise = 1.0
     coordinator: str | None = None
     members: int = 1
@@ -222,8 +226,8 @@ class FitConfig:
         if fractions.ndim != 1 or not np.all((fractions > 0) & (fractions <= 1)):
             raise ValueError(f"subsample must be a fraction in (0, 1] or a sequence of them, "
                              f"got {self.subsample}")
-        if not 0.0 <= float(self.rank_cutoff) < 1.0:
-            raise ValueError(f"rank_cutoff must be in [0, 1), got {self.rank_cutoff}")
+        if not 0.0 <= float(self.rel_cutoff) < 1.0:
+            raise ValueError(f"rel_cutoff must be in [0, 1), got {self.rel_cutoff}")
 
     def _check_ensemble(self):
         members = _check_count(self.members, "members")
@@ -247,6 +251,7 @@ class FitConfig:
         >>> FitConfig().replace(seed=3).seed
         3
         """
+        changes = renamed_options("FitConfig.replace", changes, _RENAMED_OPTIONS)
         names = [f.name for f in dataclasses.fields(self)]
         for key in changes:
             if key not in names:
@@ -279,6 +284,23 @@ class FitConfig:
         out.update(activations=list(self.activations_or_default()),
                    coordinator=self.coordinator_or_default())
         return out
+
+
+# Former FitConfig field names and their current ones: deprecated aliases for one
+# release, taken by FitConfig(...), FitConfig.replace and fit.
+_RENAMED_OPTIONS = {"rank_cutoff": "rel_cutoff"}
+
+
+def _accept_renamed(init):
+    """The dataclass ``__init__`` taking the former option names too (see
+    ``_RENAMED_OPTIONS``)."""
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        init(self, *args, **renamed_options("FitConfig", kwargs, _RENAMED_OPTIONS))
+    return __init__
+
+
+FitConfig.__init__ = _accept_renamed(FitConfig.__init__)
 
 
 #: Training profiles (:class:`FitConfig` instances); options given to :func:`fit`
@@ -405,7 +427,7 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig |
         Fields of :class:`FitConfig` overriding the profile's (``max_rank``,
         ``basis_size``, ``activations``, ``ridge``, ``force_weight``, ``n_sweeps``,
         ``grad_steps``, ``learning_rate``, ``retraction``, ``seed``, ``time_budget``,
-        ``basis_init``, ``sweep``, ``rank_cutoff``, ``subsample``, ``coordinator``,
+        ``basis_init``, ``sweep``, ``rel_cutoff``, ``subsample``, ``coordinator``,
         ``members``, ``workers``, ``scheduler``); ``None`` keeps the profile's value, unknown names
         raise ``TypeError``. Giving ``activations`` without ``basis_size`` sets
         ``basis_size = len(activations) + 1``.
@@ -451,6 +473,7 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig |
         progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
     # input validation: option ranges (vibmpo.potential.checks, with the CLI's option
     # names) before the FitConfig is built, then FitData and the data checks
+    options = renamed_options("fit", options, _RENAMED_OPTIONS)
     check_fit_options({k: v for k, v in options.items() if not isinstance(v, Piecewise)})
     config, profile = _resolve_config(config, profile, options)
     if callback is not None and not callable(callback):
@@ -684,8 +707,8 @@ class _Fit:
                          max_rank=int(schedule_value(config.max_rank, it)), rng=self.rng,
                          direction="both" if config.sweep == "full"
                          else ("right", "left")[it % 2])
-        if float(config.rank_cutoff) > 0:
-            cw = tt.truncate(cw, cutoff=float(config.rank_cutoff))
+        if float(config.rel_cutoff) > 0:
+            cw = tt.truncate(cw, rel_cutoff=float(config.rel_cutoff))
         return tuple(np.einsum("rs,asb->arb", M[i], c) for i, c in enumerate(cw))
 
     def gradient_phase(self, cores):
