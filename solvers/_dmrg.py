@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vibmpo._deprecation import Group, fold_keywords
+
 from ._dmrg_run import initial_tensors, run_dmrg
-from ._keywords import Group, fold_keywords
 from .dmrg_options import DMRGSchedule, ExcitedOptions
 from .excited import sequential_states
 from .mps import mpo_arrays, residual_norm, to_quimb_mps

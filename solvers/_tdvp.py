@@ -55,8 +55,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vibmpo._deprecation import Group, fold_keywords
 from vibmpo.linalg.krylov import expm_krylov_info
-from vibmpo.solvers._keywords import Group, fold_keywords
 from vibmpo.solvers.mps import (
     compress,
     mpo_apply,

@@ -56,10 +56,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vibmpo._deprecation import Group, fold_keywords
 from vibmpo.linalg.krylov import davidson
 from vibmpo.linalg.svd import truncated_svd
 
-from ._keywords import Group, fold_keywords
 from .dmrg_options import BLOCK_SCHEDULE, BlockOptions, DMRGSchedule
 from .guesses import configuration_guesses
 from .mps import (
