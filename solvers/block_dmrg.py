@@ -18,8 +18,9 @@ from the previous block's MPS and its unaccepted (guard) roots. A block carries
 ``n_guard`` roots more than it accepts and cuts between levels separated by more than
 ``degeneracy`` only, so near-degenerate multiplets (E pairs) land in one block, found
 together and complete. Every state comes with its residual
-:math:`\lVert (H - E_n)\psi_n\rVert` (optional, the cost of one :math:`\langle H^2\rangle`)
-and the local residual of its last Davidson step.
+:math:`\lVert (H - E_n)\psi_n\rVert` (optional, the cost of one :math:`\langle H^2\rangle`,
+computed in a background thread from the moment the state is accepted, so on a second core
+beside the sweeps) and the local residual of its last Davidson step.
 
 With ``refine_maxdim`` every accepted root is then refined on its own: one-site DMRG of
 one state at a larger bond dimension (a schedule over the blocks, as higher levels need
@@ -52,6 +53,7 @@ from __future__ import annotations
 import dataclasses
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -378,16 +380,30 @@ def block_dmrg(H, *, n_states: int | None = None, window=None,
     if max_blocks is None:
         max_blocks = (-(-(int(n_states) + int(n_extra)) // opts.block_size) + 2
                       if window is None else 50)
+    run = _Run(degeneracy=options.degeneracy, mu=options.penalty,
+               pool=ThreadPoolExecutor(1) if options.residuals else None)
+    try:
+        return _block_levels(H, mpo, run, n_states, window, n_extra, schedule, options, opts,
+                             max_blocks, seed, energy_unit, t_start)
+    finally:
+        if run.pool is not None:
+            run.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _block_levels(H, mpo, run, n_states, window, n_extra, schedule, options, opts,
+                  max_blocks, seed, energy_unit, t_start):
+    """The blocks, the check block and the result of :func:`block_dmrg`."""
     rng = np.random.default_rng(seed)
     # with n_states, n_extra more levels are computed and the lowest n_states kept: a
     # level the last block misses (a poor root at its top) is then still found
     n_target = None if n_states is None else int(n_states) + int(n_extra)
-    run = _Run(degeneracy=options.degeneracy, mu=options.penalty)
     tensors, guesses, ci = _initial_roots(mpo, options, n_states, opts, rng, run)
     for b in range(max_blocks):
         n_left = opts.block_size if n_target is None else max(
             1, min(opts.block_size, n_target - len(run.found)))
-        st, conv, e, lres = _solve_block(mpo, tensors, guesses, n_left, opts, rng, run, b)
+        # the last block carries only the roots still wanted and its guard roots
+        st, conv, e, lres = _solve_block(mpo, tensors, guesses, n_left, opts, rng, run, b,
+                                         k=min(opts.k, n_left + opts.n_guard))
         order = np.argsort(e)
         e = e[order]
         n_acc = _accept(mpo, st, e, order, conv, lres, n_left, opts, rng, run, b)
@@ -418,8 +434,7 @@ def block_dmrg(H, *, n_states: int | None = None, window=None,
         energy_unit=energy_unit if energy_unit is not None else getattr(H, "energy_unit",
                                                                         None),
         states=[to_quimb_mps(f[0]) for f in found], converged=conv,
-        residuals=np.array([residual_norm(f[0], mpo, f[1]) if options.residuals else np.nan
-                            for f in found]),
+        residuals=np.array([run.residual(f) for f in found]),
         local_residuals=np.array([f[3] for f in found]),
         block=np.array([f[4] for f in found], dtype=int),
         wall_time=time.perf_counter() - t_start,
@@ -477,8 +492,26 @@ class _Run:
     blocks: list = field(default_factory=list)
     refine_sweeps: list = field(default_factory=list)
 
+    pool: ThreadPoolExecutor | None = None  # computes residuals while the sweeps go on
+    pending: dict = field(default_factory=dict)  # id of a state's tensors -> its residual
+
     def projections(self):
         return [Projection(list(f[0]), float(self.mu)) for f in self.found]
+
+    def add(self, tensors, mpo, converged, local_residual, block):
+        """Accept a state; its residual :math:`\\lVert (H - E)\\psi\\rVert` (one
+        :math:`\\langle H^2\\rangle`, the cost of a few sweeps) starts at once in the
+        background thread when there is one: its large products release the GIL, so it
+        runs on a second core beside the sweeps."""
+        energy = float(mps_expectation(tensors, mpo))
+        self.found.append((tensors, energy, converged, local_residual, block))
+        if self.pool is not None:
+            self.pending[id(tensors)] = self.pool.submit(residual_norm, tensors, mpo, energy)
+
+    def residual(self, entry) -> float:
+        """The residual of an accepted state (``nan`` when not computed)."""
+        future = self.pending.get(id(entry[0]))
+        return float("nan") if future is None else float(future.result())
 
 
 def _check_inputs(*, n_states, window, n_extra, schedule):
@@ -537,21 +570,23 @@ def _initial_roots(mpo, options, n_states, opts, rng, run):
     return tensors, ci[:k], ci
 
 
-def _solve_block(mpo, tensors, guesses, n_left, opts, rng, run, b):
-    """Sweep block ``b`` (raising the penalty, up to three times, if one of its lowest
-    roots reached the penalised copies of earlier states); returns the state, the
-    convergence flags, energies and local residuals of its roots."""
+def _solve_block(mpo, tensors, guesses, n_left, opts, rng, run, b, k=None):
+    """Sweep block ``b`` with ``k`` roots (default ``opts.k``; raising the penalty, up to
+    three times, if one of its lowest roots reached the penalised copies of earlier
+    states); returns the state, the convergence flags, energies and local residuals of
+    its roots."""
+    k = opts.k if k is None else int(k)
     for _attempt in range(4):
         st, conv, hist, bonds, times, lres = _block(
-            mpo, tensors, guesses, run.projections(), opts.k, rng, sweeps=opts.sweeps,
+            mpo, tensors, guesses[:k], run.projections(), k, rng, sweeps=opts.sweeps,
             nsweeps=opts.nsweeps, tol=opts.tol_block, local_tol=opts.local_tol,
-            n_check=min(n_left + 1, opts.k), verbose=opts.verbose, label=f"block {b}")
+            n_check=min(n_left + 1, k), verbose=opts.verbose, label=f"block {b}")
         e = hist[-1]
         if not run.found or opts.penalty is not None or e[:n_left].max() < run.e0 + 0.9 * run.mu:
             break
         run.mu *= 4.0
         run.notes.append(f"block {b}: penalty raised to {run.mu:.6g}")
-    run.blocks.append({"block": b, "roots": opts.k, "sweeps": len(times) / 2,
+    run.blocks.append({"block": b, "roots": k, "sweeps": len(times) / 2,
                        "seconds": float(times.sum()), "max_bond": int(bonds[-1])})
     return st, conv, e, lres
 
@@ -585,7 +620,7 @@ def _accept(mpo, st, e, order, conv, lres, n_left, opts, rng, run, b):
         t, ok, lr = root_tensors(st, int(j)), bool(conv[j]), float(lres[j])
         if opts.refine_maxdim is not None:
             t, ok, lr = _refine(mpo, t, opts, rng, run, b)
-        run.found.append((t, float(mps_expectation(t, mpo)), ok, lr, b))
+        run.add(t, mpo, ok, lr, b)
     run.blocks[-1].update({
         "accepted": int(n_acc), "refine_seconds": float(time.perf_counter() - t_ref),
         "refine_maxdim": (None if opts.refine_maxdim is None
@@ -621,11 +656,14 @@ def _complete(mpo, tensors, guesses, n_states, opts, rng, run, max_checks=2):
     """Check block(s): with penalties on every accepted state, the lowest roots of one
     more block must lie above the ``n_states``-th accepted level. A root below it is a
     level the blocks missed (a root whose refinement slid to a lower level leaves its own
-    level unclaimed): it is refined and accepted, and the check repeats."""
+    level unclaimed): it is refined and accepted, and the check repeats. A check block
+    carries ``n_guard`` roots (at least 2), not a whole block's: it looks for the few
+    levels the blocks missed, each found as one of its lowest roots (more than that many
+    are found over the repeated checks)."""
+    k = min(opts.k, max(opts.n_guard, 2))
     for _check in range(max_checks):
         b = len(run.blocks)
-        st, conv, e, lres = _solve_block(mpo, tensors, guesses, opts.block_size, opts, rng,
-                                         run, b)
+        st, conv, e, lres = _solve_block(mpo, tensors, guesses, k, opts, rng, run, b, k=k)
         top = sorted(f[1] for f in run.found)[n_states - 1]
         order = np.argsort(e)
         missed = [int(j) for j in order if e[j] < top]
@@ -640,7 +678,7 @@ def _complete(mpo, tensors, guesses, n_states, opts, rng, run, max_checks=2):
             t, ok, lr = root_tensors(st, j), bool(conv[j]), float(lres[j])
             if opts.refine_maxdim is not None:
                 t, ok, lr = _refine(mpo, t, opts, rng, run, b)
-            run.found.append((t, float(mps_expectation(t, mpo)), ok, lr, b))
+            run.add(t, mpo, ok, lr, b)
         guesses = [root_tensors(st, int(j)) for j in order]
         tensors = guesses[0]
 
