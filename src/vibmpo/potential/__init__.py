@@ -31,9 +31,9 @@ __all__ = [
 ]
 
 _LAZY = {"NNMPO": "vibmpo.potential.model", "FitResult": "vibmpo.potential.train",
-         "fit": "vibmpo.potential.train", "FitConfig": "vibmpo.potential.train",
+         "fit": "vibmpo.potential.train", "FitConfig": "vibmpo.potential.config",
          "make_step": "vibmpo.potential.step",
-         "PROFILES": "vibmpo.potential.train",
+         "PROFILES": "vibmpo.potential.config",
          "Piecewise": "vibmpo.potential.schedule"}
 
 
