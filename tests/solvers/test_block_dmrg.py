@@ -230,3 +230,23 @@ def test_former_keywords_still_work_with_a_deprecation_warning():
     s = block_dmrg(H, n_states=3, schedule=DMRGSchedule(maxdim=8, nsites=(2, 1)),
                    options=BlockOptions(block_size=3, n_guard=2))
     assert s.info["nsites"] == [2, 1] and np.abs(s.energies - ref[:3]).max() < 1e-8
+
+
+def test_residuals_are_the_dense_residuals_of_the_returned_states():
+    # the residuals are computed in a background thread while the sweeps go on: they must
+    # be those of the states returned, ||(H - E) psi|| with the dense H, in their order
+    ham = grid_hamiltonian(henon_heiles(3), "ho:5")
+    H = ham.to_mpo()
+    r = block_dmrg(H, n_states=6, schedule=sweeps(maxdim=8, nsweeps=2, tol=1e-6),
+                   options=BlockOptions(block_size=3, n_guard=2))
+    h = ham.dense()
+    for e, psi, res in zip(r.energies, r.states, r.residuals, strict=True):
+        v = psi.to_dense().ravel()
+        v = v / np.linalg.norm(v)
+        assert np.isclose(np.vdot(v, h @ v).real, e, atol=1e-9)
+        assert np.isclose(res, np.linalg.norm(h @ v - e * v), rtol=1e-6, atol=1e-7)
+    assert r.residuals.max() > 1e-6  # loose: the check above compares non-zero numbers
+    off = block_dmrg(H, n_states=6, schedule=sweeps(maxdim=8, nsweeps=2, tol=1e-6),
+                     options=BlockOptions(block_size=3, n_guard=2, residuals=False))
+    assert np.isnan(off.residuals).all()
+    np.testing.assert_array_equal(off.energies, r.energies)
