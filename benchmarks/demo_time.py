@@ -98,6 +98,7 @@ def main(argv=None) -> dict:
         "sections_s": [r["sections_s"] for r in runs],
         "load_average_range": [min(loads), max(loads)],
         "machine_state": "busy" if max(loads) > 0.75 * ncpu else "quiet",
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
         "target_s": TARGET_S,
         "meets_target": med <= TARGET_S,
         "baseline": None,
@@ -129,7 +130,7 @@ def _other_state(path, state):
         return None
     if prev.get("machine_state") and prev["machine_state"] != state:
         keep = ("command", "repeat", "wall_s", "wall_s_median", "dmrg_s_median",
-                "load_average_range", "machine_state")
+                "load_average_range", "machine_state", "date")
         return {k: prev[k] for k in keep if k in prev}
     return prev.get("other_state")
 

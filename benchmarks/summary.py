@@ -28,8 +28,9 @@ def _other_demo(other) -> str:
     if not other:
         return ""
     lo, hi = other["load_average_range"]
+    when = other.get("date", "an earlier build, before the faster TDVP of issue #15")
     return (f"; {other['wall_s_median']:.0f} s on a {other['machine_state']} machine "
-            f"(load {lo:.1f}-{hi:.1f})")
+            f"(load {lo:.1f}-{hi:.1f}; {when})")
 
 
 def _fit(fit):
