@@ -7,7 +7,7 @@ layer's grid Hamiltonians) and never import JAX. DMRG and TDVP share one sweep d
 truncation, observers) and differ only in the local update they pass to it (Davidson
 eigenvectors vs Lanczos exponentials, :mod:`vibmpo.linalg.krylov`). DMRG options are
 typed objects (:mod:`vibmpo.solvers.dmrg_options`: the sweep schedule shared with block
-DMRG, :mod:`vibmpo.solvers.block_dmrg`, and the settings of each), and so are TDVP's
+DMRG, :func:`block_dmrg`, and the settings of each), and so are TDVP's
 (:mod:`vibmpo.solvers.tdvp_options`); sequential excited states, their
 starting guesses and checks live in :mod:`vibmpo.solvers.excited` and
 :mod:`vibmpo.solvers.guesses`. The eigenvalue results (:class:`DMRGResult`,
@@ -17,6 +17,7 @@ starting guesses and checks live in :mod:`vibmpo.solvers.excited` and
 
 from vibmpo.linalg.krylov import expm_krylov
 
+from ._block_dmrg import BlockDMRGResult, block_dmrg
 from ._dmrg import DMRGConvergenceWarning, DMRGResult, dmrg
 from ._tdvp import TDVPResult, tdvp
 from .assign import Assignment, assign_states, ho_number_operators, one_site_densities
@@ -47,6 +48,8 @@ __all__ = [
     "DMRGSchedule",
     "ExcitedOptions",
     "LEVELS_SCHEDULE",
+    "block_dmrg",
+    "BlockDMRGResult",
     "BlockOptions",
     "BLOCK_SCHEDULE",
     "configuration_guesses",
@@ -80,10 +83,12 @@ __all__ = [
     "sweep_two_site",
 ]
 
-# dmrg and its result are defined in the private module _dmrg (a module named dmrg would
-# be shadowed by the function): they belong to, are documented and pickle as, the package
+# dmrg, tdvp and block_dmrg and their results are defined in the private modules _dmrg,
+# _tdvp and _block_dmrg (a module named like its function would be shadowed by it): they
+# belong to, are documented and pickle as, the package
 DMRGResult.__module__ = dmrg.__module__ = __name__
 TDVPResult.__module__ = tdvp.__module__ = __name__
+BlockDMRGResult.__module__ = block_dmrg.__module__ = __name__
 
 # presentation moved to the command line (vibmpo.cli.tables, vibmpo.cli.initial_spec):
 # the former names here are deprecated aliases for one release

@@ -1,5 +1,5 @@
 r"""Typed options of :func:`vibmpo.solvers.dmrg` and
-:func:`vibmpo.solvers.block_dmrg.block_dmrg`: the sweep schedule (shared by both), the
+:func:`vibmpo.solvers.block_dmrg`: the sweep schedule (shared by both), the
 excited-state (sequential) settings of ``dmrg`` and the block settings of ``block_dmrg``.
 
 Each is a frozen, keyword-only dataclass: an unknown field is a ``TypeError``, a bad
@@ -189,7 +189,7 @@ class ExcitedOptions:
                 schedule_values(self.warmup_maxdim, "warmup_maxdim", int)))
 
 
-#: Default schedule of :func:`~vibmpo.solvers.block_dmrg.block_dmrg`: one-site sweeps with
+#: Default schedule of :func:`~vibmpo.solvers.block_dmrg`: one-site sweeps with
 #: subspace expansion 1e-3 at bond dimensions 32, 48, then 64; at most 12 sweeps per
 #: block, energies converged to 1e-8 (unit of ``H``), local residuals to 1e-9.
 BLOCK_SCHEDULE = DMRGSchedule(maxdim=(32, 48, 64), nsites=1, cutoff=1e-12, expansion=1e-3,
@@ -217,7 +217,7 @@ def _optional_positive(name, value, *, zero=False):
 
 @dataclass(frozen=True, kw_only=True)
 class BlockOptions:
-    r"""Settings of block DMRG (:func:`~vibmpo.solvers.block_dmrg.block_dmrg`) beyond
+    r"""Settings of block DMRG (:func:`~vibmpo.solvers.block_dmrg`) beyond
     its sweep schedule: block sizes, penalty, starts and the per-state refinement.
 
     Parameters

@@ -7,7 +7,7 @@ A function whose keyword ``old`` became ``new`` takes ``**renamed`` and resolves
 one would be (same result), after a ``DeprecationWarning`` that names the new keyword.
 
 Loose keywords replaced by option objects: :func:`~vibmpo.solvers.dmrg`,
-:func:`~vibmpo.solvers.block_dmrg.block_dmrg` and :func:`~vibmpo.solvers.tdvp` took their
+:func:`~vibmpo.solvers.block_dmrg` and :func:`~vibmpo.solvers.tdvp` took their
 settings as loose keywords before they took typed option objects; :func:`fold_keywords`
 moves such keywords into the objects that replaced them and warns with the call to write
 instead.

@@ -23,8 +23,13 @@ from vibmpo.operators.forcefield import (
     henon_heiles,
 )
 from vibmpo.operators.hamiltonian import grid_hamiltonian
-from vibmpo.solvers import BLOCK_SCHEDULE, BlockOptions, DMRGConvergenceWarning, DMRGSchedule
-from vibmpo.solvers.block_dmrg import block_dmrg
+from vibmpo.solvers import (
+    BLOCK_SCHEDULE,
+    BlockOptions,
+    DMRGConvergenceWarning,
+    DMRGSchedule,
+    block_dmrg,
+)
 from vibmpo.solvers.exact import exact_levels
 from vibmpo.solvers.multiplets import group_multiplets
 
@@ -156,7 +161,7 @@ def test_check_block_recovers_a_missed_level(monkeypatch):
     # a refinement that slides to another level leaves its own level unclaimed; simulate
     # it by dropping a level of the last block (no later block can find it again): the
     # check block must find it, else the result would skip that level
-    import vibmpo.solvers.block_dmrg as bd
+    import vibmpo.solvers._block_dmrg as bd
 
     H = qtn.MPO_rand_herm(6, 3, phys_dim=2, seed=4)
     ref = np.linalg.eigvalsh(H.to_dense())

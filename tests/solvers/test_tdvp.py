@@ -290,7 +290,8 @@ def test_starved_krylov_space_is_flagged(hh3, hh3_wavepacket):
 
 
 def test_package_names_are_the_functions_not_modules():
-    """``vibmpo.solvers.dmrg``/``tdvp`` are the solvers (their modules are private), so
+    """``vibmpo.solvers.dmrg``/``tdvp``/``block_dmrg`` are the solvers (their modules are
+    private), so
     ``import vibmpo.solvers.tdvp as x``-style access cannot hand out a module by accident,
     and the results pickle under the package name."""
     import pickle
@@ -298,8 +299,9 @@ def test_package_names_are_the_functions_not_modules():
 
     import vibmpo.solvers as S
 
-    for name in ("dmrg", "tdvp"):
+    for name in ("dmrg", "tdvp", "block_dmrg"):
         assert callable(getattr(S, name))
         assert not isinstance(getattr(S, name), types.ModuleType)
-    assert S.TDVPResult.__module__ == S.DMRGResult.__module__ == "vibmpo.solvers"
-    assert pickle.loads(pickle.dumps(S.TDVPResult)) is S.TDVPResult
+    for result in (S.TDVPResult, S.DMRGResult, S.BlockDMRGResult):
+        assert result.__module__ == "vibmpo.solvers"
+        assert pickle.loads(pickle.dumps(result)) is result

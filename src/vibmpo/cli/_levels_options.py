@@ -138,13 +138,12 @@ def _unit_scale(ham):
 
 
 def solve_block(ham, args):
-    """``--method block``: block DMRG (:func:`vibmpo.solvers.block_dmrg.block_dmrg`)."""
+    """``--method block``: block DMRG (:func:`vibmpo.solvers.block_dmrg`)."""
     import dataclasses
     import time
 
     from vibmpo.cli.tables import levels_result
-    from vibmpo.solvers import BLOCK_SCHEDULE, BlockOptions
-    from vibmpo.solvers.block_dmrg import block_dmrg
+    from vibmpo.solvers import BLOCK_SCHEDULE, BlockOptions, block_dmrg
 
     t0 = time.perf_counter()
     H = ham.to_mpo(max_error=args.mpo_max_error)

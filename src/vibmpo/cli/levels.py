@@ -203,7 +203,7 @@ def _schedule_options(args):
 
 
 def solve_block(ham, args):
-    """``--method block``: block DMRG for many levels (see :mod:`vibmpo.solvers.block_dmrg`)."""
+    """``--method block``: block DMRG for many levels (see :func:`vibmpo.solvers.block_dmrg`)."""
     from vibmpo.cli._levels_options import solve_block as _solve
 
     return _solve(ham, args)

@@ -118,7 +118,9 @@ class BlockDMRGResult:
 
     Examples
     --------
+    >>> import numpy as np
     >>> import quimb.tensor as qtn
+    >>> from vibmpo.solvers import BlockOptions, DMRGSchedule, block_dmrg
     >>> H = qtn.MPO_rand_herm(5, 3, phys_dim=2, seed=1)
     >>> r = block_dmrg(H, n_states=6, schedule=DMRGSchedule(maxdim=16, nsites=1),
     ...                options=BlockOptions(block_size=3, n_guard=1))
@@ -356,8 +358,10 @@ def block_dmrg(H, *, n_states: int | None = None, window=None,
     --------
     Two degenerate oscillators (levels 1, 2, 2, 3, 3, 3 in units of the frequency):
 
+    >>> import numpy as np
     >>> from vibmpo.operators.forcefield import coupled_oscillators
     >>> from vibmpo.operators.hamiltonian import grid_hamiltonian
+    >>> from vibmpo.solvers import BlockOptions, block_dmrg
     >>> ham = grid_hamiltonian(coupled_oscillators([1.0, 1.0], 0.0), "ho:8")
     >>> r = block_dmrg(ham.to_mpo(), window=(0.0, 1.5),
     ...                options=BlockOptions(block_size=2, n_guard=2),
