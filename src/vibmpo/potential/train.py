@@ -50,20 +50,28 @@ from vibmpo._checks import as_finite_array
 from vibmpo._deprecation import renamed_options
 from vibmpo.potential import tensortrain as tt
 from vibmpo.potential.als import (
+    SWEEPS,  # noqa: F401  (kept importable from here)
     _one_site_solve,  # noqa: F401  (kept importable from here)
     one_body_fit,
     subsample_rows,
     sweep_cores,
     whitening,
 )
-from vibmpo.potential.basis import BASIS_INITS, basis_values, init_basis
+from vibmpo.potential.basis import (
+    BASIS_INITS,
+    basis_values,
+    check_activations,  # noqa: F401  (kept importable from here)
+    init_basis,
+)
 from vibmpo.potential.checks import check_fit_data, check_fit_options
 from vibmpo.potential.config import _RENAMED_OPTIONS, PROFILES, FitConfig
+from vibmpo.potential.coordinator import RETRACTIONS  # noqa: F401  (kept importable from here)
 from vibmpo.potential.ensemble import fit_ensemble
 from vibmpo.potential.region import data_region
 from vibmpo.potential.result import HISTORY_KEYS, FitResult, errors
 from vibmpo.potential.schedule import Piecewise, schedule_value
 from vibmpo.potential.step import (
+    COORDINATORS,  # noqa: F401  (kept importable from here)
     init_opt_state,
     make_optimizer,
     make_step,
