@@ -71,8 +71,10 @@ def main(argv=None) -> int:
     p.add_argument("--learning-rate", type=float, default=None)
     p.add_argument("--max-rank", default=None, help="rank or comma-separated growth schedule")
     p.add_argument("--model-out", default=None,
-                   help="model file (default: results/h2co_nnmpo.h5 for accurate, "
-                        "results/h2co_nnmpo_<profile>.h5 otherwise; overwritten)")
+                   help="model file (default, next to --json: h2co_nnmpo.h5 for accurate, "
+                        "h2co_nnmpo_<profile>.h5 otherwise, h2co_nnmpo_<label>.h5 with "
+                        "--label, so a variant never replaces a profile's model; "
+                        "overwritten)")
     p.add_argument("--sweep", choices=SWEEPS, default=None)
     p.add_argument("--basis-size", type=int, default=None)
     p.add_argument("--delta", action="store_true",
@@ -137,7 +139,9 @@ def main(argv=None) -> int:
     data[a.label or a.profile] = entry
     write_json(out, data)
     default = "h2co_nnmpo.h5" if a.profile == "accurate" else f"h2co_nnmpo_{a.profile}.h5"
-    model_out = a.model_out or RESULTS / default
+    if a.label is not None and a.label != a.profile:
+        default = f"h2co_nnmpo_{a.label}.h5"
+    model_out = a.model_out or Path(a.json).parent / default
     save_model(model_out, arrays, metadata={**res.metadata(), "profile": a.profile})
     print(json.dumps({k: v for k, v in entry.items() if not k.startswith("history")
                       and k not in ("options", "members")}, indent=1))
