@@ -50,6 +50,7 @@ blocks at 16 plus refinement at 32 give all 14 within 0.0044 cm-1.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 import warnings
@@ -384,70 +385,73 @@ def block_dmrg(H, *, n_states: int | None = None, window=None,
     if max_blocks is None:
         max_blocks = (-(-(int(n_states) + int(n_extra)) // opts.block_size) + 2
                       if window is None else 50)
-    run = _Run(degeneracy=options.degeneracy, mu=options.penalty,
-               pool=ThreadPoolExecutor(1) if options.residuals else None)
+    with _residual_pool(options.residuals) as pool:
+        run = _Run(degeneracy=options.degeneracy, mu=options.penalty, pool=pool)
+        rng = np.random.default_rng(seed)
+        # with n_states, n_extra more levels are computed and the lowest n_states kept: a
+        # level the last block misses (a poor root at its top) is then still found
+        n_target = None if n_states is None else int(n_states) + int(n_extra)
+        tensors, guesses, ci = _initial_roots(mpo, options, n_states, opts, rng, run)
+        for b in range(max_blocks):
+            n_left = opts.block_size if n_target is None else max(
+                1, min(opts.block_size, n_target - len(run.found)))
+            # the last block carries only the roots still wanted and its guard roots
+            st, conv, e, lres = _solve_block(mpo, tensors, guesses, n_left, opts, rng, run, b,
+                                             k=min(opts.k, n_left + opts.n_guard))
+            order = np.argsort(e)
+            e = e[order]
+            n_acc = _accept(mpo, st, e, order, conv, lres, n_left, opts, rng, run, b)
+            # the next block starts from this MPS with its unaccepted roots first, then the
+            # CI states that follow them
+            guesses = [root_tensors(st, int(j)) for j in order[n_acc:]]
+            nxt = len(run.found) + len(guesses)
+            guesses += ci[nxt:nxt + opts.k - len(guesses)]
+            tensors = guesses[0]
+            if _finished(run, e[n_acc], n_states, n_target, window):
+                break
+        else:
+            if window is not None:
+                warnings.warn(f"block DMRG: the window up to {window[1]:g} above E0 was not "
+                              f"closed within {max_blocks} blocks; raise max_blocks",
+                              DMRGConvergenceWarning, stacklevel=2)
+        if n_states is not None and window is None:
+            _complete(mpo, tensors, guesses, int(n_states), opts, rng, run)
+        found = _select(run.found, window, n_states, run.degeneracy)
+        conv = np.array([f[2] for f in found], dtype=bool)
+        if not conv.all():
+            warnings.warn(f"block DMRG: level(s) {np.flatnonzero(~conv).tolist()} did not "
+                          f"converge to tol={schedule.tol:g} within {schedule.nsweeps} sweeps "
+                          "of their block; raise nsweeps or maxdim", DMRGConvergenceWarning,
+                          stacklevel=2)
+        return BlockDMRGResult(
+            energies=np.array([f[1] for f in found]),
+            energy_unit=energy_unit if energy_unit is not None else getattr(H, "energy_unit",
+                                                                            None),
+            states=[to_quimb_mps(f[0]) for f in found], converged=conv,
+            residuals=np.array([run.residual(f) for f in found]),
+            local_residuals=np.array([f[3] for f in found]),
+            block=np.array([f[4] for f in found], dtype=int),
+            wall_time=time.perf_counter() - t_start,
+            info={"method": "block", **schedule.as_dict(), **dataclasses.asdict(options),
+                  "max_blocks": max_blocks, "refine_maxdim": opts.refine_maxdim,
+                  "refine_sweeps": run.refine_sweeps,
+                  "degeneracy": float(run.degeneracy),
+                  "window": None if window is None else list(window), "seed": seed,
+                  "blocks": run.blocks, "notes": run.notes})
+
+
+@contextlib.contextmanager
+def _residual_pool(enabled: bool):
+    """One worker thread for the residuals of accepted states (``None`` when not
+    wanted). On the way out, residuals not yet started are cancelled and a running one
+    is not waited for (a result returned before has collected every residual it
+    needs)."""
+    pool = ThreadPoolExecutor(1) if enabled else None
     try:
-        return _block_levels(H, mpo, run, n_states, window, n_extra, schedule, options, opts,
-                             max_blocks, seed, energy_unit, t_start)
+        yield pool
     finally:
-        if run.pool is not None:
-            run.pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _block_levels(H, mpo, run, n_states, window, n_extra, schedule, options, opts,
-                  max_blocks, seed, energy_unit, t_start):
-    """The blocks, the check block and the result of :func:`block_dmrg`."""
-    rng = np.random.default_rng(seed)
-    # with n_states, n_extra more levels are computed and the lowest n_states kept: a
-    # level the last block misses (a poor root at its top) is then still found
-    n_target = None if n_states is None else int(n_states) + int(n_extra)
-    tensors, guesses, ci = _initial_roots(mpo, options, n_states, opts, rng, run)
-    for b in range(max_blocks):
-        n_left = opts.block_size if n_target is None else max(
-            1, min(opts.block_size, n_target - len(run.found)))
-        # the last block carries only the roots still wanted and its guard roots
-        st, conv, e, lres = _solve_block(mpo, tensors, guesses, n_left, opts, rng, run, b,
-                                         k=min(opts.k, n_left + opts.n_guard))
-        order = np.argsort(e)
-        e = e[order]
-        n_acc = _accept(mpo, st, e, order, conv, lres, n_left, opts, rng, run, b)
-        # the next block starts from this MPS with its unaccepted roots first, then the
-        # CI states that follow them
-        guesses = [root_tensors(st, int(j)) for j in order[n_acc:]]
-        nxt = len(run.found) + len(guesses)
-        guesses += ci[nxt:nxt + opts.k - len(guesses)]
-        tensors = guesses[0]
-        if _finished(run, e[n_acc], n_states, n_target, window):
-            break
-    else:
-        if window is not None:
-            warnings.warn(f"block DMRG: the window up to {window[1]:g} above E0 was not "
-                          f"closed within {max_blocks} blocks; raise max_blocks",
-                          DMRGConvergenceWarning, stacklevel=2)
-    if n_states is not None and window is None:
-        _complete(mpo, tensors, guesses, int(n_states), opts, rng, run)
-    found = _select(run.found, window, n_states, run.degeneracy)
-    conv = np.array([f[2] for f in found], dtype=bool)
-    if not conv.all():
-        warnings.warn(f"block DMRG: level(s) {np.flatnonzero(~conv).tolist()} did not "
-                      f"converge to tol={schedule.tol:g} within {schedule.nsweeps} sweeps "
-                      "of their block; raise nsweeps or maxdim", DMRGConvergenceWarning,
-                      stacklevel=2)
-    return BlockDMRGResult(
-        energies=np.array([f[1] for f in found]),
-        energy_unit=energy_unit if energy_unit is not None else getattr(H, "energy_unit",
-                                                                        None),
-        states=[to_quimb_mps(f[0]) for f in found], converged=conv,
-        residuals=np.array([run.residual(f) for f in found]),
-        local_residuals=np.array([f[3] for f in found]),
-        block=np.array([f[4] for f in found], dtype=int),
-        wall_time=time.perf_counter() - t_start,
-        info={"method": "block", **schedule.as_dict(), **dataclasses.asdict(options),
-              "max_blocks": max_blocks, "refine_maxdim": opts.refine_maxdim,
-              "refine_sweeps": run.refine_sweeps,
-              "degeneracy": float(run.degeneracy),
-              "window": None if window is None else list(window), "seed": seed,
-              "blocks": run.blocks, "notes": run.notes})
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass(frozen=True)
@@ -489,7 +493,8 @@ class _Run:
 
     degeneracy: float | None
     mu: float | None            # penalty on the accepted states
-    found: list = field(default_factory=list)  # (tensors, E, converged, local res., block)
+    # accepted states: (tensors, E, converged, local residual, block, residual future)
+    found: list = field(default_factory=list)
     e0: float | None = None
     e_top: float | None = None  # highest root seen
     notes: list = field(default_factory=list)
@@ -497,7 +502,6 @@ class _Run:
     refine_sweeps: list = field(default_factory=list)
 
     pool: ThreadPoolExecutor | None = None  # computes residuals while the sweeps go on
-    pending: dict = field(default_factory=dict)  # id of a state's tensors -> its residual
 
     def projections(self):
         return [Projection(list(f[0]), float(self.mu)) for f in self.found]
@@ -508,13 +512,14 @@ class _Run:
         background thread when there is one: its large products release the GIL, so it
         runs on a second core beside the sweeps."""
         energy = float(mps_expectation(tensors, mpo))
-        self.found.append((tensors, energy, converged, local_residual, block))
-        if self.pool is not None:
-            self.pending[id(tensors)] = self.pool.submit(residual_norm, tensors, mpo, energy)
+        future = (None if self.pool is None
+                  else self.pool.submit(residual_norm, tensors, mpo, energy))
+        self.found.append((tensors, energy, converged, local_residual, block, future))
 
-    def residual(self, entry) -> float:
+    @staticmethod
+    def residual(entry) -> float:
         """The residual of an accepted state (``nan`` when not computed)."""
-        future = self.pending.get(id(entry[0]))
+        future = entry[5]
         return float("nan") if future is None else float(future.result())
 
 
