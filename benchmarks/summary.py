@@ -240,17 +240,23 @@ def _compact_rows():
                     "no point below the minimum; 10 lowest levels on ho:9 and ho:12 within "
                     "0.5 cm⁻¹"))
     cf = _load("ch3cn_fit")
-    if cf and cf.get("points"):
-        pts = "; ".join(f"N = {p['n_points']}: levels max {p['max_abs_level_dev_cm1']:.0f} / "
-                        f"mean {p['mean_abs_level_dev_cm1']:.0f} cm⁻¹, fresh MAE "
-                        f"{p['fresh_mae_cm1']:.0f} cm⁻¹ (unconfined fit "
-                        f"{p['raw']['fresh_mae_cm1'] if 'raw' in p else float('nan'):.0f}), "
-                        f"fit {p['fit_wall_s']:.0f} s"
-                        for p in cf["points"])
-        out.append(("NN-MPO fit of CH3CN (12 modes) from force-field samples, 20 levels by "
-                    "block DMRG (`ch3cn_fit.py`)",
-                    pts + ("" if cf["meets_target"] else " (target not met; loaded machine; "
-                           "see the note in ch3cn_fit.json)"),
+    for name, v in (cf or {}).get("variants", {}).items():
+        def point(p):
+            gs = (f", ground-state MAE {p['ground_state_mae_cm1']:.1f}"
+                  if "ground_state_mae_cm1" in p else "")
+            return (f"N = {p['n_points']}: levels max {p['max_abs_level_dev_cm1']:.1f} / mean "
+                    f"{p['mean_abs_level_dev_cm1']:.1f} cm⁻¹, fresh MAE "
+                    f"{p['fresh_mae_cm1']:.0f}{gs} cm⁻¹, fit {p['fit_wall_s']:.0f} s + levels "
+                    f"{p['levels_wall_s']:.0f} s")
+        opts = v.get("options", {})
+        what = ("Δ-learning on the harmonic potential" if opts.get("baseline") == "harmonic"
+                else "plain fit")
+        out.append((f"NN-MPO fit of CH3CN (12 modes) from force-field samples, 20 levels by "
+                    f"block DMRG (`ch3cn_fit.py`, {name}: {what}, ranks to "
+                    f"{max(int(r) for r in str(opts.get('max_rank', '0')).split(','))})",
+                    "; ".join(point(p) for p in v["points"])
+                    + ("" if v["meets_target"] else " (target not met; see the note in "
+                       "ch3cn_fit.json)"),
                     "all 20 levels within 1 cm⁻¹ with ≤ 2000 points in ≤ 30 min"))
     return out
 

@@ -148,6 +148,12 @@ class CompositePotential:
         return self.correction.data_region
 
     @property
+    def confinement(self):
+        """The correction's confinement; for a Δ-learned model its certificate is that
+        of baseline + correction (:mod:`vibmpo.potential.confine_delta`)."""
+        return self.correction.confinement
+
+    @property
     def U(self) -> np.ndarray:
         """The correction's coordinator (latent coordinates of the grid)."""
         return self.correction.U

@@ -108,6 +108,12 @@ class Confinement:
         Points per mode of the certification grid.
     source : str
         Where the box comes from (the data region's source).
+    band : ndarray (2, f), optional
+        Widths of the first-order bands beyond the lower (row 0) and upper (row 1) faces.
+    reason : str
+        Why the box cannot be certified whatever the grid says (a Δ-learned potential
+        whose baseline may fall outside the box, :mod:`vibmpo.potential.confine_delta`);
+        empty when the certificate is the grid's alone.
 
     Examples
     --------
@@ -129,6 +135,7 @@ class Confinement:
     points: int = 0
     source: str = ""
     band: np.ndarray | None = None
+    reason: str = ""
 
     def __post_init__(self):
         lo = as_finite_array(self.lo, "lo", ndim=1)
@@ -152,6 +159,7 @@ class Confinement:
             object.__setattr__(self, name, v)
         object.__setattr__(self, "points", int(self.points))
         object.__setattr__(self, "source", str(self.source))
+        object.__setattr__(self, "reason", str(self.reason))
 
     @property
     def n_modes(self) -> int:
@@ -160,8 +168,9 @@ class Confinement:
 
     @property
     def certified(self) -> bool:
-        """Whether the box passed the certificate ``floor >= minimum - tolerance``."""
-        return bool(self.floor >= self.minimum - self.tolerance)
+        """Whether the box passed the certificate ``floor >= minimum - tolerance`` (and
+        nothing else rules it out: ``reason`` is empty)."""
+        return not self.reason and bool(self.floor >= self.minimum - self.tolerance)
 
     def _wall_column(self, mode, q, deriv):
         lo, hi = self.lo[mode], self.hi[mode]
@@ -332,9 +341,11 @@ def _numpy_raw(model, i):
     return raw
 
 
-def _grid_values(model, axes, chunk=_CHUNK_FLOATS, conf=None, where=False):
+def _grid_values(model, axes, chunk=_CHUNK_FLOATS, conf=None, where=False, extra=None):
     """Min and max of the TT of ``model`` (confined by ``conf`` when given) on the
-    product of ``axes`` (and the point of the minimum when ``where``)."""
+    product of ``axes`` (and the point of the minimum when ``where``), plus the
+    separable ``sum_i extra[i][s_i]`` when ``extra`` (one value per point of each axis)
+    is given."""
     if conf is None:
         cores = model.cores
         phis = [model.basis(i, ax) for i, ax in enumerate(axes)]
@@ -352,13 +363,19 @@ def _grid_values(model, axes, chunk=_CHUNK_FLOATS, conf=None, where=False):
         k += 1
     import itertools
 
+    extra = [np.zeros(d) for d in dims] if extra is None else [
+        np.asarray(e, dtype=np.float64) for e in extra]
+    tail = np.zeros(1)  # the separable term on the trailing modes, flattened like v
+    for e in extra[k:]:
+        tail = (tail[:, None] + e[None, :]).reshape(-1)
     for lead in itertools.product(*(range(d) for d in dims[:k])):
         v = np.ones((1, 1))
         for i, s in enumerate(lead):
             v = v @ mats[i][:, s, :]
         for m in mats[k:]:
             v = np.einsum("ka,asb->ksb", v, m).reshape(-1, m.shape[2])
-        vals = model.offset + model.scale * v[:, 0]
+        vals = (model.offset + model.scale * v[:, 0] + tail
+                + sum(float(extra[i][s]) for i, s in enumerate(lead)))
         j = int(np.argmin(vals))
         if vals[j] < vmin:
             vmin = float(vals[j])
@@ -425,8 +442,9 @@ def _wall_coefficients(model, centre, step):
 
 
 def _certify(raw, lo0, hi0, centre, vmin, slope, curv, points, tolerance, shrink_step,
-             min_shrink, source):
-    """The widest certified box (shrunk towards ``centre``) and bands (see confine)."""
+             min_shrink, source, extra=None):
+    """The widest certified box (shrunk towards ``centre``) and bands (see confine);
+    ``extra(axes)`` adds a separable term (a baseline) to the certified values."""
     f = centre.size
     conf = None
     t = 1.0
@@ -443,7 +461,8 @@ def _certify(raw, lo0, hi0, centre, vmin, slope, curv, points, tolerance, shrink
             inner = max(points - 2, 2)
             axes = [np.unique(np.r_[a - e0, np.linspace(a, b, inner), b + e1])
                     for a, b, e0, e1 in zip(lo, hi, band[0], band[1], strict=True)]
-            floor, top, at = _grid_values(raw, axes, conf=trial, where=True)
+            floor, top, at = _grid_values(raw, axes, conf=trial, where=True,
+                                          extra=None if extra is None else extra(axes))
             tol = 1e-6 * max(top - vmin, 0.0) if tolerance is None else float(tolerance)
             conf = replace(trial, floor=floor, tolerance=tol)
             if conf.certified:
@@ -465,8 +484,10 @@ def confine(model, *, region=None, points: int | None = None, tolerance: float |
 
     Parameters
     ----------
-    model : NNMPOArrays
-        The potential (a confinement it already carries is replaced).
+    model : NNMPOArrays or CompositePotential
+        The potential (a confinement it already carries is replaced). A Δ-learned
+        potential has its correction confined and the certificate taken on baseline +
+        correction (:mod:`vibmpo.potential.confine_delta`).
     region : DataRegion, optional
         Training-data ranges; default ``model.data_region``.
     points : int, optional
@@ -482,8 +503,9 @@ def confine(model, *, region=None, points: int | None = None, tolerance: float |
 
     Returns
     -------
-    NNMPOArrays
-        ``model`` with ``confinement`` set (:class:`Confinement`).
+    NNMPOArrays or CompositePotential
+        ``model`` with ``confinement`` set (:class:`Confinement`; for a Δ-learned model
+        on its correction).
 
     Raises
     ------
@@ -505,9 +527,11 @@ def confine(model, *, region=None, points: int | None = None, tolerance: float |
     True
     """
     from vibmpo.potential.arrays import NNMPOArrays
+    from vibmpo.potential.composite import CompositePotential
 
-    if not isinstance(model, NNMPOArrays):
-        raise TypeError(f"confine needs an NNMPOArrays, got {type(model).__name__}")
+    if not isinstance(model, NNMPOArrays | CompositePotential):
+        raise TypeError(f"confine needs an NNMPOArrays or a CompositePotential (Δ-learned), "
+                        f"got {type(model).__name__}")
     region = model.data_region if region is None else region
     if region is None:
         raise ValueError("confine needs the region of the training data: the model carries "
@@ -525,6 +549,12 @@ def confine(model, *, region=None, points: int | None = None, tolerance: float |
         points = max(3, int(math.floor(CERT_POINTS ** (1.0 / f) + 1e-9)))
     if int(points) < 2:
         raise ValueError(f"points must be >= 2 (both faces of the box), got {points}")
+    if isinstance(model, CompositePotential):
+        from vibmpo.potential.confine_delta import confine_composite
+
+        return confine_composite(model, region=region, points=int(points),
+                                 tolerance=tolerance, shrink_step=float(shrink_step),
+                                 min_shrink=float(min_shrink))
     raw = replace(model, confinement=None)
     lo0, hi0 = region.q_min, region.q_max
     start = np.clip(np.zeros(f), lo0, hi0)

@@ -108,23 +108,30 @@ def save_model(path, arrays: NNMPOArrays, *, metadata: dict | None = None) -> Pa
             _write_nnmpo(h, arrays)
             if baseline is not None:
                 _write_baseline(h.create_group("baseline"), baseline)
-            region = arrays.data_region
-            if region is not None:
-                r = h.create_group("data_region")
-                for name in ("x_min", "x_max", "q_min", "q_max"):
-                    r.create_dataset(name, data=getattr(region, name))
-                r.attrs["n_points"] = int(region.n_points)
-                r.attrs["source"] = str(region.source)
-            conf = arrays.confinement
-            if conf is not None:
-                c = h.create_group("confinement")
-                for name in ("lo", "hi", "slope", "curvature", "band"):
-                    c.create_dataset(name, data=getattr(conf, name))
-                for name in ("minimum", "floor", "tolerance", "shrink"):
-                    c.attrs[name] = float(getattr(conf, name))
-                c.attrs["points"] = int(conf.points)
-                c.attrs["source"] = str(conf.source)
+            _write_region_and_confinement(h, arrays)
     return path
+
+
+def _write_region_and_confinement(h, arrays: NNMPOArrays) -> None:
+    """The data region and the confinement of ``arrays`` (when set) into the file."""
+    region = arrays.data_region
+    if region is not None:
+        r = h.create_group("data_region")
+        for name in ("x_min", "x_max", "q_min", "q_max"):
+            r.create_dataset(name, data=getattr(region, name))
+        r.attrs["n_points"] = int(region.n_points)
+        r.attrs["source"] = str(region.source)
+    conf = arrays.confinement
+    if conf is not None:
+        c = h.create_group("confinement")
+        for name in ("lo", "hi", "slope", "curvature", "band"):
+            c.create_dataset(name, data=getattr(conf, name))
+        for name in ("minimum", "floor", "tolerance", "shrink"):
+            c.attrs[name] = float(getattr(conf, name))
+        c.attrs["points"] = int(conf.points)
+        c.attrs["source"] = str(conf.source)
+        if conf.reason:
+            c.attrs["reason"] = str(conf.reason)
 
 
 def _write_nnmpo(h, arrays: NNMPOArrays) -> None:
@@ -269,7 +276,10 @@ def load_model(path) -> NNMPOArrays:
         if conf.n_modes != arrays.n_modes:
             raise ValueError(f"model file {path}: its confinement has {conf.n_modes} modes, "
                              f"the model {arrays.n_modes}")
-        arrays = replace(arrays, confinement=conf)
+        if hasattr(arrays, "correction"):  # a Δ-learned model: the correction's
+            arrays = replace(arrays, correction=replace(arrays.correction, confinement=conf))
+        else:
+            arrays = replace(arrays, confinement=conf)
     if region is None:
         region = _bundled_region(path, arrays)
     if region is None:
@@ -295,7 +305,8 @@ def _load_confinement(h, path):
                            **{k: float(g.attrs[k]) for k in ("minimum", "floor", "tolerance",
                                                              "shrink")},
                            points=int(g.attrs.get("points", 0)),
-                           source=src.decode() if isinstance(src, bytes) else str(src))
+                           source=src.decode() if isinstance(src, bytes) else str(src),
+                           reason=str(g.attrs.get("reason", "")))
     except (KeyError, ValueError) as exc:
         raise ValueError(f"model file {path} holds an invalid confinement: {exc}") from None
 
