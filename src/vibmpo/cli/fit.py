@@ -80,7 +80,9 @@ def register(subparsers) -> None:
                    help="wall-clock budget in seconds (default from the profile)")
     p.add_argument("--confine", action="store_true",
                    help="save the model hole-free: clamped basis and a harmonic wall outside "
-                        "a certified box around the training data (vibmpo.potential.confine)")
+                        "a certified box around the training data (vibmpo.potential.confine; "
+                        "with --baseline the correction is confined and baseline + correction "
+                        "certified, for a baseline of one-mode terms such as the harmonic one)")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress (a bar on a terminal, a line every 30 s otherwise)")
     p.add_argument("--keep-outliers", action="store_true",
