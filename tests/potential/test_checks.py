@@ -110,3 +110,22 @@ def test_time_errors_speak_the_unit_typed(times, match, tmp_path, capsys):
 
     assert re.search(match, err), err
     assert "413" not in err  # 10 fs in atomic units: never shown
+
+
+def test_time_budget_expects_a_longer_iteration_when_the_rank_grows():
+    """The budget check scales the last iteration's time by (r_next / r_last)^4: with
+    ranks growing 10 -> 20 an iteration of 10 s is expected to take 160 s."""
+    import time
+
+    from vibmpo.potential.config import FitConfig
+    from vibmpo.potential.train import _Fit
+
+    run = object.__new__(_Fit)
+    run.config = FitConfig(max_rank=(10, 20), time_budget=100.0)
+    run.last_dt = 10.0
+    now = time.perf_counter()
+    assert not run.out_of_time(0, now)   # the first iteration always runs
+    assert run.out_of_time(1, now)       # 1.2 * 16 * 10 s > 100 s
+    assert not run.out_of_time(2, now)   # rank 20 again: 12 s fits
+    run.config = FitConfig(max_rank=20, time_budget=100.0)
+    assert not run.out_of_time(1, now)

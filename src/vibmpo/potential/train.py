@@ -442,10 +442,17 @@ class _Fit:
                            energy_unit=self.data.energy_unit)
 
     def out_of_time(self, it, t_start) -> bool:
-        """Whether iteration ``it`` would likely end past the time budget."""
+        """Whether iteration ``it`` would likely end past the time budget: the last
+        iteration's time, times the growth of the core sweep's cost when the rank
+        schedule grows (a local least-squares problem with ``r N r`` unknowns costs
+        ``rows (r N r)^2``, so ``(r_it / r_{it-1})^4``)."""
         budget = self.config.time_budget
-        return budget is not None and it > 0 and \
-            (time.perf_counter() - t_start) + 1.2 * self.last_dt > float(budget)
+        if budget is None or it == 0:
+            return False
+        ranks = self.config.max_rank
+        growth = max(1.0, float(schedule_value(ranks, it)) /
+                     float(schedule_value(ranks, it - 1))) ** 4
+        return (time.perf_counter() - t_start) + 1.2 * growth * self.last_dt > float(budget)
 
     def iterate(self, it):
         """(b) a core sweep, then (a) the gradient phase."""
