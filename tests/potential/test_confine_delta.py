@@ -9,8 +9,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from vibmpo.operators.gridcheck import GridCheckError, grid_extremes
-from vibmpo.operators.hamiltonian import grid_hamiltonian, harmonic_analysis
+from vibmpo.operators.gridcheck import GridCheckError
+from vibmpo.operators.hamiltonian import grid_hamiltonian
 from vibmpo.potential.arrays import NNMPOArrays
 from vibmpo.potential.baseline import PolynomialPotential
 from vibmpo.potential.composite import CompositePotential
@@ -18,7 +18,6 @@ from vibmpo.potential.confine import ConfinementWarning, confine
 from vibmpo.potential.confine_delta import separable_baseline
 from vibmpo.potential.io import load_model, save_model
 from vibmpo.potential.region import data_region
-from vibmpo.units import energy_factor
 
 OMEGA = np.array([0.01, 0.014, 0.02])
 
@@ -76,24 +75,13 @@ def test_delta_model_is_unchanged_inside_the_box_and_certified(delta_fit):
         model.energy(x))
 
 
-def test_confined_delta_model_has_no_point_below_its_minimum_on_ho20(delta_fit):
+def test_confined_delta_model_has_no_point_below_its_minimum_on_ho20(
+        delta_fit, assert_hole_free_grid):
     model, _ = delta_fit
     with pytest.raises(GridCheckError):  # unconfined: ho:20 reaches beyond its data
         grid_hamiltonian(model, "ho:20")
-    conf = confine(model)
-    ham = grid_hamiltonian(conf, "ho:20")
-    vmin, _, _, exact = grid_extremes(ham)
-    _, _, e_min = harmonic_analysis(conf)
-    assert exact
-    to_ha = energy_factor(conf.energy_unit, "hartree")
-    assert vmin >= e_min - 1e-6 * abs(e_min) - conf.confinement.tolerance * to_ha
-    # the grid potential is baseline + confined correction at the grid points
-    pts = np.stack(np.meshgrid(*[g.points for g in ham.grids], indexing="ij"),
-                   -1).reshape(-1, 3)
-    pick = np.random.default_rng(1).choice(len(pts), 200, replace=False)
-    np.testing.assert_allclose(ham.potential_full().reshape(-1)[pick],
-                               conf.energy(pts[pick] @ conf.U.T) * to_ha, rtol=1e-9,
-                               atol=1e-12)
+    # the grid potential is baseline + confined correction, none below its minimum
+    assert_hole_free_grid(confine(model), "ho:20", seed=1, rtol=1e-9)
 
 
 def test_a_hole_of_the_correction_is_removed_and_the_sum_certified():

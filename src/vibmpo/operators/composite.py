@@ -77,14 +77,9 @@ def baseline_function_tt(composite):
     base, corr = composite.baseline, composite.correction
     if isinstance(base, NNMPOArrays):
         return _nnmpo_function_tt(base)
-    U = np.asarray(corr.U)
-    if U.shape[0] != U.shape[1]:
-        raise ValueError(f"a polynomial baseline needs a square coordinator to be rotated "
-                         f"onto the correction's latent grid, got U of shape {U.shape}")
-    poly = base if np.allclose(U, np.eye(len(U)), rtol=0, atol=1e-14) else base.rotated(U)
-    poly = poly.in_unit("hartree")
+    poly = composite.latent_baseline().in_unit("hartree")
     terms = tuple(poly.terms()) or ((0.0, {}),)
-    ff = ForceField(terms=terms, kinetic=np.full(U.shape[1], 0.5), energy_unit="hartree")
+    ff = ForceField(terms=terms, kinetic=np.full(corr.n_modes, 0.5), energy_unit="hartree")
     return _forcefield_function_tt(ff)
 
 

@@ -182,6 +182,38 @@ class CompositePotential:
         return (f"Δ-learned potential: baseline {what} + NN-MPO correction (ranks "
                 f"{list(self.ranks)}), energies in {self.energy_unit}")
 
+    def latent_baseline(self) -> PolynomialPotential:
+        r"""A polynomial baseline as a function of the correction's latent coordinates
+        :math:`q = xU`: :math:`V_\mathrm{b}(qU^T)` (rotated exactly,
+        :meth:`PolynomialPotential.rotated`; the baseline itself when ``U`` is the
+        identity).
+
+        Raises
+        ------
+        TypeError
+            If the baseline is not a polynomial.
+        ValueError
+            If ``U`` is not square (no exact rotation).
+
+        Examples
+        --------
+        >>> corr = NNMPOArrays(U=np.eye(1), centres=np.zeros((1, 1)), w=np.ones((1, 1)),
+        ...                    b=np.zeros((1, 1)), activations=("gaussian",),
+        ...                    cores=(np.ones((1, 2, 1)),), energy_unit="eV")
+        >>> v = CompositePotential(PolynomialPotential([[2]], [0.5], "eV"), corr)
+        >>> v.latent_baseline() is v.baseline
+        True
+        """
+        base = self.baseline
+        if not isinstance(base, PolynomialPotential):
+            raise TypeError(f"the baseline is a {type(base).__name__}, not a polynomial")
+        U = np.asarray(self.correction.U, dtype=np.float64)
+        if U.shape[0] != U.shape[1]:
+            raise ValueError(f"a polynomial baseline needs a square coordinator to be "
+                             f"rotated onto the correction's latent grid, got U of shape "
+                             f"{U.shape}")
+        return base if np.allclose(U, np.eye(len(U)), rtol=0, atol=1e-14) else base.rotated(U)
+
     def with_region(self, region) -> CompositePotential:
         """A copy whose correction carries ``region``."""
         return replace(self, correction=replace(self.correction, data_region=region))

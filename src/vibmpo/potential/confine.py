@@ -53,6 +53,7 @@ held, plus the wall, not the raw network.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass, replace
@@ -416,12 +417,12 @@ def _value_and_gradient(model, q):
     return model.offset + model.scale * value, model.scale * grad
 
 
-def _local_minimum(model, start, lo, hi):
-    """The minimum of the unconfined potential near ``start`` within the box (L-BFGS-B,
-    analytic gradient)."""
+def _local_minimum(value_and_gradient, start, lo, hi):
+    """The minimum near ``start`` within the box of the potential whose value and
+    gradient at a latent point ``value_and_gradient(q)`` gives (L-BFGS-B)."""
     from scipy.optimize import minimize
 
-    res = minimize(lambda q: _value_and_gradient(model, q), start, jac=True,
+    res = minimize(value_and_gradient, start, jac=True,
                    method="L-BFGS-B", bounds=list(zip(lo, hi, strict=True)),
                    options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 1000})
     return np.asarray(res.x), float(res.fun)
@@ -475,6 +476,28 @@ def _certify(raw, lo0, hi0, centre, vmin, slope, curv, points, tolerance, shrink
             break
         t *= shrink_step
     return conf
+
+
+def _checked_options(model, region, points, shrink_step, min_shrink):
+    """The region (default the model's) and certification points of :func:`confine`,
+    checked."""
+    region = model.data_region if region is None else region
+    if region is None:
+        raise ValueError("confine needs the region of the training data: the model carries "
+                         "none (an old model file or a model made in memory); pass "
+                         "region=vibmpo.potential.region.data_region(x_train, model.U)")
+    if region.q_min.size != model.n_modes:
+        raise ValueError(f"the region has {region.q_min.size} latent modes, the model "
+                         f"{model.n_modes}")
+    if not 0.0 < float(shrink_step) < 1.0:
+        raise ValueError(f"shrink_step must be in (0, 1), got {shrink_step}")
+    if not 0.0 < float(min_shrink) <= 1.0:
+        raise ValueError(f"min_shrink must be in (0, 1], got {min_shrink}")
+    if points is None:
+        points = max(3, int(math.floor(CERT_POINTS ** (1.0 / model.n_modes) + 1e-9)))
+    if int(points) < 2:
+        raise ValueError(f"points must be >= 2 (both faces of the box), got {points}")
+    return region, int(points)
 
 
 def confine(model, *, region=None, points: int | None = None, tolerance: float | None = None,
@@ -532,36 +555,28 @@ def confine(model, *, region=None, points: int | None = None, tolerance: float |
     if not isinstance(model, NNMPOArrays | CompositePotential):
         raise TypeError(f"confine needs an NNMPOArrays or a CompositePotential (Δ-learned), "
                         f"got {type(model).__name__}")
-    region = model.data_region if region is None else region
-    if region is None:
-        raise ValueError("confine needs the region of the training data: the model carries "
-                         "none (an old model file or a model made in memory); pass "
-                         "region=vibmpo.potential.region.data_region(x_train, model.U)")
-    if region.q_min.size != model.n_modes:
-        raise ValueError(f"the region has {region.q_min.size} latent modes, the model "
-                         f"{model.n_modes}")
-    if not 0.0 < float(shrink_step) < 1.0:
-        raise ValueError(f"shrink_step must be in (0, 1), got {shrink_step}")
-    if not 0.0 < float(min_shrink) <= 1.0:
-        raise ValueError(f"min_shrink must be in (0, 1], got {min_shrink}")
+    region, points = _checked_options(model, region, points, shrink_step, min_shrink)
     f = model.n_modes
-    if points is None:
-        points = max(3, int(math.floor(CERT_POINTS ** (1.0 / f) + 1e-9)))
-    if int(points) < 2:
-        raise ValueError(f"points must be >= 2 (both faces of the box), got {points}")
-    if isinstance(model, CompositePotential):
-        from vibmpo.potential.confine_delta import confine_composite
+    delta = isinstance(model, CompositePotential)
+    # the NN-MPO that is confined: the model, or a Δ-learned model's correction
+    raw = replace(model.correction if delta else model, confinement=None)
+    if delta:  # the minimum is the sum's (vibmpo.potential.confine_delta)
+        from vibmpo.potential.confine_delta import confine_composite, sum_value_and_gradient
 
-        return confine_composite(model, region=region, points=int(points),
-                                 tolerance=tolerance, shrink_step=float(shrink_step),
-                                 min_shrink=float(min_shrink))
-    raw = replace(model, confinement=None)
+        value_and_gradient = sum_value_and_gradient(model.baseline, raw)
+    else:
+        value_and_gradient = functools.partial(_value_and_gradient, raw)
     lo0, hi0 = region.q_min, region.q_max
     start = np.clip(np.zeros(f), lo0, hi0)
-    qmin, vmin = _local_minimum(raw, start, lo0, hi0)
+    qmin, vmin = _local_minimum(value_and_gradient, start, lo0, hi0)
     centre = np.clip(qmin, lo0, hi0)
     width = np.maximum(hi0 - lo0, 1e-12)
     slope, curv = _wall_coefficients(raw, centre, 1e-4 * width)
+    if delta:
+        return confine_composite(model, raw, region=region, centre=centre, minimum=vmin,
+                                 slope=slope, curvature=curv, points=int(points),
+                                 tolerance=tolerance, shrink_step=float(shrink_step),
+                                 min_shrink=float(min_shrink))
     conf = _certify(raw, lo0, hi0, centre, vmin, slope, curv, int(points), tolerance,
                     float(shrink_step), float(min_shrink), region.source)
     if not conf.certified:

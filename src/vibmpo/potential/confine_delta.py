@@ -71,19 +71,14 @@ def separable_baseline(composite):
     """
     from numpy.polynomial import Polynomial
 
-    from vibmpo.potential.baseline import PolynomialPotential
-
-    base, corr = composite.baseline, composite.correction
-    if not isinstance(base, PolynomialPotential):
-        return None, f"the baseline is a {type(base).__name__}, not a polynomial"
-    U = np.asarray(corr.U, dtype=np.float64)
-    if U.shape[0] != U.shape[1]:
-        return None, f"the coordinator U {U.shape} is not square"
-    poly = base if np.allclose(U, np.eye(len(U)), rtol=0, atol=1e-14) else base.rotated(U)
+    try:
+        poly = composite.latent_baseline()
+    except (TypeError, ValueError) as exc:
+        return None, str(exc)
     coef = poly.coefficients
     big = float(np.abs(coef).max()) if coef.size else 0.0
     const = 0.0
-    per_mode = [np.zeros(1) for _ in range(U.shape[1])]
+    per_mode = [np.zeros(1) for _ in range(composite.n_modes)]
     for c, row in zip(coef, poly.powers, strict=True):
         modes = np.flatnonzero(row)
         if len(modes) == 0:
@@ -114,31 +109,40 @@ def _rises_outward(g, lo: float, hi: float) -> bool:
     return bool(d(hi + span) >= 0 and d(lo - span) <= 0)
 
 
-def _total_minimum(composite, start, lo, hi):
-    """Minimum of baseline + raw correction near ``start`` within the box (L-BFGS-B)."""
-    from scipy.optimize import minimize
+def sum_value_and_gradient(baseline, correction):
+    """``f(q) -> (V, dV/dq)`` of ``baseline`` + the NN-MPO ``correction`` (unconfined) at a
+    latent point ``q``, for the minimum search of :func:`vibmpo.potential.confine.confine`.
 
+    Examples
+    --------
+    >>> from vibmpo.potential.arrays import NNMPOArrays
+    >>> from vibmpo.potential.baseline import PolynomialPotential
+    >>> corr = NNMPOArrays(U=np.eye(1), centres=np.zeros((1, 1)), w=np.ones((1, 1)),
+    ...                    b=np.zeros((1, 1)), activations=("gaussian",),
+    ...                    cores=(np.array([[[0.0], [0.0]]]),))
+    >>> v, g = sum_value_and_gradient(PolynomialPotential([[2]], [0.5], "eV"), corr)(
+    ...     np.array([2.0]))
+    >>> round(v, 12), g.tolist()
+    (2.0, [2.0])
+    """
     from vibmpo.potential.confine import _value_and_gradient
 
-    corr = replace(composite.correction, confinement=None)
-    base, U = composite.baseline, np.asarray(corr.U, dtype=np.float64)
+    U = np.asarray(correction.U, dtype=np.float64)
 
-    def fun(q):
-        v, g = _value_and_gradient(corr, q)
+    def value_and_gradient(q):
+        v, g = _value_and_gradient(correction, q)
         x = (q @ U.T)[None]
-        return (float(v + base.energy(x)[0]),
-                np.asarray(g, dtype=np.float64) - base.forces(x)[0] @ U)
-
-    res = minimize(fun, start, jac=True, method="L-BFGS-B",
-                   bounds=list(zip(lo, hi, strict=True)),
-                   options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 1000})
-    return np.asarray(res.x), float(res.fun)
+        return (float(v + baseline.energy(x)[0]),
+                np.asarray(g, dtype=np.float64) - baseline.forces(x)[0] @ U)
+    return value_and_gradient
 
 
-def confine_composite(model, *, region, points, tolerance, shrink_step, min_shrink):
+def confine_composite(model, raw, *, region, centre, minimum, slope, curvature, points,
+                      tolerance, shrink_step, min_shrink):
     """The Δ-learned ``model`` with its correction confined and the certificate of the
-    sum (see the module docstring); called by :func:`vibmpo.potential.confine.confine`,
-    whose options it takes (already checked).
+    sum (see the module docstring); called by :func:`vibmpo.potential.confine.confine`
+    with its options (already checked), the unconfined correction ``raw``, the minimum of
+    the sum (at ``centre``) and the wall coefficients.
 
     Examples
     --------
@@ -157,33 +161,21 @@ def confine_composite(model, *, region, points, tolerance, shrink_step, min_shri
     >>> bool(v.energy([[30.0]])[0] > v.energy([[1.0]])[0])
     True
     """
-    from vibmpo.potential.confine import (
-        ConfinementWarning,
-        _certify,
-        _wall_coefficients,
-    )
+    from vibmpo.potential.confine import Confinement, ConfinementWarning, _certify
 
     corr = model.correction
-    raw = replace(corr, confinement=None)
-    f = raw.n_modes
     lo0, hi0 = region.q_min, region.q_max
     const, parts = separable_baseline(model)
-    qmin, vmin = _total_minimum(model, np.clip(np.zeros(f), lo0, hi0), lo0, hi0)
-    centre = np.clip(qmin, lo0, hi0)
-    width = np.maximum(hi0 - lo0, 1e-12)
-    slope, curv = _wall_coefficients(raw, centre, 1e-4 * width)
     if const is None:
-        from vibmpo.potential.confine import Confinement
-
-        conf = Confinement(lo=lo0, hi=hi0, slope=slope, curvature=curv, minimum=vmin,
-                           floor=vmin, tolerance=0.0, points=int(points),
+        conf = Confinement(lo=lo0, hi=hi0, slope=slope, curvature=curvature,
+                           minimum=minimum, floor=minimum, tolerance=0.0, points=int(points),
                            source=region.source, reason=parts)
     else:
         def extra(axes):
             return [g(np.asarray(ax)) + (const if i == 0 else 0.0)
                     for i, (g, ax) in enumerate(zip(parts, axes, strict=True))]
 
-        conf = _certify(raw, lo0, hi0, centre, vmin, slope, curv, int(points), tolerance,
+        conf = _certify(raw, lo0, hi0, centre, minimum, slope, curvature, int(points), tolerance,
                         float(shrink_step), float(min_shrink), region.source, extra=extra)
         edge_lo, edge_hi = conf.lo - conf.band[0], conf.hi + conf.band[1]
         bad = [i for i, g in enumerate(parts)
@@ -192,7 +184,7 @@ def confine_composite(model, *, region, points, tolerance, shrink_step, min_shri
             conf = replace(conf, reason=f"the baseline falls away from the data along "
                                         f"latent mode(s) {bad}")
     if not conf.certified:
-        why = conf.reason or (f"the sum falls {vmin - conf.floor:.4g} {corr.energy_unit} "
+        why = conf.reason or (f"the sum falls {minimum - conf.floor:.4g} {corr.energy_unit} "
                               f"below its minimum even on the data box shrunk to "
                               f"{conf.shrink:.2f}")
         warnings.warn(
