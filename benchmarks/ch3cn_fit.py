@@ -202,8 +202,8 @@ def run_point(n: int, ff, args, where: Path) -> dict:
            "fresh_mae_unconfined_cm1": float(np.mean(np.abs(d_raw))),
            "ground_state_mae_cm1": float(np.mean(np.abs(d_gs))),
            "ground_state_rmse_cm1": float(np.sqrt(np.mean(d_gs ** 2))),
-           "ranks": list(arrays.ranks), "basis_size": unconfined.correction.basis_size
-           if hasattr(unconfined, "correction") else unconfined.basis_size,
+           "ranks": list(arrays.ranks),
+           "basis_size": getattr(unconfined, "correction", unconfined).basis_size,
            "best_iteration": info["best_iteration"], "iterations": info["iterations"],
            "fit_load_average": info["fit_load_average"],
            "levels_converged": lv.get("converged"), **cmp_,
@@ -283,7 +283,8 @@ def main(argv=None) -> dict:
     ff = ch3cn_forcefield()
     name = args.variant or variant_name(args)
     where = POINTS / name
-    where.mkdir(parents=True, exist_ok=True)
+    if not args.collect:
+        where.mkdir(parents=True, exist_ok=True)
     for n in [] if args.collect else [int(v) for v in args.n.split(",")]:
         path = where / f"N{n}.json"
         if path.exists() and not args.redo:
