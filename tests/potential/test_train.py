@@ -49,11 +49,15 @@ def test_sweeps_recover_exact_tensor_train(rng, random_arrays):
     assert np.abs(tt.tt_value(c, phi) - v).max() / np.abs(v).max() < 1e-6
 
 
-@pytest.mark.parametrize("m,rank", [(50, 3), (10, 5)])  # primal and dual (kernel) form
-def test_local_solve_is_the_ridge_solution_in_either_form(rng, m, rank):
+@pytest.mark.parametrize("m,rank,chunk", [(50, 3, 2048), (50, 3, 7), (10, 5, 2048)])
+def test_local_solve_is_the_ridge_solution_in_either_form(rng, monkeypatch, m, rank, chunk):
     """The local core update solves min |W^1/2 (A B - t)|^2 + lam |B|^2 with
-    lam = ridge * mean diag(A^T W A), whichever of its two forms is cheaper."""
+    lam = ridge * mean diag(A^T W A), whichever of its two forms is cheaper (primal
+    normal equations accumulated in one block or in blocks of 7 rows, or the dual)."""
+    from vibmpo.potential import als
     from vibmpo.potential.train import _one_site_solve
+
+    monkeypatch.setattr(als, "CHUNK_ROWS", chunk)
 
     f, n = 3, 4
     phi, dphi = rng.normal(size=(m, f, n)), rng.normal(size=(m, f, n))

@@ -10,7 +10,8 @@ The loss in normalised units is quadratic in each core ``W^i``,
 over stacked energy rows and latent-gradient rows ``t = [E, dV/dq_0, ...]`` (``A`` holds
 the left environment, the basis values of site ``i`` and the right environment of each
 row). A sweep solves it site by site, exactly, by Cholesky in whichever form is cheaper:
-the normal equations ``(A^T W A + \lambda) B = A^T W t`` or the dual form
+the normal equations ``(A^T W A + \lambda) B = A^T W t`` (accumulated block by block by a
+symmetric rank-k update, :func:`normal_equations`) or the dual form
 ``B = A^T (A A^T + \lambda W^{-1})^{-1} t`` (``A A^T`` is a Hadamard product of small Gram
 matrices, so its cost hardly grows with the ranks). The cores are kept in mixed-canonical
 form (so the ridge acts on the coefficients of the whole tensor; canonical forms from
@@ -25,7 +26,8 @@ import scipy.linalg
 
 from vibmpo.potential import tensortrain as tt
 
-__all__ = ["SWEEPS", "one_body_fit", "subsample_rows", "sweep_cores", "whitening"]
+__all__ = ["CHUNK_ROWS", "SWEEPS", "normal_equations", "one_body_fit", "subsample_rows",
+           "sweep_cores", "whitening"]
 
 
 def subsample_rows(m, n_blocks, fraction, rng):
@@ -85,10 +87,8 @@ def _one_site_solve(cores, phi, dphi, site, target, row_w, ridge):
     primal_cost = rows * n_unknown**2 + n_unknown**3 / 3
     dual_cost = rows**2 * (fl.shape[1] + fp.shape[1] + fr.shape[1]) + rows**3 / 3
     if primal_cost <= dual_cost:  # primal normal equations
-        A = np.einsum("ma,mn,mc->manc", fl, fp, fr).reshape(rows, n_unknown)
-        G = A.T @ (row_w[:, None] * A)
+        G, rhs = normal_equations(fl, fp, fr, row_w, target)
         G[np.diag_indices_from(G)] += ridge * float(np.mean(np.diag(G))) + 1e-300
-        rhs = A.T @ (row_w * target)
         sol = _spd_solve(G, rhs)
         return sol.reshape(fl.shape[1], fp.shape[1], fr.shape[1])
     K = fl @ fl.T  # dual (kernel) form: B = A^T (A A^T + lam W^-1)^-1 t
@@ -98,6 +98,70 @@ def _one_site_solve(cores, phi, dphi, site, target, row_w, ridge):
     K[np.diag_indices_from(K)] += lam / row_w + 1e-300
     alpha = _spd_solve(K, target)
     return np.einsum("m,ma,mn,mc->anc", alpha, fl, fp, fr, optimize=True)
+
+
+#: Rows of the design matrix built at a time by :func:`normal_equations` (bounds its
+#: memory to ``CHUNK_ROWS * r N r`` floats).
+CHUNK_ROWS = 2048
+
+
+def normal_equations(fl, fp, fr, row_w, target, *, chunk_rows: int | None = None):
+    r"""The normal equations ``G = A^T W A`` and ``A^T W t`` of a design matrix whose
+    rows are Kronecker products, ``A_r = fl_r \otimes fp_r \otimes fr_r``.
+
+    ``A`` is never held whole: it is built ``chunk_rows`` rows at a time and ``G`` is
+    accumulated by a symmetric rank-k update (BLAS ``syrk``, half the flops of a general
+    product); ``A^T W t`` is contracted factor by factor.
+
+    Parameters
+    ----------
+    fl, fp, fr : ndarray (rows, a), (rows, n), (rows, c)
+        Left environment, basis values and right environment of every row.
+    row_w : ndarray (rows,)
+        Non-negative row weights ``W``.
+    target : ndarray (rows,)
+        Right-hand side ``t``.
+    chunk_rows : int, optional
+        Rows per block (default :data:`CHUNK_ROWS`).
+
+    Returns
+    -------
+    G : ndarray (a n c, a n c)
+        The symmetric matrix ``A^T W A`` (both triangles filled).
+    rhs : ndarray (a n c,)
+        ``A^T W t``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> fl, fp, fr = rng.normal(size=(7, 2)), rng.normal(size=(7, 3)), rng.normal(size=(7, 2))
+    >>> w, t = rng.uniform(size=7), rng.normal(size=7)
+    >>> G, rhs = normal_equations(fl, fp, fr, w, t, chunk_rows=3)
+    >>> A = np.einsum("ma,mn,mc->manc", fl, fp, fr).reshape(7, -1)
+    >>> bool(np.allclose(G, A.T @ (w[:, None] * A))), bool(np.allclose(rhs, A.T @ (w * t)))
+    (True, True)
+    """
+    from scipy.linalg.blas import dsyrk
+
+    rows, a = fl.shape
+    n, c = fp.shape[1], fr.shape[1]
+    size = a * n * c
+    step = max(1, int(CHUNK_ROWS if chunk_rows is None else chunk_rows))
+    sw = np.sqrt(np.asarray(row_w, dtype=float))
+    G = np.zeros((size, size), order="F")
+    for lo in range(0, rows, step):
+        hi = min(rows, lo + step)
+        blk = (sw[lo:hi, None] * fl[lo:hi])[:, :, None] * fp[lo:hi, None, :]
+        blk = (blk.reshape(hi - lo, a * n)[:, :, None] * fr[lo:hi, None, :])
+        # blk.T is a Fortran-ordered (size, k) view: syrk adds blk^T blk to the upper half
+        G = dsyrk(1.0, blk.reshape(hi - lo, size).T, beta=1.0, c=G, trans=0, lower=0,
+                  overwrite_c=1)
+    diag = np.diag(G).copy()  # the lower half is still zero: mirror the upper one
+    G = G + G.T
+    G[np.diag_indices_from(G)] = diag
+    wt = row_w * target
+    rhs = np.einsum("ma,mn,mc->anc", fl, wt[:, None] * fp, fr, optimize=True)
+    return G, rhs.reshape(size)
 
 
 def _spd_solve(G, rhs):
