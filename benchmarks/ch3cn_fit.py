@@ -40,7 +40,10 @@ when they exist. Run on a quiet machine::
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/ch3cn_fit.py --n 500,1000,2000,4000 --note "..."
 
-writes ``benchmarks/results/ch3cn_fit.json`` (every variant's points done so far).
+writes ``benchmarks/results/ch3cn_fit.json`` (every variant's points done so far). The
+fit's BLAS threads come from ``OPENBLAS_NUM_THREADS`` (default 1; on a quiet 2-core machine
+2 halves the time of the rank-20 core updates) and are stored with the variant; the
+levels run single-threaded.
 """
 
 from __future__ import annotations
@@ -83,6 +86,12 @@ def harmonic_baseline(ff):
     w = harmonic_wavenumbers(ff) / HARTREE_TO_CM1
     return PolynomialPotential(2 * np.eye(w.size, dtype=int), 0.5 * w ** 2, "hartree",
                                info={"source": "harmonic analysis of the force field"})
+
+
+def _threads() -> dict:
+    """Thread settings of this run (the fit's BLAS threads; levels run with one)."""
+    return {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                           "NUMBA_NUM_THREADS")}
 
 
 def split(n: int) -> int:
@@ -301,7 +310,8 @@ def main(argv=None) -> dict:
         write_json(where / "variant.json", {
             "options": {k: v for k, v in vars(args).items()
                         if k not in ("out", "redo", "collect")},
-            "note": args.note, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+            "note": args.note, "threads": _threads(),
+            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
     variants = {}
     for d in sorted(p for p in POINTS.iterdir() if p.is_dir()):
         meta = json.loads((d / "variant.json").read_text()) if (d / "variant.json").exists() \
@@ -316,9 +326,6 @@ def main(argv=None) -> dict:
            "meets_target": any(v["meets_target"] for v in variants.values()),
            "variants": variants,
            "rank_analysis": rank_analysis(ff, args.widen),
-           "threads": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS",
-                                                      "OPENBLAS_NUM_THREADS",
-                                                      "NUMBA_NUM_THREADS")},
            "machine": {"platform": platform.platform(), "python": platform.python_version(),
                        "numpy": np.__version__, "cpus": os.cpu_count()},
            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}

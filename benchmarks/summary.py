@@ -251,9 +251,13 @@ def _compact_rows():
         opts = v.get("options", {})
         what = ("Δ-learning on the harmonic potential" if opts.get("baseline") == "harmonic"
                 else "plain fit")
+        blas = (v.get("threads") or {}).get("OPENBLAS_NUM_THREADS") or "1"
+        budget = (f", fit budget {float(opts['time_budget']):.0f} s"
+                  if opts.get("time_budget") else "")
         out.append((f"NN-MPO fit of CH3CN (12 modes) from force-field samples, 20 levels by "
                     f"block DMRG (`ch3cn_fit.py`, {name}: {what}, ranks to "
-                    f"{max(int(r) for r in str(opts.get('max_rank', '0')).split(','))})",
+                    f"{max(int(r) for r in str(opts.get('max_rank', '0')).split(','))}"
+                    f"{budget}, {blas} BLAS thread{'s' if blas != '1' else ''})",
                     "; ".join(point(p) for p in v["points"])
                     + ("" if v["meets_target"] else " (target not met; see the note in "
                        "ch3cn_fit.json)"),
