@@ -42,8 +42,8 @@ when they exist. Run on a quiet machine::
 
 writes ``benchmarks/results/ch3cn_fit.json`` (every variant's points done so far). The
 fit's BLAS threads come from ``OPENBLAS_NUM_THREADS`` (default 1; on a quiet 2-core machine
-2 halves the time of the rank-20 core updates) and are stored with the variant; the
-levels run single-threaded.
+2 makes the rank-20 core updates ~1.4x faster) and are stored with the variant; the levels
+run single-threaded.
 """
 
 from __future__ import annotations
