@@ -69,11 +69,13 @@ def test_block_method_window_matches_exact_levels(tmp_path):
     out = tmp_path / "levels.json"
     assert main(["levels", str(src), "--grid", "ho:10", "--method", "block", "--window",
                  f"0:{emax}", "--maxdim", "24", "--nsweeps", "20", "--block-size", "4",
-                 "--refine-maxdim", "24", "--tol", "1e-8", "--json", str(out)]) == 0
+                 "--refine-maxdim", "24", "--tol", "1e-8", "--degeneracy", "1e-4",
+                 "--json", str(out)]) == 0
     data = json.loads(out.read_text())
     want = exact[exact - exact[0] <= emax]
     assert np.abs(np.array(data["energies"]) - want).max() < 1e-6
     assert data["solver"] == "dmrg/block" and data["residual_max"] < 1e-4
+    assert data["block_degeneracy"] == pytest.approx(1e-4)  # --degeneracy reaches the blocks
     from vibmpo.solvers.multiplets import group_multiplets
 
     assert data["multiplets"]["size"] == group_multiplets(want, 1e-4).size.tolist()

@@ -118,9 +118,10 @@ def add_options(p) -> None:
                         "--n-states is the first guess of the count, doubled until the "
                         "window is closed")
     p.add_argument("--degeneracy", type=float, default=None, metavar="DE",
-                   help="levels closer than DE form one multiplet in the table and JSON "
-                        "(default: the larger of 10 x --tol and 1e-6, times |ground level|; "
-                        "in the table's unit)")
+                   help="levels closer than DE form one multiplet in the table and JSON, "
+                        "and with --method block are never split across blocks (default: "
+                        "the larger of 10 x --tol and 1e-6, times |ground level|; in the "
+                        "table's unit)")
     p.add_argument("--block-size", type=int, default=12,
                    help="--method block: levels accepted per block (default 12)")
     p.add_argument("--refine-maxdim", default=None, metavar="D[,D...]",
@@ -159,9 +160,15 @@ def solve_block(ham, args):
 
     schedule = dataclasses.replace(BLOCK_SCHEDULE, maxdim=maxdim, nsweeps=nsweeps,
                                    tol=args.tol * energy_scale(mpo_arrays(H)))
+    degeneracy = None  # --degeneracy is in the table's unit, the blocks' in H's
+    if args.degeneracy is not None:
+        if not args.degeneracy >= 0:
+            raise ValueError(f"--degeneracy must be >= 0, got {args.degeneracy}")
+        degeneracy = float(args.degeneracy) / scale
     res = block_dmrg(H, n_states=None if window is not None else args.n_states,
                      window=window, schedule=schedule,
-                     options=BlockOptions(block_size=args.block_size, refine_maxdim=refine),
+                     options=BlockOptions(block_size=args.block_size, refine_maxdim=refine,
+                                          degeneracy=degeneracy),
                      energy_unit=ham.energy_unit, seed=0)
     from vibmpo.cli.levels import _assignments
 
@@ -175,6 +182,7 @@ def solve_block(ham, args):
         "residual_unit": ham.energy_unit,
         "converged": [bool(c) for c in res.converged],
         "blocks": res.info["blocks"],
+        "block_degeneracy": float(res.info["degeneracy"]) * scale,
         "maxdim": maxdim, "nsweeps": nsweeps, "refine_maxdim": refine,
     }
     return levels_result(res.energies, ham.energy_unit, method="block", grid=ham.grid_spec,
