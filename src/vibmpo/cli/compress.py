@@ -4,8 +4,9 @@ Rounds the model's tensor train to ``--max-rank`` and/or a relative error ``--re
 prunes basis functions without weight (``--prune-tol``), reports the error bound of
 each step and, with ``--data``, the errors on the training and validation energies
 before and after (:func:`vibmpo.potential.compress.compress_model`); ``--confine`` adds
-the hole-free confinement (:func:`vibmpo.potential.confine.confine`). The input file is
-never overwritten.
+the hole-free confinement (:func:`vibmpo.potential.confine.confine`); ``--symmetry``
+first replaces the model by its average over the molecule's point group
+(:func:`vibmpo.potential.symmetry.symmetrize`). The input file is never overwritten.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ def register(subparsers) -> None:
                         "the L2 norm and the errors reported (default: the model's data "
                         "region, uniform)")
     p.add_argument("--energy-unit", default="eV", help="unit of the energies in --data")
+    p.add_argument("--symmetry", default=None, metavar="GENERATORS",
+                   help="first replace the model by its average over the point group given "
+                        "as sign flips of the coordinates, e.g. '0;1,5' (H2CO's C2v; see "
+                        "vibmpo fit --symmetry); the model's coordinator must keep the "
+                        "symmetry species apart")
     p.add_argument("--confine", action="store_true",
                    help="add the hole-free confinement (certified box, wall) to the output")
     p.add_argument("--json", default=None, help="write the report (bounds, errors) as JSON")
@@ -54,6 +60,29 @@ def _cm1(value, unit):
         return f"{value:.4g} {unit}"
 
 
+def _symmetrized(model, symmetry, x, data):
+    """``--symmetry``: the group average of ``model`` (its confinement kept for
+    :func:`compress_model` to renew), with the errors on ``data`` before and after."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from vibmpo.potential.symmetry import symmetrize
+
+    unit = model.energy_unit
+    sym = symmetrize(replace(model, confinement=None), symmetry, x=x, rel_error=1e-8)
+    out = replace(sym.model, confinement=model.confinement)
+    print(f"symmetrised: the average over the {sym.group.order} elements of the group "
+          f"{sym.group.to_text()} (rounding bound {_cm1(sym.rounding_bound, unit)})")
+    for name, (xd, yd) in data.items():
+        a, b = model.energy(xd) - yd, out.energy(xd) - yd
+        print(f"{name} ({len(yd)} points): MAE {_cm1(float(np.mean(np.abs(a))), unit)} -> "
+              f"{_cm1(float(np.mean(np.abs(b))), unit)}, RMSE "
+              f"{_cm1(float(np.sqrt(np.mean(a * a))), unit)} -> "
+              f"{_cm1(float(np.sqrt(np.mean(b * b))), unit)}")
+    return out
+
+
 def run(args) -> int:
     """Runner of ``vibmpo compress``."""
     from vibmpo._checks import check_outputs, write_json
@@ -65,6 +94,7 @@ def run(args) -> int:
         outputs["--json"] = args.json
     check_outputs(outputs, {"MODEL": args.model, "--data": args.data})
     model = load_model(args.model)
+    unit = model.energy_unit
     x, data = None, {}
     if args.data is not None:
         from vibmpo.datasets import load_dataset
@@ -77,6 +107,8 @@ def run(args) -> int:
                 y = convert_energy(d.y, args.energy_unit, model.energy_unit)
                 data[split] = (d.x, y)
         x = data["train"][0]
+    if args.symmetry:
+        model = _symmetrized(model, args.symmetry, x, data)
     res = compress_model(model, rel_error=args.rel_error, max_rank=args.max_rank,
                          prune_tol=args.prune_tol, x=x, data=data)
     out = res.model
@@ -84,7 +116,6 @@ def run(args) -> int:
         from vibmpo.potential.confine import confine
 
         out = confine(out)
-    unit = model.energy_unit
     print(f"ranks {list(res.ranks_before)} -> {list(res.ranks_after)}, basis functions per "
           f"mode {res.basis_size_before} -> {res.basis_size_after} (pruned "
           f"{len(res.pruned)})")
@@ -100,7 +131,7 @@ def run(args) -> int:
               f"the certification grid {_cm1(c.floor - c.minimum, unit)} above the minimum)")
     meta = dict(load_metadata(args.model))
     meta["compression"] = {**res.to_dict(), "source_model": str(args.model),
-                           "confined": bool(args.confine)}
+                           "confined": bool(args.confine), "symmetry": args.symmetry}
     save_model(args.out, out, metadata=meta)
     print(f"wrote the compact model to {args.out}")
     if args.json:

@@ -94,6 +94,13 @@ def register(subparsers) -> None:
                         "per mode, e.g. the bundled H2CO quartic force field "
                         "src/vibmpo/datasets/data/h2co_quartic_baseline.json) or a model "
                         ".h5; the saved model is baseline + correction")
+    p.add_argument("--symmetry", default=None, metavar="GENERATORS|auto",
+                   help="the molecule's point group as sign flips of the coordinates, "
+                        "e.g. '0;1,5' (generators separated by ';', the coordinates each "
+                        "flips by ','; H2CO's C2v), or 'auto': found from DATA/modes.json "
+                        "(written by vibmpo sample). The coordinator is kept "
+                        "symmetry-adapted and the saved model is the average over the "
+                        "group, exactly symmetric")
     p.add_argument("--select", default=None, metavar="METHOD:N",
                    help="fit N of DATA's training points chosen by METHOD: kmeans, fps "
                         "(farthest-point) or random (with --seed), e.g. kmeans:200")
@@ -130,7 +137,9 @@ def run(args) -> int:
     if select is not None:
         tr = _selected(tr, *select, seed=args.seed)
         print(f"selected {len(tr.x)} training points by {select[0]} (seed {args.seed})")
-    res = fit(tr.x, tr.y, tr.f, baseline=baseline,
+    symmetry = _symmetry(args.symmetry, args.data, tr.x.shape[1]) \
+        if getattr(args, "symmetry", None) else None
+    res = fit(tr.x, tr.y, tr.f, baseline=baseline, symmetry=symmetry,
               x_val=None if va is None else va.x, y_val=None if va is None else va.y,
               f_val=None if va is None else va.f,
               max_rank=None if args.max_rank is None else _ranks(args.max_rank),
@@ -160,13 +169,10 @@ def run(args) -> int:
         print(f"confined (hole-free): box = training data shrunk {c.shrink:.2f}, certified "
               f"{c.certified}")
     save_model(args.out, arrays, metadata=meta)
-    h, i = res.history, res.best_iteration
+    h = res.history
     scale, unit = _display_scale(arrays.energy_unit)
-    msg = f"train RMSE {h['train_rmse'][i] * scale:.4g} {unit}"
-    if h["val_rmse"][i] is not None:
-        msg += f", validation RMSE {h['val_rmse'][i] * scale:.4g} {unit}"
     print(f"saved {args.out} (ranks {list(arrays.ranks)}, energies in "
-          f"{arrays.energy_unit}, {res.wall_time:.1f} s): {msg}")
+          f"{arrays.energy_unit}, {res.wall_time:.1f} s): {_errors_line(res, scale, unit)}")
     if res.members:
         key = "val_rmse" if va is not None else "train_rmse"
         print(f"  ensemble of {len(res.members)} members; their {key.replace('_', ' ')} "
@@ -176,6 +182,48 @@ def run(args) -> int:
              for key in ("train_rmse", "val_rmse")}
     _plot_history(h, args.out, unit, scale)
     return 0
+
+
+def _errors_line(res, scale, unit) -> str:
+    """The saved model's training and validation RMSE (of the group average with
+    ``--symmetry``, next to the fit's own)."""
+    h, i = res.history, res.best_iteration
+    if res.symmetry is None:
+        msg = f"train RMSE {h['train_rmse'][i] * scale:.4g} {unit}"
+        if h["val_rmse"][i] is not None:
+            msg += f", validation RMSE {h['val_rmse'][i] * scale:.4g} {unit}"
+        return msg
+    sym = res.symmetry
+    msg = f"train RMSE {sym['train_rmse_symmetric'] * scale:.4g} {unit}"
+    if sym["val_rmse_symmetric"] is not None:
+        msg += (f", validation RMSE {sym['val_rmse_symmetric'] * scale:.4g} {unit} "
+                f"(the fit itself: {sym['val_rmse_raw'] * scale:.4g})")
+    return f"symmetric under {sym['generators']} ({sym['order']} elements); " + msg
+
+
+def _symmetry(spec: str, data, n_coords: int):
+    """``--symmetry``: generators as text, or ``auto`` from DATA/modes.json."""
+    from pathlib import Path
+
+    from vibmpo.potential.symmetry import SignFlips
+
+    if spec.strip().lower() != "auto":
+        return SignFlips.parse(spec, n_coords)
+    path = Path(data) / "modes.json"
+    if not path.is_file():
+        raise ValueError(f"--symmetry auto needs the normal modes of the data, {path} "
+                         "(vibmpo sample writes it); give the generators instead, e.g. "
+                         "--symmetry '0;1,5'")
+    from vibmpo.sampling.normal_modes import load_normal_modes
+    from vibmpo.sampling.symmetry import mode_symmetry
+
+    group = mode_symmetry(load_normal_modes(path))
+    if group is None:
+        raise ValueError(f"--symmetry auto: the reference geometry in {path} has no "
+                         "symmetry operation that acts on the modes by signs; leave "
+                         "--symmetry out")
+    print(f"symmetry from {path}: sign flips {group.to_text()} ({group.order} elements)")
+    return group
 
 
 def _with_region(res, x, data):

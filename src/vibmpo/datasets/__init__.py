@@ -17,7 +17,9 @@ from vibmpo.datasets.loaders import (
     h2co,
     h2co_cuts,
     h2co_harmonic,
+    h2co_normal_modes,
     h2co_pompon_model_path,
+    h2co_symmetry,
     load_dataset,
 )
 
@@ -30,6 +32,8 @@ __all__ = [
     "h2co",
     "h2co_cuts",
     "h2co_harmonic",
+    "h2co_normal_modes",
     "h2co_pompon_model_path",
+    "h2co_symmetry",
     "load_dataset",
 ]

@@ -23,7 +23,9 @@ __all__ = [
     "h2co",
     "h2co_cuts",
     "h2co_harmonic",
+    "h2co_normal_modes",
     "h2co_pompon_model_path",
+    "h2co_symmetry",
     "load_dataset",
     "Y_SHIFT_EV",
     "E_MIN_EV",
@@ -148,6 +150,45 @@ def h2co_harmonic() -> dict:
         data = json.load(fh)
     data["frequencies_cm1"] = list(HARMONIC_CM1)
     return data
+
+
+def h2co_normal_modes():
+    """The harmonic analysis of H2CO as :class:`vibmpo.sampling.normal_modes.NormalModes`:
+    the reference geometry (bohr), masses, the six active modes (mass-weighted, columns
+    in the order of the coordinates of :func:`h2co`) and their frequencies.
+
+    Examples
+    --------
+    >>> nm = h2co_normal_modes()
+    >>> nm.modes.shape, [round(w) for w in nm.frequencies_cm1]
+    ((12, 6), [1193, 1264, 1530, 1863, 2867, 2926])
+    """
+    from vibmpo.sampling.molecule import AMU_TO_ME, ANGSTROM_TO_BOHR, Molecule
+    from vibmpo.sampling.normal_modes import NormalModes
+    from vibmpo.units import HARTREE_TO_CM1
+
+    h = h2co_harmonic()
+    mol = Molecule(tuple(h["symbols"]), np.asarray(h["equil"]["values"]) * ANGSTROM_TO_BOHR)
+    modes = np.asarray(h["modes"]["values"])[:, list(h["active_modes"])]
+    return NormalModes(molecule=mol, masses=np.asarray(h["mass"]["values"]) * AMU_TO_ME,
+                       frequencies=np.asarray(HARMONIC_CM1) / HARTREE_TO_CM1, modes=modes,
+                       calculator="DFT (Pompon data release)")
+
+
+def h2co_symmetry():
+    """The C2v symmetry of H2CO as sign flips of its six normal coordinates, found from
+    the bundled harmonic analysis (:func:`vibmpo.sampling.symmetry.mode_symmetry`): the
+    molecular plane flips mode 0 (b1, out-of-plane bend), the perpendicular plane modes
+    1 and 5 (b2: rock and antisymmetric CH stretch); modes 2-4 are a1.
+
+    Examples
+    --------
+    >>> h2co_symmetry().to_text()
+    '0;1,5'
+    """
+    from vibmpo.sampling.symmetry import mode_symmetry
+
+    return mode_symmetry(h2co_normal_modes())
 
 
 def h2co_cuts() -> dict:

@@ -41,7 +41,7 @@ from vibmpo._deprecation import renamed_keyword
 from vibmpo.linalg.tt import left_canonicalise, right_canonicalise, truncate_with_error
 from vibmpo.potential.arrays import NNMPOArrays
 
-__all__ = ["Compression", "compress_model", "gram_matrices"]
+__all__ = ["Compression", "compress_model", "gram_matrices", "round_model"]
 
 
 @dataclass(frozen=True)
@@ -182,6 +182,50 @@ def _errors(before, after, data) -> dict:
     return out
 
 
+def _round(raw, x, rel_error, max_rank):
+    """Rounding of the train in the whitened basis: the rounded whitened cores, the
+    factors ``R``, ``R^-1``, the norm of ``V - V_0``, the rounding bound (model unit) and
+    the measure."""
+    if not (math.isfinite(float(rel_error)) and 0.0 <= float(rel_error) < 1.0):
+        raise ValueError(f"rel_error must be in [0, 1), got {rel_error}")
+    if max_rank is not None and (isinstance(max_rank, bool) or int(max_rank) != max_rank
+                                 or int(max_rank) < 1):
+        raise ValueError(f"max_rank must be a positive integer, got {max_rank!r}")
+    G, measure = gram_matrices(raw, x)
+    R, Rinv = _factors(G)
+    tilde = [np.einsum("sr,arb->asb", R[i], c) for i, c in enumerate(raw.cores)]
+    norm = abs(raw.scale) * float(np.linalg.norm(left_canonicalise(tilde)[-1]))
+    if raw.n_modes > 1:
+        rounded, bound = truncate_with_error(
+            tilde, max_rank=None if max_rank is None else int(max_rank),
+            max_error=float(rel_error) * norm / abs(raw.scale) if rel_error > 0 else None)
+    else:
+        rounded, bound = tuple(tilde), 0.0
+    return rounded, R, Rinv, norm, abs(raw.scale) * bound, measure
+
+
+def round_model(model: NNMPOArrays, *, rel_error: float = 0.0, max_rank: int | None = None,
+                x=None) -> tuple[NNMPOArrays, float]:
+    r"""Only the rounding of :func:`compress_model` (same ``rel_error``, ``max_rank`` and
+    ``x``): the basis is kept as it is, no function is pruned. Returns the rounded
+    (unconfined) potential and the bound on its :math:`L^2(\mu)` change.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> cores = (rng.normal(size=(1, 2, 2)), rng.normal(size=(2, 2, 1)))
+    >>> m = NNMPOArrays(U=np.eye(2), centres=np.zeros((2, 1)), w=np.ones((2, 1)),
+    ...                 b=np.zeros((2, 1)), activations=("tanh",), cores=cores)
+    >>> small, bound = round_model(m, max_rank=1, x=rng.normal(size=(20, 2)))
+    >>> small.ranks, small.basis_size, bound > 0
+    ((1,), 2, True)
+    """
+    raw = replace(model, confinement=None)
+    rounded, _, Rinv, _, bound, _ = _round(raw, x, rel_error, max_rank)
+    cores = tuple(np.einsum("rs,asb->arb", Rinv[i], c) for i, c in enumerate(rounded))
+    return replace(raw, cores=cores), bound
+
+
 def compress_model(model: NNMPOArrays, *, rel_error: float = 0.0, max_rank: int | None = None,
                    prune_tol: float = 0.0, x=None, data: dict | None = None,
                    **renamed) -> Compression:
@@ -230,27 +274,12 @@ def compress_model(model: NNMPOArrays, *, rel_error: float = 0.0, max_rank: int 
     if not isinstance(model, NNMPOArrays):
         raise TypeError(f"compress_model needs an NNMPOArrays, got {type(model).__name__}")
     rel_error = renamed_keyword("compress_model", renamed, "tol", "rel_error", rel_error, 0.0)
-    if not (math.isfinite(float(rel_error)) and 0.0 <= float(rel_error) < 1.0):
-        raise ValueError(f"rel_error must be in [0, 1), got {rel_error}")
     if not (math.isfinite(float(prune_tol)) and 0.0 <= float(prune_tol) < 1.0):
         raise ValueError(f"prune_tol must be in [0, 1), got {prune_tol}")
-    if max_rank is not None and (isinstance(max_rank, bool) or int(max_rank) != max_rank
-                                 or int(max_rank) < 1):
-        raise ValueError(f"max_rank must be a positive integer, got {max_rank!r}")
     conf = model.confinement
     raw = replace(model, confinement=None)
-    G, measure = gram_matrices(raw, x)
-    R, Rinv = _factors(G)
     f = raw.n_modes
-    tilde = [np.einsum("sr,arb->asb", R[i], c) for i, c in enumerate(raw.cores)]
-    norm = abs(raw.scale) * float(np.linalg.norm(left_canonicalise(tilde)[-1]))
-    if f > 1:
-        rounded, bound = truncate_with_error(
-            tilde, max_rank=None if max_rank is None else int(max_rank),
-            max_error=float(rel_error) * norm / abs(raw.scale) if rel_error > 0 else None)
-    else:
-        rounded, bound = tuple(tilde), 0.0
-    rounding_bound = abs(raw.scale) * bound
+    rounded, R, Rinv, norm, rounding_bound, measure = _round(raw, x, rel_error, max_rank)
     # weights of the basis functions, each mode at the orthogonality centre
     weights = np.zeros((f, raw.basis_size))
     for i in range(f):

@@ -39,6 +39,28 @@ def _as_schedule(value):
     return tuple(value)
 
 
+def _as_generators(value) -> tuple:
+    """Symmetry generators as a tuple of index tuples (text ``"0;1,5"`` parsed); the
+    range of the indices is checked against the data by :func:`fit`."""
+    from vibmpo.potential.symmetry import SignFlips
+
+    if isinstance(value, SignFlips):
+        return value.generators
+    if isinstance(value, str):
+        try:
+            value = [[int(v) for v in part.split(",")] for part in value.split(";")
+                     if part.strip()]
+        except ValueError:
+            raise ValueError(f"symmetry must read like '0;1,5' (generators separated by "
+                             f"';', the coordinates each flips by ','), got {value!r}") \
+                from None
+    gens = tuple(tuple(int(i) for i in np.atleast_1d(np.asarray(g)).ravel()) for g in value)
+    if not gens or any(not g or min(g) < 0 for g in gens):
+        raise ValueError(f"symmetry needs generators of non-negative coordinate indices, "
+                         f"got {value!r}")
+    return gens
+
+
 @dataclass(frozen=True, kw_only=True)
 class FitConfig:
     """Options of :func:`fit`, checked on construction; the defaults are the quick profile.
@@ -93,6 +115,15 @@ class FitConfig:
     scheduler : str, optional
         Address of an existing Dask scheduler (``tcp://host:8786``) that runs the members
         instead of a local cluster.
+    symmetry : tuple of tuple of int, optional
+        Generators of the molecule's abelian point group acting on the coordinates by
+        sign flips, each the indices whose sign it flips (text ``"0;1,5"`` is read too;
+        :class:`vibmpo.potential.symmetry.SignFlips`). The coordinator is kept
+        symmetry-adapted and the returned model is the group average (the mean of
+        ``V(g x)`` over the group), rounded (:func:`vibmpo.potential.symmetry.symmetrize`).
+    symmetry_rel_error : float
+        Relative error allowed in each rounding of the group average (one per generator;
+        each rounds the sum of two tensor trains, twice the ranks).
 
     Examples
     --------
@@ -124,10 +155,17 @@ class FitConfig:
     members: int = 1
     workers: int | None = None
     scheduler: str | None = None
+    symmetry: tuple | None = None
+    symmetry_rel_error: float = 1e-4
 
     def __post_init__(self):
         for name in ("max_rank", "ridge", "subsample"):
             object.__setattr__(self, name, _as_schedule(getattr(self, name)))
+        if self.symmetry is not None:
+            object.__setattr__(self, "symmetry", _as_generators(self.symmetry))
+        if not 0.0 <= float(self.symmetry_rel_error) < 1.0:
+            raise ValueError(f"symmetry_rel_error must be in [0, 1), got "
+                             f"{self.symmetry_rel_error}")
         if self.activations is not None:
             object.__setattr__(self, "activations", check_activations(self.activations))
         self._check_model()

@@ -67,6 +67,11 @@ class FitResult:
         The Δ-learning baseline (``fit(..., baseline=...)``): :attr:`model` is then the
         correction and :meth:`arrays` returns baseline + correction as a
         :class:`~vibmpo.potential.composite.CompositePotential`.
+    symmetry : dict or None
+        With ``fit(..., symmetry=...)``: the generators, the ranks of the fit and of the
+        group average (rounded), the rounding bound, and the training and validation
+        errors of the fit's own model (``*_raw``) and of the group average
+        (``*_symmetric``, the returned :attr:`model`).
 
     Examples
     --------
@@ -84,6 +89,7 @@ class FitResult:
     members: tuple = ()
     data_region: object = None
     baseline: object = None
+    symmetry: dict | None = None
 
     def arrays(self):
         """The best model as :class:`~vibmpo.potential.arrays.NNMPOArrays`, carrying
@@ -118,4 +124,4 @@ class FitResult:
         best = {k: (v[self.best_iteration] if v else None) for k, v in h.items()}
         return {"options": self.options, "wall_time_s": self.wall_time,
                 "best_iteration": self.best_iteration, "best": best,
-                "n_cores": os.cpu_count()}
+                "n_cores": os.cpu_count(), "symmetry": self.symmetry}

@@ -152,13 +152,17 @@ def _check_choice(value, choices, what):
 
 
 def make_step(optimizer, *, force_weight: float = 1.0, retraction: str = "qr",
-              coordinator: str = "trained"):
+              coordinator: str = "trained", u_mask=None):
     """Build the jitted pure training step ``step(model, opt_state, batch)``.
 
     The step updates ``U`` (Riemannian gradient through ``optimizer``, tangent
     projection, retraction; not with ``coordinator="fixed"``) and the basis parameters
     with the cores fixed, and returns ``(model, opt_state, loss)`` with the loss of the
-    input ``model`` (also passed to ``optimizer`` as ``value``).
+    input ``model`` (also passed to ``optimizer`` as ``value``). ``u_mask`` (n, f),
+    optional, restricts ``U`` to the entries it marks: the gradient and the retracted
+    ``U`` are zero elsewhere (a symmetry-species-adapted coordinator,
+    :meth:`vibmpo.potential.symmetry.SignFlips.coordinator_mask`; a ``U`` with that
+    pattern keeps it under the tangent projection and the retraction).
     ``batch = (x, y, forces_or_None)`` in physical units; the loss is the normalised
     energy MSE plus ``force_weight`` times the normalised force MSE. Call it inside
     :func:`vibmpo.potential.model.x64`. Use :func:`init_opt_state` (with the same
@@ -174,6 +178,10 @@ def make_step(optimizer, *, force_weight: float = 1.0, retraction: str = "qr",
     _check_choice(coordinator, COORDINATORS, "coordinator")
     trained_u = coordinator == "trained"
     optimizer = optax.with_extra_args_support(optimizer)
+    mask = None if u_mask is None else np.asarray(u_mask, dtype=np.float64)
+
+    def masked(a):
+        return a if mask is None else a * mask
 
     def loss_fn(diff, static, batch):
         model = eqx.combine(diff, static)
@@ -193,12 +201,13 @@ def make_step(optimizer, *, force_weight: float = 1.0, retraction: str = "qr",
         loss, grads = jax.value_and_grad(loss_fn)(diff, static, batch)
         if trained_u:
             grads = eqx.tree_at(lambda m: m.U, grads,
-                                project_tangent(diff.U, grads.U, jnp))
+                                project_tangent(diff.U, masked(grads.U), jnp))
         updates, opt_state = optimizer.update(grads, opt_state, diff, value=loss)
         new = optax.apply_updates(diff, updates)
         if trained_u:
-            dU = project_tangent(diff.U, updates.U, jnp)
-            new = eqx.tree_at(lambda m: m.U, new, retract(diff.U, dU, retraction, jnp))
+            dU = project_tangent(diff.U, masked(updates.U), jnp)
+            new = eqx.tree_at(lambda m: m.U, new,
+                              masked(retract(diff.U, dU, retraction, jnp)))
         return eqx.combine(new, static), opt_state, loss
 
     return step

@@ -252,8 +252,18 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig |
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     data = FitData(x, y, f, x_val, y_val, f_val, energy_unit)
     x_in, base, rotation = data.x, None, None
+    group = None
+    if config.symmetry is not None:
+        from vibmpo.potential.symmetry import SignFlips
+
+        group = SignFlips(config.symmetry, data.x.shape[1])
     if baseline is not None:
         base, data, config, rotation = _residual_data(baseline, data, config)
+        if group is not None and rotation is not None:
+            raise ValueError("symmetry with an NN-MPO baseline is not supported (the "
+                             "correction is fitted in the baseline's latent coordinates); "
+                             "use a force-field baseline, or symmetrize the fitted model "
+                             "with vibmpo.potential.symmetry.symmetrize")
     ranks = config.max_rank.values if isinstance(config.max_rank, Piecewise) \
         else config.max_rank
     check_fit_data(data.x, data.y, data.f, outliers=outliers,
@@ -268,6 +278,11 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig |
         res = _rotate_back(res, rotation)
     region = data_region(x_in, np.asarray(res.model.U),
                          source=f"training data of the fit ({len(x_in)} points)")
+    if group is not None:
+        res = _symmetrized(res, group, data, config)
+        region = data_region(group.images(x_in), np.asarray(res.model.U),
+                             source=f"training data of the fit ({len(x_in)} points) and "
+                                    f"their images under the symmetry group")
     if base is not None and res.members:  # each member is baseline + its correction too
         res = dataclasses.replace(res, members=tuple(
             dataclasses.replace(m, baseline=base) for m in res.members))
@@ -392,6 +407,43 @@ def fit_member(data: FitData, config: FitConfig, extra=None, callback=None, *,
                      options=options)
 
 
+def _symmetrized(res: FitResult, group, data: FitData, config: FitConfig) -> FitResult:
+    """``res`` with its best and last models replaced by their group averages, rounded
+    (:func:`vibmpo.potential.symmetry.symmetrize`), and what that changed in
+    ``res.symmetry``; warns when the average fits the training data much worse (the data
+    do not have the symmetry)."""
+    import warnings
+
+    from vibmpo.potential.symmetry import SymmetryWarning, symmetrize
+
+    def average(model):
+        c = symmetrize(model.to_arrays(), group, x=data.x,
+                       rel_error=float(config.symmetry_rel_error))
+        return self_nnmpo.from_arrays(c.model, x_scale=model.x_scale), c
+
+    self_nnmpo = type(res.model)
+    raw = res.model.to_arrays()
+    model, c = average(res.model)
+    last, _ = average(res.last_model)
+    sym = model.to_arrays()
+    info = {"generators": group.to_text(), "order": group.order,
+            "ranks_of_the_fit": list(c.ranks_before), "ranks": list(c.ranks_after),
+            "rounding_bound": c.rounding_bound, "rel_error": float(config.symmetry_rel_error)}
+    for name, x, y in (("train", data.x, data.y), ("val", data.x_val, data.y_val)):
+        for tag, arrays in (("raw", raw), ("symmetric", sym)):
+            rmse, mae = errors(arrays, x, y)
+            info[f"{name}_rmse_{tag}"], info[f"{name}_mae_{tag}"] = rmse, mae
+    if info["train_rmse_symmetric"] > 1.5 * info["train_rmse_raw"] + 1e-12 * abs(raw.scale):
+        warnings.warn(
+            f"the symmetry {group.to_text()!r} does not fit the data: the group average's "
+            f"training RMSE is {info['train_rmse_symmetric']:.3g}, the fit's own "
+            f"{info['train_rmse_raw']:.3g} ({data.energy_unit}); check which coordinates "
+            "each generator flips", SymmetryWarning, stacklevel=3)
+    options = dict(res.options, symmetry=group.to_text())
+    return dataclasses.replace(res, model=model, last_model=last, options=options,
+                               symmetry=info)
+
+
 class _Fit:
     """State of one fit: normalised data, the current and best model, the optimiser."""
 
@@ -419,8 +471,14 @@ class _Fit:
         self._nnmpo = NNMPO
         self.model = self.build(U, centres, w, b, cores)
         self.optimizer = make_optimizer(float(config.learning_rate), int(config.grad_steps) + 1)
+        self.u_mask = None  # a symmetry-adapted U keeps the species apart
+        if config.symmetry is not None and self.coordinator == "trained":
+            from vibmpo.potential.symmetry import SignFlips
+
+            self.u_mask = SignFlips(config.symmetry, n).coordinator_mask()
         self.step = make_step(self.optimizer, force_weight=float(config.force_weight),
-                              retraction=config.retraction, coordinator=self.coordinator)
+                              retraction=config.retraction, coordinator=self.coordinator,
+                              u_mask=self.u_mask)
         self.opt_state = None
         self.history = {k: [] for k in HISTORY_KEYS}
         self.best, self.best_score, self.best_it = self.model, np.inf, 0
