@@ -3,6 +3,11 @@
 ``ho:9``) rounded with ``vibmpo.potential.compress.compress_model`` so that its MPO on
 ``ho:9`` has bond dimensions <= 20, with the validation error at most 1 % worse.
 
+First the model is replaced by its average over the molecule's C2v point group
+(``vibmpo.potential.symmetry.symmetrize`` with ``vibmpo.datasets.h2co_symmetry``, sign
+flips of the normal coordinates found from the harmonic analysis; ``--no-symmetry``:
+without), which removes the part of the fit's error that is odd under the group.
+
 For each ``--max-rank``: the rounding bound (L2 norm over the marginals of the 625
 training points), validation MAE/RMSE before and after, the MPO bond dimensions on
 ``ho:9`` and the time; the chosen rank's model is written to
@@ -31,11 +36,16 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
+import numpy as np  # noqa: E402
+
 from vibmpo._checks import write_json  # noqa: E402
 from vibmpo.units import EV_TO_CM1  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-TARGET = {"max_mpo_bond_ho9": 20, "max_relative_worsening": 0.01}
+#: Issue #20, acceptance 3: MPO bonds <= 20 on ho:9, validation error at most 1 % worse
+#: than the source ensemble, and the accurate model's validation MAE / RMSE targets.
+TARGET = {"max_mpo_bond_ho9": 20, "max_relative_worsening": 0.01, "val_mae_cm1": 3.0,
+          "val_rmse_cm1": 5.9}
 
 
 def main(argv=None) -> dict:
@@ -50,6 +60,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--ranks", default="24,20,18,16")
     ap.add_argument("--keep", type=int, default=18, help="rank of the written model")
     ap.add_argument("--note", default="")
+    ap.add_argument("--no-symmetry", action="store_true",
+                    help="round the model as it is (default: its C2v group average)")
     ap.add_argument("--out", default=str(RESULTS / "h2co_compact.json"))
     ap.add_argument("--model-out", default=str(RESULTS / "h2co_nnmpo_compact.h5"))
     args = ap.parse_args(argv)
@@ -59,6 +71,32 @@ def main(argv=None) -> dict:
         model = replace(model, data_region=data_region(
             train.x, model.U, source=f"bundled H2CO training data ({len(train.x)} points)"))
     base = grid_hamiltonian(model, "ho:9", allow_extrapolation=True).mpo_bond_dims()
+    source = model
+    symmetry = None
+    if not args.no_symmetry:
+        from vibmpo.datasets import h2co_symmetry
+        from vibmpo.potential.symmetry import symmetrize
+
+        t0 = time.perf_counter()
+        sym = symmetrize(replace(model, confinement=None), h2co_symmetry(), x=train.x,
+                         rel_error=1e-6)
+        model = sym.model
+        symmetry = {"generators": sym.group.to_text(), "order": sym.group.order,
+                    "seconds": time.perf_counter() - t0, "ranks": list(sym.ranks_after),
+                    "rounding_bound_cm1": sym.rounding_bound * EV_TO_CM1, "rel_error": 1e-6,
+                    "source": "C2v sign flips from the harmonic analysis (h2co_symmetry)"}
+        for name, d in (("train", train), ("validation", val)):
+            for tag, m in (("source", source), ("symmetric", model)):
+                err = (m.energy(d.x) - d.y) * EV_TO_CM1
+                symmetry[f"{name}_mae_{tag}_cm1"] = float(np.mean(np.abs(err)))
+                symmetry[f"{name}_rmse_{tag}_cm1"] = float(np.sqrt(np.mean(err * err)))
+        print(f"symmetrised ({symmetry['seconds']:.1f} s): ranks {symmetry['ranks']}, val MAE "
+              f"{symmetry['validation_mae_source_cm1']:.3f} -> "
+              f"{symmetry['validation_mae_symmetric_cm1']:.3f}, RMSE "
+              f"{symmetry['validation_rmse_source_cm1']:.3f} -> "
+              f"{symmetry['validation_rmse_symmetric_cm1']:.3f} cm-1", flush=True)
+    src_err = (source.energy(val.x) - val.y) * EV_TO_CM1
+    src_mae, src_rmse = float(np.mean(np.abs(src_err))), float(np.sqrt(np.mean(src_err ** 2)))
     rows = []
     for r in [int(v) for v in args.ranks.split(",")]:
         t0 = time.perf_counter()
@@ -77,11 +115,15 @@ def main(argv=None) -> dict:
                "val_rmse_cm1": e["rmse_after"] * EV_TO_CM1,
                "val_max_change_cm1": e["max_change"] * EV_TO_CM1,
                "train_rms_change_cm1": res.errors["train"]["rms_change"] * EV_TO_CM1}
-        row["relative_worsening"] = max(row["val_mae_cm1"] / row["val_mae_before_cm1"],
-                                        row["val_rmse_cm1"] / row["val_rmse_before_cm1"]) - 1
+        # against the source model (the fitted ensemble, before any symmetrisation)
+        row["val_mae_source_cm1"], row["val_rmse_source_cm1"] = src_mae, src_rmse
+        row["relative_worsening"] = max(row["val_mae_cm1"] / src_mae,
+                                        row["val_rmse_cm1"] / src_rmse) - 1
         row["meets_target"] = bool(max(bonds) <= TARGET["max_mpo_bond_ho9"]
                                    and row["relative_worsening"]
-                                   <= TARGET["max_relative_worsening"])
+                                   <= TARGET["max_relative_worsening"]
+                                   and row["val_mae_cm1"] <= TARGET["val_mae_cm1"]
+                                   and row["val_rmse_cm1"] <= TARGET["val_rmse_cm1"])
         rows.append(row)
         print(f"max rank {r}: bonds {row['mpo_bond_dims_ho9']}, val MAE "
               f"{row['val_mae_cm1']:.3f} RMSE {row['val_rmse_cm1']:.3f} cm-1 (before "
@@ -90,12 +132,12 @@ def main(argv=None) -> dict:
         if r == args.keep:
             meta = dict(load_metadata(args.model))
             meta["compression"] = {**res.to_dict(), "source_model": Path(args.model).name,
-                                   "confined": False}
+                                   "confined": False, "symmetry": symmetry}
             save_model(args.model_out, res.model, metadata=meta)
     kept = [r for r in rows if r["max_rank"] == args.keep]
     out = {"benchmark": "h2co_compact", "source_model": Path(args.model).name,
            "source_mpo_bond_dims_ho9": [int(b) for b in base], "target": TARGET,
-           "rows": rows, "kept": kept[0] if kept else None,
+           "symmetry": symmetry, "rows": rows, "kept": kept[0] if kept else None,
            "model_file": Path(args.model_out).name if kept else None,
            "load_average": list(os.getloadavg()), "note": args.note,
            "machine": {"platform": platform.platform(), "python": platform.python_version(),

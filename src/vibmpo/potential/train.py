@@ -200,9 +200,12 @@ def fit(x, y, f=None, *, x_val=None, y_val=None, f_val=None, config: FitConfig |
         ``basis_size``, ``activations``, ``ridge``, ``force_weight``, ``n_sweeps``,
         ``grad_steps``, ``learning_rate``, ``retraction``, ``seed``, ``time_budget``,
         ``basis_init``, ``sweep``, ``rel_cutoff``, ``subsample``, ``coordinator``,
-        ``members``, ``workers``, ``scheduler``); ``None`` keeps the profile's value, unknown names
-        raise ``TypeError``. Giving ``activations`` without ``basis_size`` sets
-        ``basis_size = len(activations) + 1``.
+        ``members``, ``workers``, ``scheduler``, ``symmetry``, ``symmetry_rel_error``);
+        ``None`` keeps the profile's value, unknown names raise ``TypeError``.
+        ``symmetry`` (generators of sign flips, :mod:`vibmpo.potential.symmetry`) keeps
+        a trained coordinator symmetry-adapted and returns the group average of the fit
+        (:attr:`FitResult.symmetry` holds the errors before and after). Giving
+        ``activations`` without ``basis_size`` sets ``basis_size = len(activations) + 1``.
 
         ``members = K > 1`` fits ``K`` members with seeds ``seed, ..., seed + K - 1``
         (each selected on the validation data), all with ``U`` fixed, and returns their
