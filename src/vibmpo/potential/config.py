@@ -121,6 +121,8 @@ class FitConfig:
         :class:`vibmpo.potential.symmetry.SignFlips`). The coordinator is kept
         symmetry-adapted and the returned model is the group average (the mean of
         ``V(g x)`` over the group), rounded (:func:`vibmpo.potential.symmetry.symmetrize`).
+        With a Δ-learning baseline the correction is averaged and the baseline kept as
+        it is (a force field from the same molecule has the symmetry already).
     symmetry_rel_error : float
         Relative error allowed in each rounding of the group average (one per generator;
         each rounds the sum of two tensor trains, twice the ranks).

@@ -422,9 +422,9 @@ def _symmetrized(res: FitResult, group, data: FitData, config: FitConfig) -> Fit
     def average(model):
         c = symmetrize(model.to_arrays(), group, x=data.x,
                        rel_error=float(config.symmetry_rel_error))
-        return self_nnmpo.from_arrays(c.model, x_scale=model.x_scale), c
+        return nnmpo_cls.from_arrays(c.model, x_scale=model.x_scale), c
 
-    self_nnmpo = type(res.model)
+    nnmpo_cls = type(res.model)
     raw = res.model.to_arrays()
     model, c = average(res.model)
     last, _ = average(res.last_model)
