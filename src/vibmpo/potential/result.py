@@ -49,7 +49,8 @@ class FitResult:
     history : dict of lists
         Per outer iteration: ``iteration``, ``time``, ``ranks``, ``train_rmse``,
         ``train_mae``, ``val_rmse``, ``val_mae`` (energy unit of the data; val entries
-        None without validation data).
+        None without validation data; with ``fit(..., symmetry=...)`` the errors of
+        the group average of each iterate, which also picks the best).
     wall_time : float
         Seconds.
     best_iteration : int

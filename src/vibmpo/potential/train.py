@@ -447,6 +447,18 @@ def _symmetrized(res: FitResult, group, data: FitData, config: FitConfig) -> Fit
                                symmetry=info)
 
 
+class _GroupMean:
+    """Energies of the group average ``|G|^-1 sum_g V(g x)`` of ``arrays``, evaluated
+    image by image (what :func:`_symmetrized` will return, before its rounding)."""
+
+    def __init__(self, arrays, group):
+        self.arrays, self.signs = arrays, group.elements()
+
+    def energy(self, x):
+        x = np.asarray(x)
+        return np.mean([self.arrays.energy(x * s) for s in self.signs], axis=0)
+
+
 class _Fit:
     """State of one fit: normalised data, the current and best model, the optimiser."""
 
@@ -474,11 +486,13 @@ class _Fit:
         self._nnmpo = NNMPO
         self.model = self.build(U, centres, w, b, cores)
         self.optimizer = make_optimizer(float(config.learning_rate), int(config.grad_steps) + 1)
-        self.u_mask = None  # a symmetry-adapted U keeps the species apart
-        if config.symmetry is not None and self.coordinator == "trained":
+        self.group, self.u_mask = None, None  # a symmetry-adapted U keeps species apart
+        if config.symmetry is not None:
             from vibmpo.potential.symmetry import SignFlips
 
-            self.u_mask = SignFlips(config.symmetry, n).coordinator_mask()
+            self.group = SignFlips(config.symmetry, n)
+            if self.coordinator == "trained":
+                self.u_mask = self.group.coordinator_mask()
         self.step = make_step(self.optimizer, force_weight=float(config.force_weight),
                               retraction=config.retraction, coordinator=self.coordinator,
                               u_mask=self.u_mask)
@@ -579,6 +593,8 @@ class _Fit:
         """Errors of the current model into the history; track the best."""
         data, h = self.data, self.history
         arrays = self.model.to_arrays()
+        if self.group is not None:  # the fit returns the group average: score that
+            arrays = _GroupMean(arrays, self.group)
         tr = errors(arrays, data.x, data.y)
         va = errors(arrays, data.x_val, data.y_val)
         entry = (it, time.perf_counter() - t_start, list(self.model.ranks), *tr, *va)
