@@ -87,7 +87,7 @@ def main(argv=None) -> int:
     p.add_argument("--no-symmetry", action="store_true",
                    help="fit without the C2v symmetry (default: with it)")
     p.add_argument("--members", type=int, default=None,
-                   help="ensemble size (profile default: accurate 8)")
+                   help="ensemble size (profile default: accurate 4)")
     p.add_argument("--workers", type=int, default=None,
                    help="Dask worker processes fitting members in parallel (default: one "
                         "per core)")

@@ -97,7 +97,7 @@ def check_model(name: str, path) -> dict:
              "check_s": time.perf_counter() - t0}
         if n in (9, 12):
             t0 = time.perf_counter()
-            r = exact_levels(ham, 10)
+            r = exact_levels(ham, n_states=10)
             levels[n] = (np.asarray(r.energies) - r.energies[0]) * HARTREE_TO_CM1
             g["levels_cm1"] = levels[n].tolist()
             g["levels_s"] = time.perf_counter() - t0

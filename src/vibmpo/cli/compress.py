@@ -43,8 +43,9 @@ def register(subparsers) -> None:
     p.add_argument("--symmetry", default=None, metavar="GENERATORS",
                    help="first replace the model by its average over the point group given "
                         "as sign flips of the coordinates, e.g. '0;1,5' (H2CO's C2v; see "
-                        "vibmpo fit --symmetry); the model's coordinator must keep the "
-                        "symmetry species apart")
+                        "vibmpo fit --symmetry), rounded to --rel-error (1e-8 if 0) after "
+                        "each generator; the model's coordinator must keep the symmetry "
+                        "species apart")
     p.add_argument("--confine", action="store_true",
                    help="add the hole-free confinement (certified box, wall) to the output")
     p.add_argument("--json", default=None, help="write the report (bounds, errors) as JSON")
@@ -60,9 +61,10 @@ def _cm1(value, unit):
         return f"{value:.4g} {unit}"
 
 
-def _symmetrized(model, symmetry, x, data):
+def _symmetrized(model, symmetry, x, data, rel_error):
     """``--symmetry``: the group average of ``model`` (its confinement kept for
-    :func:`compress_model` to renew), with the errors on ``data`` before and after."""
+    :func:`compress_model` to renew), each of its roundings to ``rel_error``, with the
+    errors on ``data`` before and after."""
     from dataclasses import replace
 
     import numpy as np
@@ -70,7 +72,7 @@ def _symmetrized(model, symmetry, x, data):
     from vibmpo.potential.symmetry import symmetrize
 
     unit = model.energy_unit
-    sym = symmetrize(replace(model, confinement=None), symmetry, x=x, rel_error=1e-8)
+    sym = symmetrize(replace(model, confinement=None), symmetry, x=x, rel_error=rel_error)
     out = replace(sym.model, confinement=model.confinement)
     print(f"symmetrised: the average over the {sym.group.order} elements of the group "
           f"{sym.group.to_text()} (rounding bound {_cm1(sym.rounding_bound, unit)})")
@@ -108,7 +110,7 @@ def run(args) -> int:
                 data[split] = (d.x, y)
         x = data["train"][0]
     if args.symmetry:
-        model = _symmetrized(model, args.symmetry, x, data)
+        model = _symmetrized(model, args.symmetry, x, data, args.rel_error or 1e-8)
     res = compress_model(model, rel_error=args.rel_error, max_rank=args.max_rank,
                          prune_tol=args.prune_tol, x=x, data=data)
     out = res.model

@@ -64,7 +64,7 @@ def register(subparsers) -> None:
                         "ensembles)")
     p.add_argument("--members", type=int, default=None,
                    help="ensemble size: fit this many seeds with U fixed and save their "
-                        "mean, itself an NN-MPO (default from the profile: accurate 8)")
+                        "mean, itself an NN-MPO (default from the profile: accurate 4)")
     p.add_argument("--workers", type=int, default=None,
                    help="Dask worker processes of a local cluster fitting ensemble members "
                         "in parallel, threads shared out (default: one per core, at most "

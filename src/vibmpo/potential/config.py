@@ -285,7 +285,7 @@ PROFILES = {
     "quick": FitConfig(),
     "accurate": FitConfig(max_rank=(4, 6, 8, 10, 12, 14), basis_size=21, n_sweeps=100000,
                           ridge=Piecewise((1e-6, 1e-7), starts=(0, 182)), sweep="half",
-                          members=8, time_budget=6800.0),
+                          members=4, time_budget=6000.0),
     "test": FitConfig(max_rank=(2, 3), basis_size=21, n_sweeps=2, grad_steps=3,
                       learning_rate=1e-4, ridge=1e-8, time_budget=60.0),
 }
