@@ -220,7 +220,7 @@ def _compact_rows():
         how = (f"its C₂v group average (sign flips {sym['generators']}) "
                if sym else "")
         seconds = k["seconds"] + (sym["seconds"] if sym else 0.0)
-        out.append((f"compact H2CO model: accurate ensemble, {how}rounded to rank "
+        out.append((f"compact H2CO model: the accurate model, {how}rounded to rank "
                     f"{k['max_rank']} (`h2co_compact.py`)",
                     f"MPO bonds on ho:9 {max(cp['source_mpo_bond_dims_ho9'])} → "
                     f"{max(k['mpo_bond_dims_ho9'])}; validation MAE "
