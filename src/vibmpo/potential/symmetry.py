@@ -44,7 +44,13 @@ __all__ = ["SignFlips", "Symmetrized", "SymmetryWarning", "as_sign_flips", "flip
 
 
 class SymmetryWarning(UserWarning):
-    """The data (or a model) do not have the symmetry they were said to have."""
+    """The data (or a model) do not have the symmetry they were said to have.
+
+    Examples
+    --------
+    >>> issubclass(SymmetryWarning, UserWarning)
+    True
+    """
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,7 @@ class SignFlips:
 
     @property
     def order(self) -> int:
-        """Number of group elements ``|G|``."""
+        """Number of group elements (the order of the group)."""
         return 2 ** len(self.generators)
 
     def characters(self) -> np.ndarray:
@@ -130,7 +136,7 @@ class SignFlips:
         return chi
 
     def elements(self) -> np.ndarray:
-        """All ``|G|`` elements as sign vectors (|G|, n), the identity first."""
+        """All elements as sign vectors (order, n), the identity first."""
         chi = self.characters()
         out = {}
         for pick in itertools.product((0, 1), repeat=len(chi)):
@@ -153,7 +159,7 @@ class SignFlips:
         return np.all(chi[:, :, None] == chi[:, None, :], axis=0)
 
     def images(self, x, f=None):
-        """The images of points ``x`` (m, n) under every element, stacked (|G| m, n), and of
+        """The images of points ``x`` (m, n) under every element, stacked (order * m, n), and of
         forces ``f`` with them (energies repeat: ``np.tile(y, order)``)."""
         s = self.elements()
         xs = np.concatenate([np.asarray(x) * e for e in s])
@@ -254,6 +260,16 @@ class Symmetrized:
     rounding_bound : float
         Bound on the :math:`L^2(\\mu)` change by the roundings (model unit; the sum of
         one bound per generator).
+
+    Examples
+    --------
+    >>> from vibmpo.potential.arrays import NNMPOArrays
+    >>> a = NNMPOArrays(U=np.eye(1), centres=np.zeros((1, 1)), w=np.ones((1, 1)),
+    ...                 b=np.zeros((1, 1)), activations=("silu",),
+    ...                 cores=(np.array([[[0.0], [1.0]]]),))
+    >>> s = symmetrize(a, "0", x=np.linspace(-2, 2, 9)[:, None])
+    >>> s.group.order, s.model.basis_size
+    (2, 3)
     """
 
     model: object = field(repr=False)

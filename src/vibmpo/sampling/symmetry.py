@@ -89,6 +89,12 @@ def mode_symmetry(modes, *, tol: float = 1e-3, char_tol: float = 1e-3):
     Returns
     -------
     SignFlips or None
+
+    Examples
+    --------
+    >>> from vibmpo.datasets import h2co_normal_modes
+    >>> mode_symmetry(h2co_normal_modes()).generators
+    ((0,), (1, 5))
     """
     from vibmpo.potential.symmetry import SignFlips
 
