@@ -109,8 +109,12 @@ def test_symmetric_fit_is_invariant_and_flags_a_wrong_symmetry():
     y, f = _potential(x)
     xv = rng.normal(size=(60, 3))
     yv, _ = _potential(xv)
-    res = fit(x, y, f, x_val=xv, y_val=yv, profile="test", basis_size=5, seed=0,
-              symmetry="0;1,2", energy_unit="hartree")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SymmetryWarning)  # the right symmetry: no warning
+        res = fit(x, y, f, x_val=xv, y_val=yv, profile="test", basis_size=5, seed=0,
+                  symmetry="0;1,2", energy_unit="hartree")
     U = np.asarray(res.model.U)
     assert np.all(U[~SignFlips([[0], [1, 2]], 3).coordinator_mask()] == 0.0)
     a = res.arrays()
