@@ -42,18 +42,12 @@ def _as_schedule(value):
 def _as_generators(value) -> tuple:
     """Symmetry generators as a tuple of index tuples (text ``"0;1,5"`` parsed); the
     range of the indices is checked against the data by :func:`fit`."""
-    from vibmpo.potential.symmetry import SignFlips
+    from vibmpo.potential.symmetry import SignFlips, parse_generators
 
     if isinstance(value, SignFlips):
         return value.generators
     if isinstance(value, str):
-        try:
-            value = [[int(v) for v in part.split(",")] for part in value.split(";")
-                     if part.strip()]
-        except ValueError:
-            raise ValueError(f"symmetry must read like '0;1,5' (generators separated by "
-                             f"';', the coordinates each flips by ','), got {value!r}") \
-                from None
+        value = parse_generators(value)
     gens = tuple(tuple(int(i) for i in np.atleast_1d(np.asarray(g)).ravel()) for g in value)
     if not gens or any(not g or min(g) < 0 for g in gens):
         raise ValueError(f"symmetry needs generators of non-negative coordinate indices, "

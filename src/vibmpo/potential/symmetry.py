@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 __all__ = ["SignFlips", "Symmetrized", "SymmetryWarning", "as_sign_flips", "flipped",
-           "latent_signs", "symmetrize"]
+           "latent_signs", "parse_generators", "symmetrize"]
 
 
 class SymmetryWarning(UserWarning):
@@ -115,13 +115,7 @@ class SignFlips:
         >>> SignFlips.parse("0; 1,5", 6).generators
         ((0,), (1, 5))
         """
-        try:
-            gens = [[int(v) for v in part.split(",")] for part in str(text).split(";")
-                    if part.strip()]
-        except ValueError:
-            raise ValueError(f"symmetry must read like '0;1,5' (generators separated by ';', "
-                             f"the coordinates each flips by ','), got {text!r}") from None
-        return cls(gens, n_coords)
+        return cls(parse_generators(text), n_coords)
 
     @property
     def order(self) -> int:
@@ -168,6 +162,23 @@ class SignFlips:
     def to_text(self) -> str:
         """The generators as text (:meth:`parse` reads it back)."""
         return ";".join(",".join(str(i) for i in g) for g in self.generators)
+
+
+def parse_generators(text: str) -> list[list[int]]:
+    """Generators from text, ``"0;1,5"``: generators separated by ``;``, the coordinates
+    each flips by ``,`` (their range is checked by :class:`SignFlips`).
+
+    Examples
+    --------
+    >>> parse_generators("0; 1,5")
+    [[0], [1, 5]]
+    """
+    try:
+        return [[int(v) for v in part.split(",")] for part in str(text).split(";")
+                if part.strip()]
+    except ValueError:
+        raise ValueError(f"symmetry must read like '0;1,5' (generators separated by ';', "
+                         f"the coordinates each flips by ','), got {text!r}") from None
 
 
 def as_sign_flips(symmetry, n_coords: int) -> SignFlips:
