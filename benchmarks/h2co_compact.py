@@ -36,9 +36,8 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
-import numpy as np  # noqa: E402
-
 from vibmpo._checks import write_json  # noqa: E402
+from vibmpo.potential.result import errors  # noqa: E402
 from vibmpo.units import EV_TO_CM1  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -87,16 +86,15 @@ def main(argv=None) -> dict:
                     "source": "C2v sign flips from the harmonic analysis (h2co_symmetry)"}
         for name, d in (("train", train), ("validation", val)):
             for tag, m in (("source", source), ("symmetric", model)):
-                err = (m.energy(d.x) - d.y) * EV_TO_CM1
-                symmetry[f"{name}_mae_{tag}_cm1"] = float(np.mean(np.abs(err)))
-                symmetry[f"{name}_rmse_{tag}_cm1"] = float(np.sqrt(np.mean(err * err)))
+                rmse, mae = errors(m, d.x, d.y)
+                symmetry[f"{name}_mae_{tag}_cm1"] = mae * EV_TO_CM1
+                symmetry[f"{name}_rmse_{tag}_cm1"] = rmse * EV_TO_CM1
         print(f"symmetrised ({symmetry['seconds']:.1f} s): ranks {symmetry['ranks']}, val MAE "
               f"{symmetry['validation_mae_source_cm1']:.3f} -> "
               f"{symmetry['validation_mae_symmetric_cm1']:.3f}, RMSE "
               f"{symmetry['validation_rmse_source_cm1']:.3f} -> "
               f"{symmetry['validation_rmse_symmetric_cm1']:.3f} cm-1", flush=True)
-    src_err = (source.energy(val.x) - val.y) * EV_TO_CM1
-    src_mae, src_rmse = float(np.mean(np.abs(src_err))), float(np.sqrt(np.mean(src_err ** 2)))
+    src_rmse, src_mae = (v * EV_TO_CM1 for v in errors(source, val.x, val.y))
     rows = []
     for r in [int(v) for v in args.ranks.split(",")]:
         t0 = time.perf_counter()

@@ -67,8 +67,7 @@ def _symmetrized(model, symmetry, x, data, rel_error):
     errors on ``data`` before and after."""
     from dataclasses import replace
 
-    import numpy as np
-
+    from vibmpo.potential.result import errors
     from vibmpo.potential.symmetry import symmetrize
 
     unit = model.energy_unit
@@ -77,11 +76,9 @@ def _symmetrized(model, symmetry, x, data, rel_error):
     print(f"symmetrised: the average over the {sym.group.order} elements of the group "
           f"{sym.group.to_text()} (rounding bound {_cm1(sym.rounding_bound, unit)})")
     for name, (xd, yd) in data.items():
-        a, b = model.energy(xd) - yd, out.energy(xd) - yd
-        print(f"{name} ({len(yd)} points): MAE {_cm1(float(np.mean(np.abs(a))), unit)} -> "
-              f"{_cm1(float(np.mean(np.abs(b))), unit)}, RMSE "
-              f"{_cm1(float(np.sqrt(np.mean(a * a))), unit)} -> "
-              f"{_cm1(float(np.sqrt(np.mean(b * b))), unit)}")
+        (rmse_a, mae_a), (rmse_b, mae_b) = errors(model, xd, yd), errors(out, xd, yd)
+        print(f"{name} ({len(yd)} points): MAE {_cm1(mae_a, unit)} -> {_cm1(mae_b, unit)}, "
+              f"RMSE {_cm1(rmse_a, unit)} -> {_cm1(rmse_b, unit)}")
     return out
 
 
